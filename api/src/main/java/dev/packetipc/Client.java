@@ -1,0 +1,74 @@
+package dev.packetipc;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * The receiving side: a stream of packets from one server connection, ended by an end-of-stream.
+ *
+ * <p>Two ways to receive:
+ *
+ * <ul>
+ *   <li>{@link #receivePackets(int)}, as in Rust's packet-ipc: a list of owned packets the caller may keep;
+ *   <li>{@link #poll(PacketHandler, int)}, as in Aeron: one reused flyweight per packet, no allocation per packet,
+ *       each packet valid only inside the callback.
+ * </ul>
+ *
+ * <p>One thread receives at a time; {@link #close()} may be called from any thread and wakes a blocked receive with
+ * a {@link ClosedException}.
+ */
+public interface Client extends AutoCloseable {
+    /** Returned by {@code poll} once the end of the stream was reached and everything before it was handed out. */
+    int END_OF_STREAM = -1;
+
+    /** The name of the server this client is connected to. */
+    String name();
+
+    /**
+     * Receives up to {@code maxPackets} packets, blocking only until at least one packet or the end is there. After
+     * the end of the stream it returns what is still buffered, then {@link Optional#empty()} on every later call.
+     *
+     * @throws PeerGoneException if the server went away without sending the end (after what arrived was drained)
+     * @throws ClosedException if this client is or gets closed
+     */
+    Optional<List<IpcPacket>> receivePackets(int maxPackets) throws IpcException;
+
+    /**
+     * As {@link #receivePackets(int)}, waiting at most {@code timeout}.
+     *
+     * @throws IpcTimeoutException if neither a packet nor the end arrived in time
+     */
+    Optional<List<IpcPacket>> receivePackets(int maxPackets, Duration timeout) throws IpcException;
+
+    /**
+     * Hands up to {@code limit} packets that are already there to {@code handler}, without blocking and without
+     * allocating per packet.
+     *
+     * @return how many packets were handed out (0 when none was there), or {@link #END_OF_STREAM} once the stream has
+     *     ended and everything was handed out
+     */
+    int poll(PacketHandler handler, int limit) throws IpcException;
+
+    /**
+     * As {@link #poll(PacketHandler, int)}, but waits at most {@code timeout} for the first packet.
+     *
+     * @return the packets handed out, 0 if none arrived in time, or {@link #END_OF_STREAM}
+     */
+    int poll(PacketHandler handler, int limit, Duration timeout) throws IpcException;
+
+    /**
+     * The packets as a lazy, sequential stream of owned packets that ends at the end of the stream. Failures surface
+     * as {@link java.io.UncheckedIOException} wrapping the {@link IpcException}. Closing the stream closes the
+     * client.
+     */
+    Stream<IpcPacket> stream();
+
+    /** Whether the end of the stream has arrived (there may still be packets to drain). */
+    boolean isEndOfStreamReceived();
+
+    /** Releases the client. Idempotent. */
+    @Override
+    void close();
+}

@@ -1,0 +1,96 @@
+package dev.packetipc;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Flow;
+import java.util.stream.Stream;
+
+/**
+ * The server's side of one client: it sends batches of packets, then the end of the stream, then closes.
+ *
+ * <p>One thread sends at a time; {@link #close()} may be called from any thread. The packets of a batch may be reused
+ * by the caller as soon as {@code send} returns.
+ */
+public interface Connection extends AutoCloseable {
+    /**
+     * Sends one batch. Blocks while the client lags by more than the transport's buffer (backpressure).
+     *
+     * @throws PeerGoneException if the client went away
+     * @throws ClosedException if this connection was closed or the end was already sent
+     */
+    void send(List<? extends AsIpcPacket> batch) throws IpcException;
+
+    /**
+     * Sends one batch, waiting at most {@code timeout} for the client to make room.
+     *
+     * @throws IpcTimeoutException if the client did not make room in time; the batch may have been sent in part and
+     *     the connection should be closed
+     */
+    void send(List<? extends AsIpcPacket> batch, Duration timeout) throws IpcException;
+
+    /**
+     * Tells the client that no more packets follow. The client drains what it has, then sees the end. Later sends
+     * fail; a second call does nothing.
+     */
+    void sendEnd() throws IpcException;
+
+    /**
+     * Sends every packet of the stream in batches of {@code batchSize}, then the end of the stream.
+     *
+     * @return the number of packets sent
+     */
+    default long transfer(Stream<? extends AsIpcPacket> packets, int batchSize) throws IpcException {
+        Objects.requireNonNull(packets, "packets");
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize must be at least 1, was " + batchSize);
+        }
+        List<AsIpcPacket> batch = new ArrayList<>(batchSize);
+        long count = 0;
+        try (Stream<? extends AsIpcPacket> stream = packets) {
+            var iterator = stream.iterator();
+            while (iterator.hasNext()) {
+                batch.add(iterator.next());
+                if (batch.size() == batchSize) {
+                    send(batch);
+                    count += batch.size();
+                    batch.clear();
+                }
+            }
+        }
+        if (!batch.isEmpty()) {
+            send(batch);
+            count += batch.size();
+        }
+        sendEnd();
+        return count;
+    }
+
+    /**
+     * A {@link Flow.Subscriber} that sends what a publisher emits in batches of {@code batchSize}, asking for one
+     * batch at a time (so a slow client slows the publisher), and sends the end when the publisher completes.
+     */
+    default PacketSubscriber subscriber(int batchSize) {
+        return new PacketSubscriber(this, batchSize);
+    }
+
+    /** Packets sent so far. */
+    long packetsSent();
+
+    /** Payload bytes sent so far. */
+    long bytesSent();
+
+    /** Non-empty batches sent so far. */
+    long batchesSent();
+
+    /** Whether the connection is open (not closed by this side and the peer not known to be gone). */
+    boolean isOpen();
+
+    /**
+     * Releases the connection. Without a prior {@link #sendEnd()} the client sees a {@link PeerGoneException} after
+     * it has drained what arrived. Idempotent.
+     */
+    @Override
+    void close();
+}

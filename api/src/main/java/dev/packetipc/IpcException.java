@@ -1,0 +1,21 @@
+package dev.packetipc;
+
+import java.io.IOException;
+
+/**
+ * The root of every failure packet-ipc reports. Its subclasses say what went wrong; their messages also say what to
+ * do about it.
+ */
+public class IpcException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    /** An exception with the given message. */
+    public IpcException(String message) {
+        super(message);
+    }
+
+    /** An exception with the given message and cause. */
+    public IpcException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

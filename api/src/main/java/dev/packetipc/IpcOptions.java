@@ -1,0 +1,113 @@
+package dev.packetipc;
+
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * An immutable set of {@link IpcOption} values for {@link IpcTransport#newServer(IpcOptions)} and
+ * {@link IpcTransport#connect(String, IpcOptions)}. Unset options take their defaults; options a transport does not
+ * know are ignored by it, so one set of options can be handed to any transport.
+ *
+ * <pre>{@code
+ * IpcOptions options = IpcOptions.builder()
+ *         .set(IpcOptions.MAX_FRAME_BYTES, 64 << 20)
+ *         .set(IpcOptions.CONNECT_TIMEOUT, Duration.ofSeconds(2))
+ *         .build();
+ * }</pre>
+ */
+public final class IpcOptions {
+    /**
+     * The name the server should take, in the transport's own form (for Unix sockets a path, for example), or
+     * {@code null} for a fresh, unique name.
+     */
+    public static final IpcOption<String> SERVER_NAME =
+            IpcOption.of("serverName", String.class, null, name -> !name.isBlank(), "a non-blank name");
+
+    /**
+     * The largest frame either side accepts, in bytes. A larger frame from the peer is a protocol error; a batch
+     * that would not fit is split by the sender. Default 16 MiB.
+     */
+    public static final IpcOption<Integer> MAX_FRAME_BYTES = IpcOption.of(
+            "maxFrameBytes", Integer.class, 16 << 20, n -> n >= 4096, "at least 4096 bytes");
+
+    /**
+     * How many bytes of sent but not yet received batches may wait between sender and receiver before
+     * {@link Connection#send} blocks. Default 8 MiB.
+     */
+    public static final IpcOption<Integer> BUFFER_BYTES =
+            IpcOption.of("bufferBytes", Integer.class, 8 << 20, n -> n >= 4096, "at least 4096 bytes");
+
+    /** How long {@link IpcTransport#connect(String, IpcOptions)} waits for the server to answer. Default 10 s. */
+    public static final IpcOption<Duration> CONNECT_TIMEOUT = IpcOption.of(
+            "connectTimeout",
+            Duration.class,
+            Duration.ofSeconds(10),
+            d -> !d.isNegative() && !d.isZero(),
+            "a positive duration");
+
+    private static final IpcOptions DEFAULTS = new IpcOptions(Map.of());
+
+    private final Map<IpcOption<?>, Object> values;
+
+    private IpcOptions(Map<IpcOption<?>, Object> values) {
+        this.values = values;
+    }
+
+    /** Options with every value at its default. */
+    public static IpcOptions defaults() {
+        return DEFAULTS;
+    }
+
+    /** A builder starting from the defaults. */
+    public static Builder builder() {
+        return new Builder(Map.of());
+    }
+
+    /** A builder starting from these options. */
+    public Builder toBuilder() {
+        return new Builder(values);
+    }
+
+    /** The option's value, or its default when it is not set. */
+    @SuppressWarnings("unchecked")
+    public <T> T get(IpcOption<T> option) {
+        Object value = values.get(option);
+        return value == null ? option.defaultValue() : (T) value;
+    }
+
+    /** Whether the option was set explicitly. */
+    public boolean isSet(IpcOption<?> option) {
+        return values.containsKey(option);
+    }
+
+    @Override
+    public String toString() {
+        return "IpcOptions" + values;
+    }
+
+    /** Builds {@link IpcOptions}; each value is checked when it is set. */
+    public static final class Builder {
+        private final Map<IpcOption<?>, Object> values;
+
+        private Builder(Map<IpcOption<?>, Object> initial) {
+            this.values = new LinkedHashMap<>(initial);
+        }
+
+        /**
+         * Sets an option.
+         *
+         * @throws IllegalArgumentException if the value is not legal for the option; the message says what is
+         */
+        public <T> Builder set(IpcOption<T> option, T value) {
+            values.put(option, option.checked(value));
+            return this;
+        }
+
+        /** The options set so far. */
+        public IpcOptions build() {
+            return new IpcOptions(Collections.unmodifiableMap(new LinkedHashMap<>(values)));
+        }
+    }
+}

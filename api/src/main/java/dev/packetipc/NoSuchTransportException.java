@@ -1,0 +1,16 @@
+package dev.packetipc;
+
+/** No transport matches the selection, or two providers claim one id. The message lists every transport found. */
+public class NoSuchTransportException extends IpcException {
+    private static final long serialVersionUID = 1L;
+
+    /** An exception with the given message. */
+    public NoSuchTransportException(String message) {
+        super(message);
+    }
+
+    /** An exception with the given message and cause. */
+    public NoSuchTransportException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,13 @@
+package dev.packetipc;
+
+/**
+ * Receives packets from {@link Client#poll(PacketHandler, int)} without any allocation per packet.
+ *
+ * <p>The packet is a flyweight that the client reuses for the next packet: it and its {@link IpcPacket#data()}
+ * buffer are valid only until {@code onPacket} returns. Copy what you need to keep ({@link IpcPacket#toPacket()}).
+ */
+@FunctionalInterface
+public interface PacketHandler {
+    /** Called once per packet, in order. An exception thrown here propagates out of {@code poll}. */
+    void onPacket(IpcPacket packet);
+}

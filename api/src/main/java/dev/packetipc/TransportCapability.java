@@ -1,0 +1,18 @@
+package dev.packetipc;
+
+/**
+ * What a transport can do beyond the required contract. The conformance suite runs its optional rules only for the
+ * capabilities a transport declares, and reports the others as skipped.
+ */
+public enum TransportCapability {
+    /** Server and client may live in different processes (every transport but {@code inprocess}). */
+    CROSS_PROCESS,
+    /** One server accepts many clients at once, each with its own stream. */
+    MULTIPLE_CLIENTS,
+    /** {@link Client#poll(PacketHandler, int)} hands out views of the transport's memory without a copy. */
+    ZERO_COPY_RECEIVE,
+    /** Large payloads travel through shared memory rather than through a byte stream. */
+    SHARED_MEMORY_PAYLOADS,
+    /** The server learns who the connecting peer is (process id, user id) and can refuse it. */
+    PEER_CREDENTIALS
+}

@@ -1,0 +1,16 @@
+package dev.packetipc;
+
+/** A transport cannot run here: wrong operating system, a native library that does not load, or missing JVM flags. */
+public class TransportUnavailableException extends IpcException {
+    private static final long serialVersionUID = 1L;
+
+    /** An exception with the given message. */
+    public TransportUnavailableException(String message) {
+        super(message);
+    }
+
+    /** An exception with the given message and cause. */
+    public TransportUnavailableException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,79 @@
+package dev.packetipc.inprocess;
+
+import dev.packetipc.AsIpcPacket;
+import dev.packetipc.Connection;
+import dev.packetipc.IpcException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** The server's side of one in-process client. */
+final class InProcessConnection implements Connection {
+    private final InProcessPipe pipe;
+    private final AtomicLong packets = new AtomicLong();
+    private final AtomicLong bytes = new AtomicLong();
+    private final AtomicLong batches = new AtomicLong();
+
+    InProcessConnection(InProcessPipe pipe) {
+        this.pipe = pipe;
+    }
+
+    @Override
+    public void send(List<? extends AsIpcPacket> batch) throws IpcException {
+        send0(batch, Long.MAX_VALUE);
+    }
+
+    @Override
+    public void send(List<? extends AsIpcPacket> batch, Duration timeout) throws IpcException {
+        send0(batch, timeout.toNanos());
+    }
+
+    private void send0(List<? extends AsIpcPacket> batch, long waitNanos) throws IpcException {
+        Objects.requireNonNull(batch, "batch");
+        if (batch.isEmpty()) {
+            pipe.checkSendable(); // nothing to deliver, but a closed or ended connection still says so
+            return;
+        }
+        InProcessPipe.Batch copy = InProcessPipe.copy(batch);
+        pipe.send(copy, waitNanos);
+        packets.addAndGet(batch.size());
+        bytes.addAndGet(copy.data.capacity());
+        batches.incrementAndGet();
+    }
+
+    @Override
+    public void sendEnd() throws IpcException {
+        pipe.sendEnd();
+    }
+
+    @Override
+    public long packetsSent() {
+        return packets.get();
+    }
+
+    @Override
+    public long bytesSent() {
+        return bytes.get();
+    }
+
+    @Override
+    public long batchesSent() {
+        return batches.get();
+    }
+
+    @Override
+    public boolean isOpen() {
+        return pipe.isSenderOpen();
+    }
+
+    @Override
+    public void close() {
+        pipe.closeSender();
+    }
+
+    @Override
+    public String toString() {
+        return "InProcessConnection[" + pipe.name() + "]";
+    }
+}
