@@ -50,9 +50,8 @@ public final class IpcOption<T> {
 
     T checked(T value) {
         if (!type.isInstance(value) || !validator.test(value)) {
-            throw new IllegalArgumentException(
-                    "option " + name + " must be " + requirement + ", but was " + value + "; leave it unset for "
-                            + defaultValue);
+            throw new IllegalArgumentException("option " + name + " must be " + requirement + ", but was " + value
+                    + "; leave it unset for " + defaultValue);
         }
         return value;
     }

@@ -29,8 +29,8 @@ public final class IpcOptions {
      * The largest frame either side accepts, in bytes. A larger frame from the peer is a protocol error; a batch
      * that would not fit is split by the sender. Default 16 MiB.
      */
-    public static final IpcOption<Integer> MAX_FRAME_BYTES = IpcOption.of(
-            "maxFrameBytes", Integer.class, 16 << 20, n -> n >= 4096, "at least 4096 bytes");
+    public static final IpcOption<Integer> MAX_FRAME_BYTES =
+            IpcOption.of("maxFrameBytes", Integer.class, 16 << 20, n -> n >= 4096, "at least 4096 bytes");
 
     /**
      * How many bytes of sent but not yet received batches may wait between sender and receiver before

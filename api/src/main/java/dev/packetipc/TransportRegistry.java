@@ -30,7 +30,8 @@ final class TransportRegistry {
     /** Loads every provider visible to the class loader, never failing as a whole. */
     static TransportRegistry load(ClassLoader loader) {
         List<TransportStatus> found = new ArrayList<>();
-        Iterator<IpcTransport> iterator = ServiceLoader.load(IpcTransport.class, loader).iterator();
+        Iterator<IpcTransport> iterator =
+                ServiceLoader.load(IpcTransport.class, loader).iterator();
         while (true) {
             try {
                 if (!iterator.hasNext()) {
@@ -143,7 +144,8 @@ final class TransportRegistry {
         if (candidates.isEmpty()) {
             throw new NoSuchTransportException("no inter-process transport is available. " + listing()
                     + " Add packet-ipc-transport-unix (Linux, macOS), packet-ipc-transport-windows-pipes (Windows) or"
-                    + " packet-ipc-transport-shm to the class path, or select one with -D" + PacketIpc.TRANSPORT_PROPERTY
+                    + " packet-ipc-transport-shm to the class path, or select one with -D"
+                    + PacketIpc.TRANSPORT_PROPERTY
                     + "=<id>.");
         }
         TransportStatus chosen = candidates.get(0);

@@ -126,8 +126,8 @@ final class InProcessPipe {
                     + "; open a new connection to send more");
         }
         if (receiverClosed) {
-            throw new PeerGoneException("the client of " + name + " has closed; stop sending and close the"
-                    + " connection");
+            throw new PeerGoneException(
+                    "the client of " + name + " has closed; stop sending and close the" + " connection");
         }
     }
 

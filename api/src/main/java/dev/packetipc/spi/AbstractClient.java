@@ -177,5 +177,4 @@ public abstract class AbstractClient implements Client {
             return FOREVER;
         }
     }
-
 }
