@@ -12,6 +12,8 @@ import java.util.Optional;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -72,14 +74,22 @@ final class TransportRegistry {
         return set;
     }
 
+    private static final Pattern PROVIDER_NAME = Pattern.compile("Provider (\\S+) ");
+
     private static TransportStatus failedProvider(Throwable e) {
-        String name = "<provider that failed to load>";
+        Matcher m = PROVIDER_NAME.matcher(String.valueOf(e.getMessage()));
+        String name = m.find() ? m.group(1) : "<provider that failed to load>";
         return new TransportStatus(
                 name, name, 0, Set.of(), Optional.empty(), Optional.of(withMessage("failed to load", e)));
     }
 
     private static Throwable withMessage(String what, Throwable e) {
-        return new TransportUnavailableException(what + ": " + e, e);
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String because = root == e ? "" : " (caused by " + root + ")";
+        return new TransportUnavailableException(what + ": " + e + because, e);
     }
 
     static List<TransportStatus> markDuplicates(List<TransportStatus> found) {
