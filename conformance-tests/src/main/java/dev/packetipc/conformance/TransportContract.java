@@ -452,9 +452,12 @@ public abstract class TransportContract {
             List<Packet> got = after.map(
                             list -> list.stream().map(IpcPacket::toPacket).collect(Collectors.toList()))
                     .orElse(null);
-            if (!List.of(packet).equals(got)) {
-                throw new AssertionError(
-                        rule("R109") + "after the timeouts, the next packet sent did not arrive intact: " + got);
+            Optional<String> difference = got == null
+                    ? Optional.of("the end of the stream arrived instead")
+                    : StreamCheck.difference(List.of(packet), got);
+            if (difference.isPresent()) {
+                throw new AssertionError(rule("R109") + "after the timeouts, the next packet sent did not arrive"
+                        + " intact: " + difference.get());
             }
         }
     }
