@@ -17,10 +17,15 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Future;
 import java.util.stream.Collectors;
+import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
 import net.jqwik.api.lifecycle.AddLifecycleHook;
+import net.jqwik.api.state.Action;
+import net.jqwik.api.state.ActionChain;
+import net.jqwik.api.state.ActionChainArbitrary;
 
 /**
  * The conformance contract of a packet-ipc transport. Extend it in your test sources, implement
@@ -486,6 +491,54 @@ public abstract class TransportContract {
                     throw new AssertionError(rule("R110") + "the connection accepted after a timeout is not open");
                 }
             }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Stateful
+
+    private final List<StatefulModel> models = new ArrayList<>();
+
+    /**
+     * R111: any interleaving of sends, receives and polls of any size, the end, a send after the end, a second end,
+     * and closes of either side behaves as a simple model says: packets arrive in order and exactly, a receive with
+     * nothing there times out, the end comes after the data, a send after the end throws {@link ClosedException}, a
+     * close without the end gives the end or a {@link dev.packetipc.PeerGoneException}, a receive on a closed client
+     * throws {@link ClosedException}. jqwik reports a failing sequence by its steps' labels, shrunk.
+     *
+     * <p>This method is package-private because its parameter is a jqwik type; jqwik runs it in subclasses all the
+     * same.
+     *
+     * <p>If this fails, check: the shortest sequence in the report; typical causes are state kept per call instead
+     * of per connection (a partly consumed batch lost between a {@code poll} and a {@code receivePackets}), a timeout
+     * that corrupts the stream, and close or end flags that are not seen by the other side.
+     */
+    @Property(tries = 30)
+    void required_R111_interleavedCallsMatchTheModel(@ForAll("r111Chains") ActionChain<StatefulModel> chain) {
+        try {
+            chain.run();
+        } finally {
+            models.forEach(StatefulModel::close);
+            models.clear();
+        }
+    }
+
+    @Provide
+    Arbitrary<ActionChain<StatefulModel>> r111Chains() {
+        ActionChainArbitrary<StatefulModel> chains = ActionChain.startWith(this::newModel);
+        for (Action.Independent<StatefulModel> action : StatefulModel.actions()) {
+            chains = chains.withAction(action);
+        }
+        return chains.withMaxTransformations(25);
+    }
+
+    private StatefulModel newModel() {
+        try {
+            StatefulModel model = new StatefulModel(openSession(), rule("R111"), waitTimeout());
+            models.add(model);
+            return model;
+        } catch (Exception e) {
+            throw new IllegalStateException(rule("R111") + "could not open a session: " + e, e);
         }
     }
 

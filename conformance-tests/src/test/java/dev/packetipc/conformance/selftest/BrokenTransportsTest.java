@@ -22,6 +22,7 @@ class BrokenTransportsTest {
         assertFails(run, "R102", "missing");
         assertFails(run, "R103", "missing");
         assertFails(run, "R203", "missing");
+        assertFails(run, "R111", "[R111] transport 'dropping': ");
         assertPass(run, UNTOUCHED);
     }
 
@@ -30,6 +31,7 @@ class BrokenTransportsTest {
         ContractRun run = ContractRun.of(ReorderingTransportContract.class);
         assertFails(run, "R101", "[R101] transport 'reordering': packets out of order: packet #");
         assertFails(run, "R102", "out of order");
+        assertFails(run, "R111", "returned packets that differ from the next ones sent");
         assertPass(run, UNTOUCHED);
     }
 
@@ -40,6 +42,7 @@ class BrokenTransportsTest {
         assertFails(run, "R101", "differs first at byte");
         assertFails(run, "R102", "corrupted payload");
         assertFails(run, "R109", "corrupted payload");
+        assertFails(run, "R111", "returned packets that differ from the next ones sent");
         assertPass(run, List.of("R106", "R107", "R108", "R110"));
     }
 
@@ -51,6 +54,7 @@ class BrokenTransportsTest {
         assertFails(run, "R102", "no end of stream");
         assertFails(run, "R103", "no end of stream");
         assertFails(run, "R104", "no end of stream");
+        assertFails(run, "R111", "[R111] transport 'never-ending': ");
         assertPass(run, List.of("R105"));
         assertPass(run, UNTOUCHED);
     }
