@@ -2,6 +2,7 @@ package dev.packetipc.conformance;
 
 import dev.packetipc.Client;
 import dev.packetipc.ClosedException;
+import dev.packetipc.Connection;
 import dev.packetipc.IpcOptions;
 import dev.packetipc.IpcPacket;
 import dev.packetipc.IpcTimeoutException;
@@ -11,6 +12,8 @@ import dev.packetipc.Packet;
 import dev.packetipc.PacketHandler;
 import dev.packetipc.Server;
 import dev.packetipc.TransportCapability;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -544,6 +547,150 @@ public abstract class TransportContract {
 
     // ---------------------------------------------------------------------------------------------------------
     // Optional rules
+
+    /** How long a child JVM may take to start and get going, on top of {@link #waitTimeout()}. */
+    private static final Duration CHILD_START = Duration.ofSeconds(30);
+
+    /**
+     * R201 (optional, {@link TransportCapability#CROSS_PROCESS}): a client in another JVM receives the stream a server
+     * in this JVM sends, complete, in order and exact, then the end. The child JVM has this JVM's class path plus
+     * {@link #childJvmArguments()}, and makes its transport by instantiating this contract class. Even receive sizes
+     * use {@code poll}, odd ones {@code receivePackets}.
+     *
+     * <p>If this fails, check the child JVM's output in the message first (a missing JDK flag, a native library that
+     * does not load), then: names that only make sense inside one process, shared memory or files that the other
+     * process cannot open (permissions, a path relative to the working directory), and the byte order of the wire
+     * format.
+     */
+    @Property(tries = 3)
+    @RequiresCapability(TransportCapability.CROSS_PROCESS)
+    public void optional_R201_clientInAChildJvmReceivesTheStream(
+            @ForAll(supplier = Generators.Batches.class) List<List<Packet>> batches,
+            @ForAll(supplier = Generators.ReceiveSizes.class) int receiveSize)
+            throws Exception {
+        List<Packet> expected = StreamCheck.flatten(batches);
+        Receiver.Mode mode = receiveSize % 2 == 0 ? Receiver.Mode.POLL : Receiver.Mode.RECEIVE_PACKETS;
+        Path dir = Files.createTempDirectory("packet-ipc-conformance");
+        Path result = dir.resolve("received.bin");
+        try (Server server = transport().newServer(serverOptions());
+                ChildJvm child = ChildJvm.start(
+                        childJvmArguments(),
+                        List.of(
+                                "client",
+                                getClass().getName(),
+                                server.name(),
+                                Integer.toString(receiveSize),
+                                mode.name(),
+                                Long.toString(waitTimeout().toMillis()),
+                                Integer.toString(expected.size() + 1000),
+                                result.toString()))) {
+            Connection connection = acceptFrom(child, server, "R201");
+            try {
+                Future<Void> sending = Waits.start(() -> {
+                    for (List<Packet> batch : batches) {
+                        connection.send(batch);
+                    }
+                    connection.sendEnd();
+                    return null;
+                });
+                int code = child.awaitExit(CHILD_START.plus(waitTimeout()));
+                String sender = senderOutcome(sending);
+                if (code != 0 || !Files.exists(result)) {
+                    throw new AssertionError(rule("R201") + "the child JVM client failed (exit code " + code
+                            + "; the sender " + sender + ")" + child.describe());
+                }
+                Received received = PacketFiles.readReceived(result);
+                Optional<String> difference = StreamCheck.difference(expected, received.packets());
+                if (difference.isPresent() || received.ending() != Received.Ending.END) {
+                    throw new AssertionError(rule("R201") + "the client in the child JVM got "
+                            + received.describeEnding()
+                            + difference.map(d -> ": " + d).orElse("") + " (sent "
+                            + expected.size() + " packets in " + batches.size() + " batches and the end; the sender "
+                            + sender + ")" + child.describe());
+                }
+            } finally {
+                connection.close();
+            }
+        } finally {
+            Files.deleteIfExists(result);
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    /**
+     * R202 (optional, {@link TransportCapability#CROSS_PROCESS}): a server in another JVM sends a stream that a client
+     * in this JVM receives complete, in order and exact, then the end. Even receive sizes use {@code poll}, odd ones
+     * {@code receivePackets}.
+     *
+     * <p>If this fails, check the child JVM's output in the message first, then: that the server's name is usable
+     * from another process as printed, and that the server keeps what it sent readable until the client has it.
+     */
+    @Property(tries = 3)
+    @RequiresCapability(TransportCapability.CROSS_PROCESS)
+    public void optional_R202_serverInAChildJvmSendsTheStream(
+            @ForAll(supplier = Generators.Batches.class) List<List<Packet>> batches,
+            @ForAll(supplier = Generators.ReceiveSizes.class) int receiveSize)
+            throws Exception {
+        List<Packet> expected = StreamCheck.flatten(batches);
+        Receiver.Mode mode = receiveSize % 2 == 0 ? Receiver.Mode.POLL : Receiver.Mode.RECEIVE_PACKETS;
+        Path dir = Files.createTempDirectory("packet-ipc-conformance");
+        Path batchesFile = dir.resolve("batches.bin");
+        PacketFiles.writeBatches(batchesFile, batches);
+        try (ChildJvm child = ChildJvm.start(
+                childJvmArguments(),
+                List.of(
+                        "server",
+                        getClass().getName(),
+                        batchesFile.toString(),
+                        Long.toString(CHILD_START.plus(waitTimeout()).toMillis())))) {
+            String name = child.awaitLine("NAME ", CHILD_START.plus(waitTimeout()));
+            Received received;
+            try (Client client = Waits.call(
+                    waitTimeout(),
+                    "connect(\"" + name + "\")",
+                    () -> transport().connect(name, clientOptions()))) {
+                received = Receiver.drain(client, mode, receiveSize, waitTimeout(), expected.size() + 1000);
+            } catch (Exception e) {
+                throw new AssertionError(
+                        rule("R202") + "connecting to the child JVM's server " + name + " failed: " + e
+                                + child.describe(),
+                        e);
+            }
+            Optional<String> difference = StreamCheck.difference(expected, received.packets());
+            if (difference.isPresent() || received.ending() != Received.Ending.END) {
+                throw new AssertionError(rule("R202") + "the client got " + received.describeEnding()
+                        + difference.map(d -> ": " + d).orElse("") + " from the server in the child JVM (it sent "
+                        + expected.size() + " packets in " + batches.size() + " batches and the end)"
+                        + child.describe());
+            }
+            child.say("BYE");
+            int code = child.awaitExit(waitTimeout());
+            if (code != 0) {
+                throw new AssertionError(
+                        rule("R202") + "the child JVM server exited with code " + code + child.describe());
+            }
+        } finally {
+            Files.deleteIfExists(batchesFile);
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    /** Accepts the child's client, failing at once with the child's output if the child exits first. */
+    private Connection acceptFrom(ChildJvm child, Server server, String id) throws Exception {
+        Duration step = Duration.ofMillis(200);
+        long deadline = System.nanoTime() + CHILD_START.plus(waitTimeout()).toNanos();
+        while (true) {
+            try {
+                return Waits.call(waitTimeout().plus(step), "accept(" + step + ")", () -> server.accept(step));
+            } catch (IpcTimeoutException e) {
+                if (!child.isAlive() || System.nanoTime() > deadline) {
+                    throw new AssertionError(rule(id) + "the child JVM's client never connected"
+                            + (child.isAlive() ? " within " + CHILD_START.plus(waitTimeout()) : "; the child exited")
+                            + child.describe());
+                }
+            }
+        }
+    }
 
     /**
      * R203 (optional, {@link TransportCapability#MULTIPLE_CLIENTS}): several clients connected to one server at once
