@@ -36,7 +36,10 @@ final class ChildJvm implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmArguments);
-        command.add("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"));
+        String tmpdir = System.getProperty("java.io.tmpdir");
+        if (tmpdir != null && java.nio.file.Files.isDirectory(Path.of(tmpdir))) {
+            command.add("-Djava.io.tmpdir=" + tmpdir);
+        }
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(ChildMain.class.getName());

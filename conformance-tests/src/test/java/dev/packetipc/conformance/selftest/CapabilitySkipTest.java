@@ -20,6 +20,13 @@ class CapabilitySkipTest {
     void theInProcessTransportRunsMultipleClientsAndSkipsCrossProcess() {
         ContractRun run = ContractRun.of(InProcessConformanceTest.class);
         assertEquals(ContractRun.Status.PASSED, run.rule("R203").status(), run::toString);
+        for (String crossProcess : List.of("R201", "R202")) {
+            ContractRun.Outcome outcome = run.rule(crossProcess);
+            assertEquals(ContractRun.Status.SKIPPED, outcome.status(), run::toString);
+            assertEquals(
+                    "transport 'inprocess' does not declare CROSS_PROCESS (it declares [MULTIPLE_CLIENTS])",
+                    outcome.message());
+        }
         for (ContractRun.Outcome outcome : run.outcomes().values()) {
             if (outcome.ruleId().startsWith("R1")) {
                 assertEquals(ContractRun.Status.PASSED, outcome.status(), run::toString);
