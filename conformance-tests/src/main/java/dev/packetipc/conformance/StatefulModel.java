@@ -109,8 +109,13 @@ final class StatefulModel {
     private void send(List<Packet> batch) {
         history.add("send " + batch.size());
         try {
-            session.connection.send(batch, timeout);
-        } catch (IpcException e) {
+            Waits.call(timeout.plus(timeout), "send(" + batch.size() + " packets, " + timeout + ")", () -> {
+                session.connection.send(batch, timeout);
+                return null;
+            });
+        } catch (AssertionError e) {
+            throw fail(e.getMessage(), e);
+        } catch (Exception e) {
             throw fail("send of " + batch.size() + " packets on an open connection threw " + e, e);
         }
         inFlight.addAll(batch);
@@ -119,11 +124,30 @@ final class StatefulModel {
     private void sendEnd() {
         history.add("sendEnd");
         try {
-            session.connection.sendEnd();
-        } catch (IpcException e) {
+            Waits.call(timeout, "sendEnd()", () -> {
+                session.connection.sendEnd();
+                return null;
+            });
+        } catch (AssertionError e) {
+            throw fail(e.getMessage(), e);
+        } catch (Exception e) {
             throw fail("sendEnd() on an open connection threw " + e, e);
         }
         endSent = true;
+    }
+
+    private void sendEndAgain() {
+        history.add("sendEnd again");
+        try {
+            Waits.call(timeout, "a second sendEnd()", () -> {
+                session.connection.sendEnd();
+                return null;
+            });
+        } catch (AssertionError e) {
+            throw fail(e.getMessage(), e);
+        } catch (Exception e) {
+            throw fail("a second sendEnd() threw " + e + "; it must do nothing", e);
+        }
     }
 
     private void sendAfterEnd() {

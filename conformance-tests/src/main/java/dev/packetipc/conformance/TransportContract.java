@@ -184,6 +184,41 @@ public abstract class TransportContract {
         }
     }
 
+    /**
+     * R112: a connection's counters say what was sent: {@code packetsSent()} counts packets, {@code bytesSent()}
+     * payload bytes (without any framing), {@code batchesSent()} non-empty batches; an empty batch sends nothing.
+     *
+     * <p>If this fails, check: counting framing or headers as payload, counting empty batches, and counting before a
+     * send that then failed.
+     */
+    @Property(tries = 10)
+    public void required_R112_countersSayWhatWasSent(
+            @ForAll(supplier = Generators.SmallBatches.class) List<List<Packet>> batches) throws Exception {
+        List<Packet> expected = StreamCheck.flatten(batches);
+        long bytes = expected.stream().mapToLong(Packet::length).sum();
+        long nonEmpty = batches.stream().filter(batch -> !batch.isEmpty()).count();
+        try (Session session = openSession()) {
+            Future<Void> sending = Waits.start(() -> {
+                for (List<Packet> batch : batches) {
+                    session.connection.send(batch);
+                }
+                session.connection.sendEnd();
+                return null;
+            });
+            Received received = Receiver.drain(
+                    session.client, Receiver.Mode.RECEIVE_PACKETS, 64, waitTimeout(), expected.size() + 1000);
+            Waits.await(sending, waitTimeout(), "sending the batches");
+            String counted = "packetsSent=" + session.connection.packetsSent() + ", bytesSent="
+                    + session.connection.bytesSent() + ", batchesSent=" + session.connection.batchesSent();
+            String sent = "packetsSent=" + expected.size() + ", bytesSent=" + bytes + ", batchesSent=" + nonEmpty;
+            if (!counted.equals(sent)) {
+                throw new AssertionError(rule("R112") + "after sending " + batches.size() + " batches (" + nonEmpty
+                        + " of them non-empty) the connection counts " + counted + " instead of " + sent
+                        + " (the client got " + received.describeEnding() + ")");
+            }
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------------------
     // End of stream and close
 
@@ -456,7 +491,10 @@ public abstract class TransportContract {
                 session.connection.send(List.of(packet));
                 return null;
             });
-            Optional<List<IpcPacket>> after = session.client.receivePackets(8, waitTimeout());
+            Optional<List<IpcPacket>> after = Waits.call(
+                    waitTimeout().plus(waitTimeout()),
+                    "receivePackets(8, " + waitTimeout() + ")",
+                    () -> session.client.receivePackets(8, waitTimeout()));
             List<Packet> got = after.map(
                             list -> list.stream().map(IpcPacket::toPacket).collect(Collectors.toList()))
                     .orElse(null);

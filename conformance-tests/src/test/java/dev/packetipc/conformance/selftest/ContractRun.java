@@ -33,8 +33,14 @@ final class ContractRun {
 
     /** Runs every rule of the contract class. */
     static ContractRun of(Class<?> contractClass) {
+        return of(contractClass, Map.of());
+    }
+
+    /** Runs every rule of the contract class with extra jqwik configuration parameters. */
+    static ContractRun of(Class<?> contractClass, Map<String, String> configuration) {
         ContractRun run = new ContractRun();
         EngineTestKit.engine("jqwik")
+                .configurationParameters(configuration)
                 .selectors(DiscoverySelectors.selectClass(contractClass))
                 .configurationParameter("jqwik.reporting.onlyfailures", "true")
                 .configurationParameter("jqwik.database", "target/jqwik-database-selftest")
