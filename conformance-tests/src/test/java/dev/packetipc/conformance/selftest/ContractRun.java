@@ -46,7 +46,7 @@ final class ContractRun {
                 .configurationParameter("jqwik.database", "target/jqwik-database-selftest")
                 .configurationParameter("jqwik.failures.runfirst", "false")
                 .configurationParameter("jqwik.failures.after.default", "RANDOM_SEED")
-                .configurationParameter("jqwik.shrinking.bounded.seconds", "3")
+                .configurationParameter("jqwik.shrinking.bounded.seconds", "1")
                 .execute()
                 .testEvents()
                 .stream()
