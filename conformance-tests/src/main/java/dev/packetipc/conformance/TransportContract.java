@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import net.jqwik.api.Arbitrary;
@@ -100,12 +101,36 @@ public abstract class TransportContract {
         return transport;
     }
 
-    final Session openSession() throws Exception {
-        return Session.open(transport(), serverOptions(), clientOptions(), waitTimeout());
+    final Session openSession() {
+        try {
+            return Session.open(transport(), serverOptions(), clientOptions(), waitTimeout());
+        } catch (Exception | AssertionError e) {
+            throw new AssertionError(
+                    currentRule + "could not start a server and connect a client to it: " + e.getMessage(), e);
+        }
     }
 
     final String rule(String id) {
         return "[" + id + "] transport '" + transport().id() + "': ";
+    }
+
+    private String currentRule = "";
+
+    /** Notes which rule runs, so that every failure message of the wait helpers starts with its id. */
+    private void enter(String id) {
+        currentRule = rule(id);
+    }
+
+    private <T> T call(Duration timeout, String what, Callable<T> call) throws Exception {
+        return Waits.call(timeout, currentRule + what, call);
+    }
+
+    private <T> T await(Future<T> future, Duration timeout, String what) throws Exception {
+        return Waits.await(future, timeout, currentRule + what);
+    }
+
+    private Exception failure(Future<?> future, Duration timeout, String what) {
+        return Waits.failure(future, timeout, currentRule + what);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -126,6 +151,7 @@ public abstract class TransportContract {
             @ForAll(supplier = Generators.Batches.class) List<List<Packet>> batches,
             @ForAll(supplier = Generators.ReceiveSizes.class) int receiveSize)
             throws Exception {
+        enter("R101");
         checkStream("R101", batches, receiveSize, Receiver.Mode.RECEIVE_PACKETS);
     }
 
@@ -144,6 +170,7 @@ public abstract class TransportContract {
             @ForAll(supplier = Generators.Batches.class) List<List<Packet>> batches,
             @ForAll(supplier = Generators.ReceiveSizes.class) int receiveSize)
             throws Exception {
+        enter("R102");
         checkStream("R102", batches, receiveSize, Receiver.Mode.POLL);
     }
 
@@ -177,7 +204,7 @@ public abstract class TransportContract {
 
     private String senderOutcome(Future<?> sending) {
         try {
-            Waits.await(sending, waitTimeout(), "sending the batches");
+            await(sending, waitTimeout(), "sending the batches");
             return "finished";
         } catch (Exception | AssertionError e) {
             return "failed: " + e;
@@ -194,6 +221,7 @@ public abstract class TransportContract {
     @Property(tries = 10)
     public void required_R112_countersSayWhatWasSent(
             @ForAll(supplier = Generators.SmallBatches.class) List<List<Packet>> batches) throws Exception {
+        enter("R112");
         List<Packet> expected = StreamCheck.flatten(batches);
         long bytes = expected.stream().mapToLong(Packet::length).sum();
         long nonEmpty = batches.stream().filter(batch -> !batch.isEmpty()).count();
@@ -207,7 +235,7 @@ public abstract class TransportContract {
             });
             Received received = Receiver.drain(
                     session.client, Receiver.Mode.RECEIVE_PACKETS, 64, waitTimeout(), expected.size() + 1000);
-            Waits.await(sending, waitTimeout(), "sending the batches");
+            await(sending, waitTimeout(), "sending the batches");
             String counted = "packetsSent=" + session.connection.packetsSent() + ", bytesSent="
                     + session.connection.bytesSent() + ", batchesSent=" + session.connection.batchesSent();
             String sent = "packetsSent=" + expected.size() + ", bytesSent=" + bytes + ", batchesSent=" + nonEmpty;
@@ -236,9 +264,10 @@ public abstract class TransportContract {
             @ForAll(supplier = Generators.SmallBatches.class) List<List<Packet>> batches,
             @ForAll(supplier = Generators.ReceiveSizes.class) int receiveSize)
             throws Exception {
+        enter("R103");
         List<Packet> expected = StreamCheck.flatten(batches);
         try (Session session = openSession()) {
-            Waits.call(waitTimeout(), "sending " + batches.size() + " small batches and the end", () -> {
+            call(waitTimeout(), "sending " + batches.size() + " small batches and the end", () -> {
                 for (List<Packet> batch : batches) {
                     session.connection.send(batch);
                 }
@@ -255,7 +284,7 @@ public abstract class TransportContract {
             }
             for (int call = 2; call <= 4; call++) {
                 int n = call;
-                Optional<?> again = Waits.call(
+                Optional<?> again = call(
                         waitTimeout(),
                         "receivePackets after the end",
                         () -> n % 2 == 0
@@ -288,9 +317,10 @@ public abstract class TransportContract {
             @ForAll(supplier = Generators.SmallBatches.class) List<List<Packet>> batches,
             @ForAll(supplier = Generators.ReceiveSizes.class) int receiveSize)
             throws Exception {
+        enter("R104");
         List<Packet> expected = StreamCheck.flatten(batches);
         try (Session session = openSession()) {
-            Waits.call(waitTimeout(), "sending " + batches.size() + " small batches and the end", () -> {
+            call(waitTimeout(), "sending " + batches.size() + " small batches and the end", () -> {
                 for (List<Packet> batch : batches) {
                     session.connection.send(batch);
                 }
@@ -309,7 +339,7 @@ public abstract class TransportContract {
             PacketHandler counter = packet -> handed[0]++;
             for (int call = 2; call <= 5; call++) {
                 int n = call;
-                int result = Waits.call(
+                int result = call(
                         waitTimeout(),
                         "poll after the end",
                         () -> n % 2 == 0
@@ -342,9 +372,10 @@ public abstract class TransportContract {
             @ForAll(supplier = Generators.SmallBatches.class) List<List<Packet>> batches,
             @ForAll(supplier = Generators.ReceiveSizes.class) int receiveSize)
             throws Exception {
+        enter("R105");
         List<Packet> expected = StreamCheck.flatten(batches);
         try (Session session = openSession()) {
-            Waits.call(waitTimeout(), "sending " + batches.size() + " small batches", () -> {
+            call(waitTimeout(), "sending " + batches.size() + " small batches", () -> {
                 for (List<Packet> batch : batches) {
                     session.connection.send(batch);
                 }
@@ -380,12 +411,13 @@ public abstract class TransportContract {
      */
     @Example
     public void required_R106_connectToUnknownNameFailsFast() throws Exception {
+        enter("R106");
         String name;
         try (Server server = transport().newServer(serverOptions())) {
             name = server.name();
         }
         Duration limit = Duration.ofSeconds(5);
-        Exception failure = Waits.failure(
+        Exception failure = failure(
                 Waits.start(() -> transport().connect(name, clientOptions())), limit, "connect(\"" + name + "\")");
         if (!(failure instanceof NoSuchServerException)) {
             throw new AssertionError(
@@ -404,18 +436,19 @@ public abstract class TransportContract {
      */
     @Example
     public void required_R107_serverCloseWakesBlockedAccept() throws Exception {
+        enter("R107");
         Server server = transport().newServer(serverOptions());
         try {
             Future<?> accepting = Waits.start(server::accept);
             server.close();
-            Exception failure = Waits.failure(accepting, waitTimeout(), "accept() during Server.close()");
+            Exception failure = failure(accepting, waitTimeout(), "accept() during Server.close()");
             if (!(failure instanceof ClosedException)) {
                 throw new AssertionError(
                         rule("R107") + "accept() woken by Server.close() threw " + failure
                                 + " instead of ClosedException",
                         failure);
             }
-            Exception again = Waits.failure(Waits.start(server::accept), waitTimeout(), "accept() after close()");
+            Exception again = failure(Waits.start(server::accept), waitTimeout(), "accept() after close()");
             if (!(again instanceof ClosedException)) {
                 throw new AssertionError(
                         rule("R107") + "accept() after Server.close() threw " + again + " instead of ClosedException",
@@ -435,17 +468,18 @@ public abstract class TransportContract {
      */
     @Example
     public void required_R108_clientCloseWakesBlockedReceive() throws Exception {
+        enter("R108");
         try (Session session = openSession()) {
             Future<?> receiving = Waits.start(() -> session.client.receivePackets(16));
             session.client.close();
-            Exception failure = Waits.failure(receiving, waitTimeout(), "receivePackets(16) during Client.close()");
+            Exception failure = failure(receiving, waitTimeout(), "receivePackets(16) during Client.close()");
             if (!(failure instanceof ClosedException)) {
                 throw new AssertionError(
                         rule("R108") + "receivePackets woken by Client.close() threw " + failure
                                 + " instead of ClosedException",
                         failure);
             }
-            Exception again = Waits.failure(
+            Exception again = failure(
                     Waits.start(() -> session.client.poll(packet -> {}, 1)), waitTimeout(), "poll after close()");
             if (!(again instanceof ClosedException)) {
                 throw new AssertionError(
@@ -465,9 +499,10 @@ public abstract class TransportContract {
      */
     @Example
     public void required_R109_receiveTimesOutWhenNothingArrives() throws Exception {
+        enter("R109");
         Duration shortWait = Duration.ofMillis(100);
         try (Session session = openSession()) {
-            Exception failure = Waits.failure(
+            Exception failure = failure(
                     Waits.start(() -> session.client.receivePackets(8, shortWait)),
                     waitTimeout(),
                     "receivePackets(8, " + shortWait + ")");
@@ -477,21 +512,21 @@ public abstract class TransportContract {
                                 + " instead of IpcTimeoutException",
                         failure);
             }
-            int timed = Waits.call(
+            int timed = call(
                     waitTimeout(),
                     "poll(handler, 8, " + shortWait + ")",
                     () -> session.client.poll(packet -> {}, 8, shortWait));
-            int immediate = Waits.call(waitTimeout(), "poll(handler, 8)", () -> session.client.poll(packet -> {}, 8));
+            int immediate = call(waitTimeout(), "poll(handler, 8)", () -> session.client.poll(packet -> {}, 8));
             if (timed != 0 || immediate != 0) {
                 throw new AssertionError(rule("R109") + "with nothing sent, poll with a timeout returned " + timed
                         + " and poll without one returned " + immediate + "; both must return 0");
             }
             Packet packet = Packet.of(42, new byte[] {1, 2, 3});
-            Waits.call(waitTimeout(), "send", () -> {
+            call(waitTimeout(), "send", () -> {
                 session.connection.send(List.of(packet));
                 return null;
             });
-            Optional<List<IpcPacket>> after = Waits.call(
+            Optional<List<IpcPacket>> after = call(
                     waitTimeout().plus(waitTimeout()),
                     "receivePackets(8, " + waitTimeout() + ")",
                     () -> session.client.receivePackets(8, waitTimeout()));
@@ -517,10 +552,11 @@ public abstract class TransportContract {
      */
     @Example
     public void required_R110_acceptTimesOutWhenNoClientConnects() throws Exception {
+        enter("R110");
         Duration shortWait = Duration.ofMillis(100);
         try (Server server = transport().newServer(serverOptions())) {
-            Exception failure = Waits.failure(
-                    Waits.start(() -> server.accept(shortWait)), waitTimeout(), "accept(" + shortWait + ")");
+            Exception failure =
+                    failure(Waits.start(() -> server.accept(shortWait)), waitTimeout(), "accept(" + shortWait + ")");
             if (!(failure instanceof IpcTimeoutException)) {
                 throw new AssertionError(
                         rule("R110") + "accept(" + shortWait + ") with no client threw " + failure
@@ -556,6 +592,7 @@ public abstract class TransportContract {
      */
     @Property(tries = 30)
     void required_R111_interleavedCallsMatchTheModel(@ForAll("r111Chains") ActionChain<StatefulModel> chain) {
+        enter("R111");
         try {
             chain.run();
         } finally {
@@ -606,6 +643,7 @@ public abstract class TransportContract {
             @ForAll(supplier = Generators.Batches.class) List<List<Packet>> batches,
             @ForAll(supplier = Generators.ReceiveSizes.class) int receiveSize)
             throws Exception {
+        enter("R201");
         List<Packet> expected = StreamCheck.flatten(batches);
         Receiver.Mode mode = receiveSize % 2 == 0 ? Receiver.Mode.POLL : Receiver.Mode.RECEIVE_PACKETS;
         Path dir = Files.createTempDirectory("packet-ipc-conformance");
@@ -669,6 +707,7 @@ public abstract class TransportContract {
             @ForAll(supplier = Generators.Batches.class) List<List<Packet>> batches,
             @ForAll(supplier = Generators.ReceiveSizes.class) int receiveSize)
             throws Exception {
+        enter("R202");
         List<Packet> expected = StreamCheck.flatten(batches);
         Receiver.Mode mode = receiveSize % 2 == 0 ? Receiver.Mode.POLL : Receiver.Mode.RECEIVE_PACKETS;
         Path dir = Files.createTempDirectory("packet-ipc-conformance");
@@ -683,7 +722,7 @@ public abstract class TransportContract {
                         Long.toString(CHILD_START.plus(waitTimeout()).toMillis())))) {
             String name = child.awaitLine("NAME ", CHILD_START.plus(waitTimeout()));
             Received received;
-            try (Client client = Waits.call(
+            try (Client client = call(
                     waitTimeout(),
                     "connect(\"" + name + "\")",
                     () -> transport().connect(name, clientOptions()))) {
@@ -719,7 +758,7 @@ public abstract class TransportContract {
         long deadline = System.nanoTime() + CHILD_START.plus(waitTimeout()).toNanos();
         while (true) {
             try {
-                return Waits.call(waitTimeout().plus(step), "accept(" + step + ")", () -> server.accept(step));
+                return call(waitTimeout().plus(step), "accept(" + step + ")", () -> server.accept(step));
             } catch (IpcTimeoutException e) {
                 if (!child.isAlive() || System.nanoTime() > deadline) {
                     throw new AssertionError(rule(id) + "the child JVM's client never connected"
@@ -744,6 +783,7 @@ public abstract class TransportContract {
             @ForAll(supplier = Generators.SeveralStreams.class) List<List<List<Packet>>> streams,
             @ForAll(supplier = Generators.ReceiveSizes.class) int receiveSize)
             throws Exception {
+        enter("R203");
         List<Session> sessions = new ArrayList<>();
         try (Server server = transport().newServer(serverOptions())) {
             for (int i = 0; i < streams.size(); i++) {
@@ -765,7 +805,7 @@ public abstract class TransportContract {
                         session.client, Receiver.Mode.RECEIVE_PACKETS, receiveSize, waitTimeout(), limit)));
             }
             for (int i = 0; i < streams.size(); i++) {
-                Received received = Waits.await(
+                Received received = await(
                         receiving.get(i), waitTimeout().multipliedBy(2), "client #" + i + " receiving its stream");
                 List<Packet> expected = StreamCheck.flatten(streams.get(i));
                 Optional<String> difference = StreamCheck.difference(expected, received.packets());

@@ -62,6 +62,15 @@ class BrokenTransportsTest {
         assertPass(run, UNTOUCHED);
     }
 
+    @Test
+    void closesThatWakeNobodyFailTheCloseRulesInsteadOfHanging() {
+        ContractRun run = ContractRun.of(DeafTransportContract.class, Map.of("jqwik.shrinking.default", "OFF"));
+        assertFails(run, "R106", "[R106] transport 'deaf': ");
+        assertFails(run, "R107", "accept() during Server.close() did not return within PT0.5S; it hangs");
+        assertFails(run, "R108", "receivePackets(16) during Client.close() did not return within PT0.5S; it hangs");
+        assertPass(run, List.of("R101", "R102", "R103", "R104", "R105", "R109", "R110", "R112"));
+    }
+
     private static void assertFails(ContractRun run, String ruleId, String expectedText) {
         ContractRun.Outcome outcome = run.rule(ruleId);
         assertEquals(ContractRun.Status.FAILED, outcome.status(), () -> ruleId + " should fail; the run:\n" + run);
