@@ -1,6 +1,7 @@
 package dev.packetipc.conformance;
 
 import dev.packetipc.IpcTransport;
+import java.lang.reflect.Method;
 import java.util.Optional;
 import net.jqwik.api.lifecycle.LifecycleContext;
 import net.jqwik.api.lifecycle.PropagationMode;
@@ -20,7 +21,7 @@ final class CapabilitySkipHook implements SkipExecutionHook {
                 || !context.optionalElement().isPresent()) {
             return SkipResult.doNotSkip();
         }
-        if (!(context.optionalElement().get() instanceof java.lang.reflect.Method)) {
+        if (!(context.optionalElement().get() instanceof Method)) {
             return SkipResult.doNotSkip();
         }
         IpcTransport transport = transportOf(container.get());

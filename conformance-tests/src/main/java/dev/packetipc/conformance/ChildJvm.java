@@ -3,8 +3,10 @@ package dev.packetipc.conformance;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,7 +39,7 @@ final class ChildJvm implements AutoCloseable {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmArguments);
         String tmpdir = System.getProperty("java.io.tmpdir");
-        if (tmpdir != null && java.nio.file.Files.isDirectory(Path.of(tmpdir))) {
+        if (tmpdir != null && Files.isDirectory(Path.of(tmpdir))) {
             command.add("-Djava.io.tmpdir=" + tmpdir);
         }
         command.add("-cp");
@@ -79,7 +81,7 @@ final class ChildJvm implements AutoCloseable {
 
     /** Writes one line to the child's standard input. */
     void say(String line) throws IOException {
-        Writer in = new java.io.OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+        Writer in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
         in.write(line + "\n");
         in.flush();
     }
