@@ -36,6 +36,7 @@ final class StatefulModel {
     private boolean connectionClosed;
     private boolean clientClosed;
     private boolean terminated;
+    private boolean endSeen;
 
     StatefulModel(Session session, String rule, Duration timeout) {
         this.session = session;
@@ -54,6 +55,23 @@ final class StatefulModel {
 
     private boolean canReceive() {
         return !clientClosed && !terminated;
+    }
+
+    /**
+     * Ends the sequence the way a user would: sends the end if the connection still can, then receives until the end
+     * or the peer's departure, so that packets lost anywhere in the sequence are noticed.
+     */
+    void finish() {
+        history.add("finish");
+        if (clientClosed || terminated) {
+            return;
+        }
+        if (canSend()) {
+            sendEnd();
+        }
+        for (int call = 0; call < 10_000 && !endSeen && !terminated; call++) {
+            receive(Integer.MAX_VALUE);
+        }
     }
 
     /** Every action of the chain. */
@@ -254,6 +272,7 @@ final class StatefulModel {
             if (!endSent) {
                 terminated = true; // a close without the end may be reported as the end
             }
+            endSeen = true;
             inFlight.clear();
             return;
         }

@@ -581,7 +581,9 @@ public abstract class TransportContract {
      * and closes of either side behaves as a simple model says: packets arrive in order and exactly, a receive with
      * nothing there times out, the end comes after the data, a send after the end throws {@link ClosedException}, a
      * close without the end gives the end or a {@link dev.packetipc.PeerGoneException}, a receive on a closed client
-     * throws {@link ClosedException}. jqwik reports a failing sequence by its steps' labels, shrunk.
+     * throws {@link ClosedException}. Every sequence ends by sending the end (where the connection still can) and
+     * draining the client, so a packet lost anywhere is noticed. jqwik reports a failing sequence by its steps'
+     * labels, shrunk.
      *
      * <p>This method is package-private because its parameter is a jqwik type; jqwik runs it in subclasses all the
      * same.
@@ -594,7 +596,7 @@ public abstract class TransportContract {
     void required_R111_interleavedCallsMatchTheModel(@ForAll("r111Chains") ActionChain<StatefulModel> chain) {
         enter("R111");
         try {
-            chain.run();
+            chain.run().finish();
         } finally {
             models.forEach(StatefulModel::close);
             models.clear();
