@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -50,8 +49,7 @@ class BrokenTransportsTest {
 
     @Test
     void neverSendingTheEndFailsTheEndOfStreamRules() {
-        // Every failing try waits for the end until the timeout: no shrinking, or this takes long.
-        ContractRun run = ContractRun.of(NeverEndingTransportContract.class, Map.of("jqwik.shrinking.default", "OFF"));
+        ContractRun run = ContractRun.of(NeverEndingTransportContract.class);
         assertFails(run, "R101", "[R101] transport 'never-ending': the stream did not end");
         assertFails(run, "R101", "no end of stream");
         assertFails(run, "R102", "no end of stream");
@@ -64,7 +62,7 @@ class BrokenTransportsTest {
 
     @Test
     void closesThatWakeNobodyFailTheCloseRulesInsteadOfHanging() {
-        ContractRun run = ContractRun.of(DeafTransportContract.class, Map.of("jqwik.shrinking.default", "OFF"));
+        ContractRun run = ContractRun.of(DeafTransportContract.class);
         assertFails(run, "R106", "[R106] transport 'deaf': ");
         assertFails(run, "R107", "accept() during Server.close() did not return within PT0.5S; it hangs");
         assertFails(run, "R108", "receivePackets(16) during Client.close() did not return within PT0.5S; it hangs");
