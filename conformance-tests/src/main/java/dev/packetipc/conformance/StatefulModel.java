@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -74,39 +75,49 @@ final class StatefulModel {
         }
     }
 
-    /** Every action of the chain. */
-    static List<Action.Independent<StatefulModel>> actions() {
+    /** An action and how often the chain picks it relative to the others. */
+    record Weighted(int weight, Action.Independent<StatefulModel> action) {}
+
+    /**
+     * Every action of the chain. Sends and receives are picked four times as often as ends and closes, so that most
+     * sequences move data for a while before they end it.
+     */
+    static List<Weighted> actions() {
+        Arbitrary<Transformer<StatefulModel>> sends = Generators.packets(Generators.smallPayloadLengths())
+                .list()
+                .ofMaxSize(6)
+                .map(batch -> Transformer.mutate("send " + batch.size() + " packets", m -> m.send(batch)));
+        Arbitrary<Transformer<StatefulModel>> receives =
+                Generators.receiveSizes().map(n -> Transformer.mutate("receivePackets(" + n + ")", m -> m.receive(n)));
+        Arbitrary<Transformer<StatefulModel>> polls =
+                Generators.receiveSizes().map(n -> Transformer.mutate("poll(" + n + ")", m -> m.poll(n)));
         return List.of(
-                action(
-                        StatefulModel::canSend,
-                        Generators.packets(Generators.smallPayloadLengths())
-                                .list()
-                                .ofMaxSize(6)
-                                .map(batch ->
-                                        Transformer.mutate("send " + batch.size() + " packets", m -> m.send(batch)))),
-                action(
-                        StatefulModel::canReceive,
-                        Generators.receiveSizes()
-                                .map(n -> Transformer.mutate("receivePackets(" + n + ")", m -> m.receive(n)))),
-                action(
-                        StatefulModel::canReceive,
-                        Generators.receiveSizes().map(n -> Transformer.mutate("poll(" + n + ")", m -> m.poll(n)))),
-                action(
-                        StatefulModel::canSend,
-                        Arbitraries.just(Transformer.mutate("sendEnd()", StatefulModel::sendEnd))),
-                action(
-                        m -> m.endSent && !m.connectionClosed && !m.clientClosed,
-                        Arbitraries.just(Transformer.mutate("send after sendEnd()", StatefulModel::sendAfterEnd))),
-                action(
-                        m -> !m.connectionClosed,
-                        Arbitraries.just(Transformer.mutate("Connection.close()", StatefulModel::closeConnection))),
-                action(
-                        m -> !m.clientClosed,
-                        Arbitraries.just(Transformer.mutate("Client.close()", StatefulModel::closeClient))),
-                action(
-                        m -> m.clientClosed,
-                        Arbitraries.just(Transformer.mutate(
-                                "receivePackets after Client.close()", StatefulModel::receiveAfterClose))));
+                new Weighted(4, action(StatefulModel::canSend, sends)),
+                new Weighted(4, action(StatefulModel::canReceive, receives)),
+                new Weighted(4, action(StatefulModel::canReceive, polls)),
+                new Weighted(1, action(StatefulModel::canSend, just("sendEnd()", StatefulModel::sendEnd))),
+                new Weighted(
+                        1, action(StatefulModel::endedButOpen, just("sendEnd() again", StatefulModel::sendEndAgain))),
+                new Weighted(
+                        1,
+                        action(StatefulModel::endedButOpen, just("send after sendEnd()", StatefulModel::sendAfterEnd))),
+                new Weighted(
+                        1,
+                        action(m -> !m.connectionClosed, just("Connection.close()", StatefulModel::closeConnection))),
+                new Weighted(1, action(m -> !m.clientClosed, just("Client.close()", StatefulModel::closeClient))),
+                new Weighted(
+                        1,
+                        action(
+                                m -> m.clientClosed,
+                                just("receivePackets after Client.close()", StatefulModel::receiveAfterClose))));
+    }
+
+    private boolean endedButOpen() {
+        return endSent && !connectionClosed && !clientClosed;
+    }
+
+    private static Arbitrary<Transformer<StatefulModel>> just(String label, Consumer<StatefulModel> step) {
+        return Arbitraries.just(Transformer.mutate(label, step));
     }
 
     private static Action.Independent<StatefulModel> action(

@@ -42,6 +42,12 @@ final class StreamCheck {
     private static String explain(List<Packet> expected, List<Packet> received, int i) {
         Packet want = expected.get(i);
         Packet got = received.get(i);
+        int rest = received.size() - i;
+        if (rest <= expected.size() - i - 1
+                && received.subList(i, received.size()).equals(expected.subList(i + 1, i + 1 + rest))) {
+            return "packet missing: packet #" + i + " " + describe(want) + " never arrived; everything after it"
+                    + " arrived";
+        }
         int laterInReceived = indexOf(received, want, i + 1);
         int laterInExpected = indexOf(expected, got, i + 1);
         if (laterInReceived >= 0 && laterInExpected >= 0) {

@@ -27,7 +27,6 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.lifecycle.AddLifecycleHook;
-import net.jqwik.api.state.Action;
 import net.jqwik.api.state.ActionChain;
 import net.jqwik.api.state.ActionChainArbitrary;
 
@@ -606,8 +605,8 @@ public abstract class TransportContract {
     @Provide
     Arbitrary<ActionChain<StatefulModel>> r111Chains() {
         ActionChainArbitrary<StatefulModel> chains = ActionChain.startWith(this::newModel);
-        for (Action.Independent<StatefulModel> action : StatefulModel.actions()) {
-            chains = chains.withAction(action);
+        for (StatefulModel.Weighted weighted : StatefulModel.actions()) {
+            chains = chains.withAction(weighted.weight(), weighted.action());
         }
         return chains.withMaxTransformations(25);
     }
