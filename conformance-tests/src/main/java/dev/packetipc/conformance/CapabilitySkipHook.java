@@ -1,0 +1,43 @@
+package dev.packetipc.conformance;
+
+import dev.packetipc.IpcTransport;
+import java.lang.reflect.Method;
+import java.util.Optional;
+import net.jqwik.api.lifecycle.LifecycleContext;
+import net.jqwik.api.lifecycle.PropagationMode;
+import net.jqwik.api.lifecycle.SkipExecutionHook;
+
+/**
+ * Skips a rule marked {@link RequiresCapability} when the contract's transport does not declare the capability, with
+ * a reason that names both. The transport is made by a fresh instance of the contract class, as a child JVM does.
+ */
+final class CapabilitySkipHook implements SkipExecutionHook {
+    @Override
+    public SkipResult shouldBeSkipped(LifecycleContext context) {
+        Optional<RequiresCapability> required = context.findAnnotation(RequiresCapability.class);
+        Optional<Class<?>> container = context.optionalContainerClass();
+        if (required.isEmpty()
+                || container.isEmpty()
+                || !context.optionalElement().isPresent()) {
+            return SkipResult.doNotSkip();
+        }
+        if (!(context.optionalElement().get() instanceof Method)) {
+            return SkipResult.doNotSkip();
+        }
+        IpcTransport transport = transportOf(container.get());
+        if (transport.capabilities().contains(required.get().value())) {
+            return SkipResult.doNotSkip();
+        }
+        return SkipResult.skip("transport '" + transport.id() + "' does not declare "
+                + required.get().value() + " (it declares " + transport.capabilities() + ")");
+    }
+
+    private static IpcTransport transportOf(Class<?> containerClass) {
+        return Contracts.instantiate(containerClass).newTransport();
+    }
+
+    @Override
+    public PropagationMode propagateTo() {
+        return PropagationMode.ALL_DESCENDANTS;
+    }
+}

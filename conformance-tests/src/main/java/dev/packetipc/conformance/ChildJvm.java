@@ -1,0 +1,121 @@
+package dev.packetipc.conformance;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A child JVM running {@link ChildMain} with this JVM's class path, its output captured for failure messages. Closing
+ * it destroys the process if it still runs.
+ */
+final class ChildJvm implements AutoCloseable {
+    private final Process process;
+    private final StringBuffer output = new StringBuffer();
+    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    private final List<String> command;
+
+    private ChildJvm(Process process, List<String> command) {
+        this.process = process;
+        this.command = command;
+        Thread pump = new Thread(this::pump, "packet-ipc-conformance-child-output");
+        pump.setDaemon(true);
+        pump.start();
+    }
+
+    /** Starts {@link ChildMain} with these JVM arguments and program arguments. */
+    static ChildJvm start(List<String> jvmArguments, List<String> arguments) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmArguments);
+        String tmpdir = System.getProperty("java.io.tmpdir");
+        if (tmpdir != null && Files.isDirectory(Path.of(tmpdir))) {
+            command.add("-Djava.io.tmpdir=" + tmpdir);
+        }
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(ChildMain.class.getName());
+        command.addAll(arguments);
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        return new ChildJvm(process, command);
+    }
+
+    private void pump() {
+        try (BufferedReader reader =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                output.append(line).append('\n');
+                lines.add(line);
+            }
+        } catch (IOException e) {
+            output.append("(reading the child's output failed: ").append(e).append(")\n");
+        }
+    }
+
+    /** The first line of output that starts with the prefix, without it; fails if none comes in time. */
+    String awaitLine(String prefix, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            String line = lines.poll(Math.max(0, Math.min(left, 100_000_000L)), TimeUnit.NANOSECONDS);
+            if (line != null && line.startsWith(prefix)) {
+                return line.substring(prefix.length());
+            }
+            if (line == null && (!process.isAlive() && lines.isEmpty() || left <= 0)) {
+                throw new AssertionError("the child JVM " + (process.isAlive() ? "did not print" : "exited without")
+                        + " a line starting with '" + prefix + "' within " + timeout + describe());
+            }
+        }
+    }
+
+    /** Writes one line to the child's standard input. */
+    void say(String line) throws IOException {
+        Writer in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+        in.write(line + "\n");
+        in.flush();
+    }
+
+    /** Whether the child still runs. */
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Waits for the child to exit and returns its exit code; destroys it and fails if it does not exit in time. */
+    int awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError(
+                    "the child JVM did not exit within " + timeout + " and was destroyed" + describe());
+        }
+        return process.exitValue();
+    }
+
+    /** The command and everything the child printed so far, for failure messages. */
+    String describe() {
+        return "\n--- child JVM command: " + String.join(" ", command) + "\n--- child JVM output:\n" + output
+                + "--- end of child JVM output";
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,827 @@
+package dev.packetipc.conformance;
+
+import dev.packetipc.Client;
+import dev.packetipc.ClosedException;
+import dev.packetipc.Connection;
+import dev.packetipc.IpcOptions;
+import dev.packetipc.IpcPacket;
+import dev.packetipc.IpcTimeoutException;
+import dev.packetipc.IpcTransport;
+import dev.packetipc.NoSuchServerException;
+import dev.packetipc.Packet;
+import dev.packetipc.PacketHandler;
+import dev.packetipc.Server;
+import dev.packetipc.TransportCapability;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.lifecycle.AddLifecycleHook;
+import net.jqwik.api.state.ActionChain;
+import net.jqwik.api.state.ActionChainArbitrary;
+
+/**
+ * The conformance contract of a packet-ipc transport. Extend it in your test sources, implement
+ * {@link #newTransport()}, and run it with the jqwik engine (for example with Maven's surefire plugin):
+ *
+ * <pre>{@code
+ * class UnixTransportConformanceTest extends TransportContract {
+ *     @Override
+ *     protected IpcTransport newTransport() {
+ *         return new UnixTransport();
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>Each rule is one test method. Its name starts with {@code required_} or {@code optional_} and a rule id (see the
+ * module's README for the table): a required rule must pass for every transport; an optional rule runs only if the
+ * transport declares the {@link TransportCapability} the rule needs, and is reported as skipped otherwise. Every
+ * wait in the suite is bounded by {@link #waitTimeout()}, so a transport that hangs fails a rule instead of hanging
+ * the build. Failure messages start with the rule id and say what arrived and what was expected.
+ *
+ * <p>The subclass must have a public no-argument constructor: the suite makes instances of it in child JVMs for the
+ * cross-process rules.
+ */
+@AddLifecycleHook(CapabilitySkipHook.class)
+public abstract class TransportContract {
+    /** For subclasses. */
+    protected TransportContract() {}
+
+    /**
+     * A new transport under test. Called once per test method and once in every child JVM; it should be cheap and
+     * must not depend on state of the test instance.
+     */
+    protected abstract IpcTransport newTransport();
+
+    /** The options for every server the suite starts. By default {@link IpcOptions#defaults()}. */
+    protected IpcOptions serverOptions() {
+        return IpcOptions.defaults();
+    }
+
+    /** The options for every client the suite connects. By default {@link IpcOptions#defaults()}. */
+    protected IpcOptions clientOptions() {
+        return IpcOptions.defaults();
+    }
+
+    /**
+     * Extra arguments for child JVMs of the cross-process rules, before the main class: the JDK flags the transport
+     * needs ({@code --add-opens ...}, {@code --enable-native-access=ALL-UNNAMED}), system properties. By default
+     * none.
+     */
+    protected List<String> childJvmArguments() {
+        return List.of();
+    }
+
+    /**
+     * The longest the suite waits for any one thing (a packet, the end, an accept, a close to take effect) before it
+     * fails the rule. By default 10 seconds.
+     */
+    protected Duration waitTimeout() {
+        return Duration.ofSeconds(10);
+    }
+
+    private IpcTransport transport;
+
+    /** The transport under test, made once per test instance. */
+    final IpcTransport transport() {
+        if (transport == null) {
+            transport = newTransport();
+        }
+        return transport;
+    }
+
+    final Session openSession() {
+        try {
+            return Session.open(transport(), serverOptions(), clientOptions(), waitTimeout());
+        } catch (Exception | AssertionError e) {
+            throw new AssertionError(
+                    currentRule + "could not start a server and connect a client to it: " + e.getMessage(), e);
+        }
+    }
+
+    final String rule(String id) {
+        return "[" + id + "] transport '" + transport().id() + "': ";
+    }
+
+    private String currentRule = "";
+
+    /** Notes which rule runs, so that every failure message of the wait helpers starts with its id. */
+    private void enter(String id) {
+        currentRule = rule(id);
+    }
+
+    private <T> T call(Duration timeout, String what, Callable<T> call) throws Exception {
+        return Waits.call(timeout, currentRule + what, call);
+    }
+
+    private <T> T await(Future<T> future, Duration timeout, String what) throws Exception {
+        return Waits.await(future, timeout, currentRule + what);
+    }
+
+    private Exception failure(Future<?> future, Duration timeout, String what) {
+        return Waits.failure(future, timeout, currentRule + what);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Streams
+
+    /**
+     * R101: any sequence of batches (0 to 12 packets each, payloads from 0 B to over 1 MiB, any timestamp including
+     * {@code Long.MIN_VALUE} and {@code Long.MAX_VALUE}) arrives complete, in order, byte-exact and with exact
+     * timestamps through {@link Client#receivePackets(int, Duration)}, whatever receive size the client uses; each
+     * call returns between 1 and the asked number of packets; then the end of the stream.
+     *
+     * <p>If this fails, check: the framing of batches (lengths, a batch split across frames or reads), the byte order
+     * and sign of timestamps, empty payloads, payloads larger than a socket or ring buffer, and how a receive that
+     * asks for fewer packets than a batch holds keeps the rest for the next call.
+     */
+    @Property(tries = 30)
+    public void required_R101_batchesArriveCompleteInOrderAndExact(
+            @ForAll(supplier = Generators.Batches.class) List<List<Packet>> batches,
+            @ForAll(supplier = Generators.ReceiveSizes.class) int receiveSize)
+            throws Exception {
+        enter("R101");
+        checkStream("R101", batches, receiveSize, Receiver.Mode.RECEIVE_PACKETS);
+    }
+
+    /**
+     * R102: the same streams as R101 arrive exactly the same through the flyweight path,
+     * {@link Client#poll(PacketHandler, int, Duration)}: the handler sees every packet once, in order, with
+     * {@code data()} positioned on exactly that packet's payload; {@code poll} returns the number handed out (never
+     * more than the limit), then {@link Client#END_OF_STREAM}.
+     *
+     * <p>If this fails, check: the flyweight's position and limit for each packet (a buffer left positioned by the
+     * previous packet), a limit smaller than a batch, and the return value of {@code poll} when it also reached the
+     * end.
+     */
+    @Property(tries = 30)
+    public void required_R102_pollFlyweightDeliversTheSameStream(
+            @ForAll(supplier = Generators.Batches.class) List<List<Packet>> batches,
+            @ForAll(supplier = Generators.ReceiveSizes.class) int receiveSize)
+            throws Exception {
+        enter("R102");
+        checkStream("R102", batches, receiveSize, Receiver.Mode.POLL);
+    }
+
+    private void checkStream(String id, List<List<Packet>> batches, int receiveSize, Receiver.Mode mode)
+            throws Exception {
+        List<Packet> expected = StreamCheck.flatten(batches);
+        try (Session session = openSession()) {
+            Future<Void> sending = Waits.start(() -> {
+                for (List<Packet> batch : batches) {
+                    session.connection.send(batch);
+                }
+                session.connection.sendEnd();
+                return null;
+            });
+            Received received =
+                    Receiver.drain(session.client, mode, receiveSize, waitTimeout(), expected.size() + 1000);
+            String sender = senderOutcome(sending);
+            String context = " (sent " + expected.size() + " packets in " + batches.size() + " batches; the client "
+                    + (mode == Receiver.Mode.POLL ? "polled" : "called receivePackets") + " with size " + receiveSize
+                    + "; it got " + received.describeEnding() + "; the sender " + sender + ")";
+            Optional<String> difference = StreamCheck.difference(expected, received.packets());
+            if (difference.isPresent()) {
+                throw new AssertionError(rule(id) + difference.get() + context);
+            }
+            if (received.ending() != Received.Ending.END) {
+                throw new AssertionError(
+                        rule(id) + "the stream did not end with the end of the stream after sendEnd()" + context);
+            }
+        }
+    }
+
+    private String senderOutcome(Future<?> sending) {
+        try {
+            await(sending, waitTimeout(), "sending the batches");
+            return "finished";
+        } catch (Exception | AssertionError e) {
+            return "failed: " + e;
+        }
+    }
+
+    /**
+     * R112: a connection's counters say what was sent: {@code packetsSent()} counts packets, {@code bytesSent()}
+     * payload bytes (without any framing), {@code batchesSent()} non-empty batches; an empty batch sends nothing.
+     *
+     * <p>If this fails, check: counting framing or headers as payload, counting empty batches, and counting before a
+     * send that then failed.
+     */
+    @Property(tries = 10)
+    public void required_R112_countersSayWhatWasSent(
+            @ForAll(supplier = Generators.SmallBatches.class) List<List<Packet>> batches) throws Exception {
+        enter("R112");
+        List<Packet> expected = StreamCheck.flatten(batches);
+        long bytes = expected.stream().mapToLong(Packet::length).sum();
+        long nonEmpty = batches.stream().filter(batch -> !batch.isEmpty()).count();
+        try (Session session = openSession()) {
+            Future<Void> sending = Waits.start(() -> {
+                for (List<Packet> batch : batches) {
+                    session.connection.send(batch);
+                }
+                session.connection.sendEnd();
+                return null;
+            });
+            Received received = Receiver.drain(
+                    session.client, Receiver.Mode.RECEIVE_PACKETS, 64, waitTimeout(), expected.size() + 1000);
+            await(sending, waitTimeout(), "sending the batches");
+            String counted = "packetsSent=" + session.connection.packetsSent() + ", bytesSent="
+                    + session.connection.bytesSent() + ", batchesSent=" + session.connection.batchesSent();
+            String sent = "packetsSent=" + expected.size() + ", bytesSent=" + bytes + ", batchesSent=" + nonEmpty;
+            if (!counted.equals(sent)) {
+                throw new AssertionError(rule("R112") + "after sending " + batches.size() + " batches (" + nonEmpty
+                        + " of them non-empty) the connection counts " + counted + " instead of " + sent
+                        + " (the client got " + received.describeEnding() + ")");
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // End of stream and close
+
+    /**
+     * R103: after {@link dev.packetipc.Connection#sendEnd()} the client first drains everything sent before it,
+     * even when all of it was sent before the client started receiving, and then {@code receivePackets} returns
+     * {@link Optional#empty()} on every later call, with or without a timeout.
+     *
+     * <p>If this fails, check: that the end is queued behind the data rather than overtaking it, that a client which
+     * has seen the end keeps answering empty instead of throwing or blocking, and that closing or ending on the
+     * server side does not discard data the client has not read yet.
+     */
+    @Property(tries = 20)
+    public void required_R103_endOfStreamDrainsThenEmptyForever(
+            @ForAll(supplier = Generators.SmallBatches.class) List<List<Packet>> batches,
+            @ForAll(supplier = Generators.ReceiveSizes.class) int receiveSize)
+            throws Exception {
+        enter("R103");
+        List<Packet> expected = StreamCheck.flatten(batches);
+        try (Session session = openSession()) {
+            call(waitTimeout(), "sending " + batches.size() + " small batches and the end", () -> {
+                for (List<Packet> batch : batches) {
+                    session.connection.send(batch);
+                }
+                session.connection.sendEnd();
+                return null;
+            });
+            Received received = Receiver.drain(
+                    session.client, Receiver.Mode.RECEIVE_PACKETS, receiveSize, waitTimeout(), expected.size() + 1000);
+            Optional<String> difference = StreamCheck.difference(expected, received.packets());
+            if (difference.isPresent() || received.ending() != Received.Ending.END) {
+                throw new AssertionError(rule("R103") + "sent " + expected.size() + " packets and the end before the"
+                        + " client received; it got " + received.describeEnding()
+                        + difference.map(d -> ": " + d).orElse(""));
+            }
+            for (int call = 2; call <= 4; call++) {
+                int n = call;
+                Optional<?> again = call(
+                        waitTimeout(),
+                        "receivePackets after the end",
+                        () -> n % 2 == 0
+                                ? session.client.receivePackets(receiveSize, waitTimeout())
+                                : session.client.receivePackets(receiveSize));
+                if (again.isPresent()) {
+                    throw new AssertionError(rule("R103") + "call #" + call + " of receivePackets after the end"
+                            + " returned " + again.get() + " instead of Optional.empty()");
+                }
+            }
+        } catch (AssertionError e) {
+            throw e;
+        } catch (Exception e) {
+            throw new AssertionError(
+                    rule("R103") + "after the end, receivePackets must return Optional.empty()" + " forever, but threw "
+                            + e,
+                    e);
+        }
+    }
+
+    /**
+     * R104: after the end, {@link Client#poll(PacketHandler, int)} and {@link Client#poll(PacketHandler, int,
+     * Duration)} return {@link Client#END_OF_STREAM} on every call and never call the handler.
+     *
+     * <p>If this fails, check: the bookkeeping that remembers the end was handed out, and that {@code poll} without a
+     * timeout does not report 0 (nothing yet) after the end.
+     */
+    @Property(tries = 20)
+    public void required_R104_pollReturnsEndOfStreamForever(
+            @ForAll(supplier = Generators.SmallBatches.class) List<List<Packet>> batches,
+            @ForAll(supplier = Generators.ReceiveSizes.class) int receiveSize)
+            throws Exception {
+        enter("R104");
+        List<Packet> expected = StreamCheck.flatten(batches);
+        try (Session session = openSession()) {
+            call(waitTimeout(), "sending " + batches.size() + " small batches and the end", () -> {
+                for (List<Packet> batch : batches) {
+                    session.connection.send(batch);
+                }
+                session.connection.sendEnd();
+                return null;
+            });
+            Received received = Receiver.drain(
+                    session.client, Receiver.Mode.POLL, receiveSize, waitTimeout(), expected.size() + 1000);
+            Optional<String> difference = StreamCheck.difference(expected, received.packets());
+            if (difference.isPresent() || received.ending() != Received.Ending.END) {
+                throw new AssertionError(rule("R104") + "sent " + expected.size() + " packets and the end; polling"
+                        + " got " + received.describeEnding()
+                        + difference.map(d -> ": " + d).orElse(""));
+            }
+            int[] handed = new int[1];
+            PacketHandler counter = packet -> handed[0]++;
+            for (int call = 2; call <= 5; call++) {
+                int n = call;
+                int result = call(
+                        waitTimeout(),
+                        "poll after the end",
+                        () -> n % 2 == 0
+                                ? session.client.poll(counter, receiveSize)
+                                : session.client.poll(counter, receiveSize, waitTimeout()));
+                if (result != Client.END_OF_STREAM || handed[0] != 0) {
+                    throw new AssertionError(rule("R104") + "call #" + call + " of poll after the end returned "
+                            + result + " and handed out " + handed[0] + " packets instead of returning END_OF_STREAM ("
+                            + Client.END_OF_STREAM + ")");
+                }
+            }
+        } catch (AssertionError e) {
+            throw e;
+        } catch (Exception e) {
+            throw new AssertionError(
+                    rule("R104") + "after the end, poll must return END_OF_STREAM forever, but threw " + e, e);
+        }
+    }
+
+    /**
+     * R105: when the server closes a connection without sending the end, the client receives, in order, packets sent
+     * before the close (all of them or the first ones), then either the end of the stream or a
+     * {@link dev.packetipc.PeerGoneException}; it never hangs and never makes up packets.
+     *
+     * <p>If this fails, check: that closing the connection is noticed by a blocked or later receive (a closed
+     * socket, a flag in shared memory), and that a receive does not wait forever on a peer that is gone.
+     */
+    @Property(tries = 20)
+    public void required_R105_closeWithoutEndGivesEndOrPeerGone(
+            @ForAll(supplier = Generators.SmallBatches.class) List<List<Packet>> batches,
+            @ForAll(supplier = Generators.ReceiveSizes.class) int receiveSize)
+            throws Exception {
+        enter("R105");
+        List<Packet> expected = StreamCheck.flatten(batches);
+        try (Session session = openSession()) {
+            call(waitTimeout(), "sending " + batches.size() + " small batches", () -> {
+                for (List<Packet> batch : batches) {
+                    session.connection.send(batch);
+                }
+                return null;
+            });
+            session.connection.close();
+            Received received = Receiver.drain(
+                    session.client, Receiver.Mode.RECEIVE_PACKETS, receiveSize, waitTimeout(), expected.size() + 1000);
+            if (received.ending() != Received.Ending.END && received.ending() != Received.Ending.PEER_GONE) {
+                throw new AssertionError(rule("R105") + "sent " + expected.size() + " packets and closed the"
+                        + " connection without the end; the client got " + received.describeEnding()
+                        + " instead of the end or a PeerGoneException");
+            }
+            List<Packet> prefix = expected.subList(
+                    0, Math.min(expected.size(), received.packets().size()));
+            Optional<String> difference = StreamCheck.difference(prefix, received.packets());
+            if (difference.isPresent()) {
+                throw new AssertionError(rule("R105") + "after a close without the end, what arrived is not the start"
+                        + " of what was sent: " + difference.get());
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Connecting, accepting, closing and timeouts
+
+    /**
+     * R106: connecting to a name no server answers to (the name of a server that has closed) fails within a few
+     * seconds with {@link NoSuchServerException}, not with a hang, a timeout or another exception.
+     *
+     * <p>If this fails, check: that {@code Server.close()} releases the name (removes the socket file, unlinks the
+     * shared memory, unregisters the name), and that {@code connect} distinguishes "nobody there" from other errors.
+     */
+    @Example
+    public void required_R106_connectToUnknownNameFailsFast() throws Exception {
+        enter("R106");
+        String name;
+        try (Server server = transport().newServer(serverOptions())) {
+            name = server.name();
+        }
+        Duration limit = Duration.ofSeconds(5);
+        Exception failure = failure(
+                Waits.start(() -> transport().connect(name, clientOptions())), limit, "connect(\"" + name + "\")");
+        if (!(failure instanceof NoSuchServerException)) {
+            throw new AssertionError(
+                    rule("R106") + "connecting to the name of a closed server (" + name + ") threw " + failure
+                            + " instead of NoSuchServerException",
+                    failure);
+        }
+    }
+
+    /**
+     * R107: {@link Server#close()} wakes a thread blocked in {@link Server#accept()} with a {@link ClosedException},
+     * and later accepts fail the same way at once.
+     *
+     * <p>If this fails, check: that close interrupts the blocking accept (closes the listening socket, signals the
+     * waiting thread) and that the exception is translated into {@code ClosedException}.
+     */
+    @Example
+    public void required_R107_serverCloseWakesBlockedAccept() throws Exception {
+        enter("R107");
+        Server server = transport().newServer(serverOptions());
+        try {
+            Future<?> accepting = Waits.start(server::accept);
+            server.close();
+            Exception failure = failure(accepting, waitTimeout(), "accept() during Server.close()");
+            if (!(failure instanceof ClosedException)) {
+                throw new AssertionError(
+                        rule("R107") + "accept() woken by Server.close() threw " + failure
+                                + " instead of ClosedException",
+                        failure);
+            }
+            Exception again = failure(Waits.start(server::accept), waitTimeout(), "accept() after close()");
+            if (!(again instanceof ClosedException)) {
+                throw new AssertionError(
+                        rule("R107") + "accept() after Server.close() threw " + again + " instead of ClosedException",
+                        again);
+            }
+        } finally {
+            server.close();
+        }
+    }
+
+    /**
+     * R108: {@link Client#close()} wakes a thread blocked in {@link Client#receivePackets(int)} with a
+     * {@link ClosedException}; later receives and polls fail the same way.
+     *
+     * <p>If this fails, check: that close wakes the receiving thread (shuts the socket down, signals the condition or
+     * futex it waits on) and is safe to call from another thread.
+     */
+    @Example
+    public void required_R108_clientCloseWakesBlockedReceive() throws Exception {
+        enter("R108");
+        try (Session session = openSession()) {
+            Future<?> receiving = Waits.start(() -> session.client.receivePackets(16));
+            session.client.close();
+            Exception failure = failure(receiving, waitTimeout(), "receivePackets(16) during Client.close()");
+            if (!(failure instanceof ClosedException)) {
+                throw new AssertionError(
+                        rule("R108") + "receivePackets woken by Client.close() threw " + failure
+                                + " instead of ClosedException",
+                        failure);
+            }
+            Exception again = failure(
+                    Waits.start(() -> session.client.poll(packet -> {}, 1)), waitTimeout(), "poll after close()");
+            if (!(again instanceof ClosedException)) {
+                throw new AssertionError(
+                        rule("R108") + "poll after Client.close() threw " + again + " instead of ClosedException",
+                        again);
+            }
+        }
+    }
+
+    /**
+     * R109: when nothing arrives, {@link Client#receivePackets(int, Duration)} throws {@link IpcTimeoutException}
+     * after about the timeout, {@code poll} with a timeout and {@code poll} without one return 0; the stream still
+     * works afterwards.
+     *
+     * <p>If this fails, check: how a timed wait is implemented (a read timeout, a timed condition wait) and that a
+     * timeout does not break the connection or lose a partly read frame.
+     */
+    @Example
+    public void required_R109_receiveTimesOutWhenNothingArrives() throws Exception {
+        enter("R109");
+        Duration shortWait = Duration.ofMillis(100);
+        try (Session session = openSession()) {
+            Exception failure = failure(
+                    Waits.start(() -> session.client.receivePackets(8, shortWait)),
+                    waitTimeout(),
+                    "receivePackets(8, " + shortWait + ")");
+            if (!(failure instanceof IpcTimeoutException)) {
+                throw new AssertionError(
+                        rule("R109") + "receivePackets(8, " + shortWait + ") with nothing sent threw " + failure
+                                + " instead of IpcTimeoutException",
+                        failure);
+            }
+            int timed = call(
+                    waitTimeout(),
+                    "poll(handler, 8, " + shortWait + ")",
+                    () -> session.client.poll(packet -> {}, 8, shortWait));
+            int immediate = call(waitTimeout(), "poll(handler, 8)", () -> session.client.poll(packet -> {}, 8));
+            if (timed != 0 || immediate != 0) {
+                throw new AssertionError(rule("R109") + "with nothing sent, poll with a timeout returned " + timed
+                        + " and poll without one returned " + immediate + "; both must return 0");
+            }
+            Packet packet = Packet.of(42, new byte[] {1, 2, 3});
+            call(waitTimeout(), "send", () -> {
+                session.connection.send(List.of(packet));
+                return null;
+            });
+            Optional<List<IpcPacket>> after = call(
+                    waitTimeout().plus(waitTimeout()),
+                    "receivePackets(8, " + waitTimeout() + ")",
+                    () -> session.client.receivePackets(8, waitTimeout()));
+            List<Packet> got = after.map(
+                            list -> list.stream().map(IpcPacket::toPacket).collect(Collectors.toList()))
+                    .orElse(null);
+            Optional<String> difference = got == null
+                    ? Optional.of("the end of the stream arrived instead")
+                    : StreamCheck.difference(List.of(packet), got);
+            if (difference.isPresent()) {
+                throw new AssertionError(rule("R109") + "after the timeouts, the next packet sent did not arrive"
+                        + " intact: " + difference.get());
+            }
+        }
+    }
+
+    /**
+     * R110: {@link Server#accept(Duration)} throws {@link IpcTimeoutException} when no client connects in time, and
+     * the server still accepts the next client afterwards.
+     *
+     * <p>If this fails, check: the timed accept (a socket timeout, a timed wait) and that a timeout does not close the
+     * listening endpoint.
+     */
+    @Example
+    public void required_R110_acceptTimesOutWhenNoClientConnects() throws Exception {
+        enter("R110");
+        Duration shortWait = Duration.ofMillis(100);
+        try (Server server = transport().newServer(serverOptions())) {
+            Exception failure =
+                    failure(Waits.start(() -> server.accept(shortWait)), waitTimeout(), "accept(" + shortWait + ")");
+            if (!(failure instanceof IpcTimeoutException)) {
+                throw new AssertionError(
+                        rule("R110") + "accept(" + shortWait + ") with no client threw " + failure
+                                + " instead of IpcTimeoutException",
+                        failure);
+            }
+            try (Session session = Session.another(transport(), server, clientOptions(), waitTimeout())) {
+                if (!session.connection.isOpen()) {
+                    throw new AssertionError(rule("R110") + "the connection accepted after a timeout is not open");
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Stateful
+
+    private final List<StatefulModel> models = new ArrayList<>();
+
+    /**
+     * R111: any interleaving of sends, receives and polls of any size, the end, a send after the end, a second end,
+     * and closes of either side behaves as a simple model says: packets arrive in order and exactly, a receive with
+     * nothing there times out, the end comes after the data, a send after the end throws {@link ClosedException}, a
+     * close without the end gives the end or a {@link dev.packetipc.PeerGoneException}, a receive on a closed client
+     * throws {@link ClosedException}. Every sequence ends by sending the end (where the connection still can) and
+     * draining the client, so a packet lost anywhere is noticed. jqwik reports a failing sequence by its steps'
+     * labels, shrunk.
+     *
+     * <p>This method is package-private because its parameter is a jqwik type; jqwik runs it in subclasses all the
+     * same.
+     *
+     * <p>If this fails, check: the shortest sequence in the report; typical causes are state kept per call instead
+     * of per connection (a partly consumed batch lost between a {@code poll} and a {@code receivePackets}), a timeout
+     * that corrupts the stream, and close or end flags that are not seen by the other side.
+     */
+    @Property(tries = 30)
+    void required_R111_interleavedCallsMatchTheModel(@ForAll("r111Chains") ActionChain<StatefulModel> chain) {
+        enter("R111");
+        try {
+            chain.run().finish();
+        } finally {
+            models.forEach(StatefulModel::close);
+            models.clear();
+        }
+    }
+
+    @Provide
+    Arbitrary<ActionChain<StatefulModel>> r111Chains() {
+        ActionChainArbitrary<StatefulModel> chains = ActionChain.startWith(this::newModel);
+        for (StatefulModel.Weighted weighted : StatefulModel.actions()) {
+            chains = chains.withAction(weighted.weight(), weighted.action());
+        }
+        return chains.withMaxTransformations(25);
+    }
+
+    private StatefulModel newModel() {
+        try {
+            StatefulModel model = new StatefulModel(openSession(), rule("R111"), waitTimeout());
+            models.add(model);
+            return model;
+        } catch (Exception e) {
+            throw new IllegalStateException(rule("R111") + "could not open a session: " + e, e);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Optional rules
+
+    /** How long a child JVM may take to start and get going, on top of {@link #waitTimeout()}. */
+    private static final Duration CHILD_START = Duration.ofSeconds(30);
+
+    /**
+     * R201 (optional, {@link TransportCapability#CROSS_PROCESS}): a client in another JVM receives the stream a server
+     * in this JVM sends, complete, in order and exact, then the end. The child JVM has this JVM's class path plus
+     * {@link #childJvmArguments()}, and makes its transport by instantiating this contract class. Even receive sizes
+     * use {@code poll}, odd ones {@code receivePackets}.
+     *
+     * <p>If this fails, check the child JVM's output in the message first (a missing JDK flag, a native library that
+     * does not load), then: names that only make sense inside one process, shared memory or files that the other
+     * process cannot open (permissions, a path relative to the working directory), and the byte order of the wire
+     * format.
+     */
+    @Property(tries = 3)
+    @RequiresCapability(TransportCapability.CROSS_PROCESS)
+    public void optional_R201_clientInAChildJvmReceivesTheStream(
+            @ForAll(supplier = Generators.Batches.class) List<List<Packet>> batches,
+            @ForAll(supplier = Generators.ReceiveSizes.class) int receiveSize)
+            throws Exception {
+        enter("R201");
+        List<Packet> expected = StreamCheck.flatten(batches);
+        Receiver.Mode mode = receiveSize % 2 == 0 ? Receiver.Mode.POLL : Receiver.Mode.RECEIVE_PACKETS;
+        Path dir = Files.createTempDirectory("packet-ipc-conformance");
+        Path result = dir.resolve("received.bin");
+        try (Server server = transport().newServer(serverOptions());
+                ChildJvm child = ChildJvm.start(
+                        childJvmArguments(),
+                        List.of(
+                                "client",
+                                getClass().getName(),
+                                server.name(),
+                                Integer.toString(receiveSize),
+                                mode.name(),
+                                Long.toString(waitTimeout().toMillis()),
+                                Integer.toString(expected.size() + 1000),
+                                result.toString()))) {
+            Connection connection = acceptFrom(child, server, "R201");
+            try {
+                Future<Void> sending = Waits.start(() -> {
+                    for (List<Packet> batch : batches) {
+                        connection.send(batch);
+                    }
+                    connection.sendEnd();
+                    return null;
+                });
+                int code = child.awaitExit(CHILD_START.plus(waitTimeout()));
+                String sender = senderOutcome(sending);
+                if (code != 0 || !Files.exists(result)) {
+                    throw new AssertionError(rule("R201") + "the child JVM client failed (exit code " + code
+                            + "; the sender " + sender + ")" + child.describe());
+                }
+                Received received = PacketFiles.readReceived(result);
+                Optional<String> difference = StreamCheck.difference(expected, received.packets());
+                if (difference.isPresent() || received.ending() != Received.Ending.END) {
+                    throw new AssertionError(rule("R201") + "the client in the child JVM got "
+                            + received.describeEnding()
+                            + difference.map(d -> ": " + d).orElse("") + " (sent "
+                            + expected.size() + " packets in " + batches.size() + " batches and the end; the sender "
+                            + sender + ")" + child.describe());
+                }
+            } finally {
+                connection.close();
+            }
+        } finally {
+            Files.deleteIfExists(result);
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    /**
+     * R202 (optional, {@link TransportCapability#CROSS_PROCESS}): a server in another JVM sends a stream that a client
+     * in this JVM receives complete, in order and exact, then the end. Even receive sizes use {@code poll}, odd ones
+     * {@code receivePackets}.
+     *
+     * <p>If this fails, check the child JVM's output in the message first, then: that the server's name is usable
+     * from another process as printed, and that the server keeps what it sent readable until the client has it.
+     */
+    @Property(tries = 3)
+    @RequiresCapability(TransportCapability.CROSS_PROCESS)
+    public void optional_R202_serverInAChildJvmSendsTheStream(
+            @ForAll(supplier = Generators.Batches.class) List<List<Packet>> batches,
+            @ForAll(supplier = Generators.ReceiveSizes.class) int receiveSize)
+            throws Exception {
+        enter("R202");
+        List<Packet> expected = StreamCheck.flatten(batches);
+        Receiver.Mode mode = receiveSize % 2 == 0 ? Receiver.Mode.POLL : Receiver.Mode.RECEIVE_PACKETS;
+        Path dir = Files.createTempDirectory("packet-ipc-conformance");
+        Path batchesFile = dir.resolve("batches.bin");
+        PacketFiles.writeBatches(batchesFile, batches);
+        try (ChildJvm child = ChildJvm.start(
+                childJvmArguments(),
+                List.of(
+                        "server",
+                        getClass().getName(),
+                        batchesFile.toString(),
+                        Long.toString(CHILD_START.plus(waitTimeout()).toMillis())))) {
+            String name = child.awaitLine("NAME ", CHILD_START.plus(waitTimeout()));
+            Received received;
+            try (Client client = call(
+                    waitTimeout(),
+                    "connect(\"" + name + "\")",
+                    () -> transport().connect(name, clientOptions()))) {
+                received = Receiver.drain(client, mode, receiveSize, waitTimeout(), expected.size() + 1000);
+            } catch (Exception e) {
+                throw new AssertionError(
+                        rule("R202") + "connecting to the child JVM's server " + name + " failed: " + e
+                                + child.describe(),
+                        e);
+            }
+            Optional<String> difference = StreamCheck.difference(expected, received.packets());
+            if (difference.isPresent() || received.ending() != Received.Ending.END) {
+                throw new AssertionError(rule("R202") + "the client got " + received.describeEnding()
+                        + difference.map(d -> ": " + d).orElse("") + " from the server in the child JVM (it sent "
+                        + expected.size() + " packets in " + batches.size() + " batches and the end)"
+                        + child.describe());
+            }
+            child.say("BYE");
+            int code = child.awaitExit(waitTimeout());
+            if (code != 0) {
+                throw new AssertionError(
+                        rule("R202") + "the child JVM server exited with code " + code + child.describe());
+            }
+        } finally {
+            Files.deleteIfExists(batchesFile);
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    /** Accepts the child's client, failing at once with the child's output if the child exits first. */
+    private Connection acceptFrom(ChildJvm child, Server server, String id) throws Exception {
+        Duration step = Duration.ofMillis(200);
+        long deadline = System.nanoTime() + CHILD_START.plus(waitTimeout()).toNanos();
+        while (true) {
+            try {
+                return call(waitTimeout().plus(step), "accept(" + step + ")", () -> server.accept(step));
+            } catch (IpcTimeoutException e) {
+                if (!child.isAlive() || System.nanoTime() > deadline) {
+                    throw new AssertionError(rule(id) + "the child JVM's client never connected"
+                            + (child.isAlive() ? " within " + CHILD_START.plus(waitTimeout()) : "; the child exited")
+                            + child.describe());
+                }
+            }
+        }
+    }
+
+    /**
+     * R203 (optional, {@link TransportCapability#MULTIPLE_CLIENTS}): several clients connected to one server at once
+     * each receive exactly the stream their own connection sent, while all connections send concurrently.
+     *
+     * <p>If this fails, check: per-connection state on the server (buffers, sequence numbers, shared memory
+     * segments) that is accidentally shared between connections, and which connection {@code accept()} returns for
+     * which client.
+     */
+    @Property(tries = 10)
+    @RequiresCapability(TransportCapability.MULTIPLE_CLIENTS)
+    public void optional_R203_eachOfSeveralClientsGetsItsOwnStream(
+            @ForAll(supplier = Generators.SeveralStreams.class) List<List<List<Packet>>> streams,
+            @ForAll(supplier = Generators.ReceiveSizes.class) int receiveSize)
+            throws Exception {
+        enter("R203");
+        List<Session> sessions = new ArrayList<>();
+        try (Server server = transport().newServer(serverOptions())) {
+            for (int i = 0; i < streams.size(); i++) {
+                sessions.add(Session.another(transport(), server, clientOptions(), waitTimeout()));
+            }
+            List<Future<Received>> receiving = new ArrayList<>();
+            for (int i = 0; i < streams.size(); i++) {
+                Session session = sessions.get(i);
+                List<List<Packet>> batches = streams.get(i);
+                Waits.start(() -> {
+                    for (List<Packet> batch : batches) {
+                        session.connection.send(batch);
+                    }
+                    session.connection.sendEnd();
+                    return null;
+                });
+                int limit = StreamCheck.flatten(batches).size() + 1000;
+                receiving.add(Waits.start(() -> Receiver.drain(
+                        session.client, Receiver.Mode.RECEIVE_PACKETS, receiveSize, waitTimeout(), limit)));
+            }
+            for (int i = 0; i < streams.size(); i++) {
+                Received received = await(
+                        receiving.get(i), waitTimeout().multipliedBy(2), "client #" + i + " receiving its stream");
+                List<Packet> expected = StreamCheck.flatten(streams.get(i));
+                Optional<String> difference = StreamCheck.difference(expected, received.packets());
+                if (difference.isPresent() || received.ending() != Received.Ending.END) {
+                    throw new AssertionError(rule("R203") + "client #" + i + " of " + streams.size() + " got "
+                            + received.describeEnding()
+                            + difference.map(d -> ": " + d).orElse("")
+                            + " (expected its own " + expected.size() + " packets, then the end)");
+                }
+            }
+        } finally {
+            for (Session session : sessions) {
+                session.client.close();
+                session.connection.close();
+            }
+        }
+    }
+}
