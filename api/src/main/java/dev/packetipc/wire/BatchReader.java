@@ -1,0 +1,118 @@
+package dev.packetipc.wire;
+
+import dev.packetipc.PacketHandler;
+import dev.packetipc.ProtocolException;
+import dev.packetipc.spi.PacketView;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Walks the packets of one BATCH frame in place, handing each to a handler through one reused {@link PacketView}.
+ * It can stop after a packet limit and resume where it stopped. Reusable for frame after frame; allocates nothing
+ * unless it throws. Every entry is checked against the frame's bounds before it is handed out.
+ */
+public final class BatchReader {
+    private final PacketView view = new PacketView();
+    private final SharedRegions regions;
+    private ByteBuffer buffer;
+    private ByteBuffer viewSource;
+    private ByteBuffer viewBuffer;
+    private int cursor;
+    private int end;
+    private int remaining;
+
+    /** A reader that resolves shared-memory entries with {@code regions}. */
+    public BatchReader(SharedRegions regions) {
+        this.regions = regions;
+    }
+
+    /**
+     * Starts on the BATCH frame at {@code frameOffset} of {@code readOnlyBuffer}, whose header {@link
+     * FrameDecoder#frameLength} accepted and whose bytes are all there.
+     *
+     * @throws ProtocolException if the packet count cannot fit in the frame
+     */
+    public void wrap(ByteBuffer readOnlyBuffer, int frameOffset, int frameLength) throws ProtocolException {
+        if (readOnlyBuffer.order() != ByteOrder.LITTLE_ENDIAN) {
+            throw new IllegalArgumentException("the receive buffer must be little-endian");
+        }
+        int body = frameOffset + FrameDescriptor.HEADER_LENGTH;
+        int count = readOnlyBuffer.getInt(body + BatchDescriptor.COUNT_OFFSET);
+        long room = (long) frameLength - FrameDescriptor.HEADER_LENGTH - BatchDescriptor.BATCH_HEADER_LENGTH;
+        if (count < 0 || (long) count * BatchDescriptor.ENTRY_HEADER_LENGTH > room) {
+            throw new ProtocolException("batch count=" + Integer.toUnsignedString(count)
+                    + " cannot fit in frame length=" + frameLength + "; the stream is corrupt");
+        }
+        this.buffer = readOnlyBuffer;
+        if (readOnlyBuffer != viewSource) { // views move position and limit: they get a duplicate of their own
+            viewSource = readOnlyBuffer;
+            viewBuffer = readOnlyBuffer.duplicate();
+        }
+        this.cursor = body + BatchDescriptor.BATCH_HEADER_LENGTH;
+        this.end = frameOffset + frameLength;
+        this.remaining = count;
+    }
+
+    /** Packets of the current frame not handed out yet. */
+    public int remaining() {
+        return remaining;
+    }
+
+    /**
+     * Hands up to {@code limit} packets to {@code handler}.
+     *
+     * @return the number handed out
+     * @throws ProtocolException if an entry overruns the frame, has an unknown kind, or names an unknown region or
+     *     a range outside it
+     */
+    public int read(PacketHandler handler, int limit) throws ProtocolException {
+        int delivered = 0;
+        while (delivered < limit && remaining > 0) {
+            int entry = cursor;
+            if (end - entry < BatchDescriptor.ENTRY_HEADER_LENGTH) {
+                throw overrun(entry);
+            }
+            long timestamp = buffer.getLong(entry + BatchDescriptor.TIMESTAMP_OFFSET);
+            int length = buffer.getInt(entry + BatchDescriptor.LENGTH_OFFSET);
+            int kind = buffer.getInt(entry + BatchDescriptor.KIND_OFFSET);
+            if (kind == BatchDescriptor.KIND_INLINE) {
+                long entryLength = BatchDescriptor.inlineEntryLength(length);
+                if (length < 0 || entryLength > end - entry) {
+                    throw overrun(entry);
+                }
+                view.wrap(timestamp, viewBuffer, entry + BatchDescriptor.ENTRY_HEADER_LENGTH, length);
+                cursor = entry + (int) entryLength;
+            } else if (kind == BatchDescriptor.KIND_SHARED) {
+                if (end - entry < BatchDescriptor.SHARED_ENTRY_LENGTH) {
+                    throw overrun(entry);
+                }
+                int regionId = buffer.getInt(entry + BatchDescriptor.REGION_ID_OFFSET);
+                long offset = buffer.getLong(entry + BatchDescriptor.REGION_OFFSET_OFFSET);
+                ByteBuffer region = regions.region(regionId);
+                if (region == null) {
+                    throw new ProtocolException("packet entry at offset=" + entry + " names region=" + regionId
+                            + " that was never announced with a REGION frame");
+                }
+                if (length < 0 || offset < 0 || offset + length > region.capacity()) {
+                    throw new ProtocolException("packet entry at offset=" + entry + " points outside region="
+                            + regionId + " (offset=" + offset + " length=" + Integer.toUnsignedString(length)
+                            + " size=" + region.capacity() + ")");
+                }
+                view.wrap(timestamp, region, (int) offset, length);
+                cursor = entry + BatchDescriptor.SHARED_ENTRY_LENGTH;
+            } else {
+                throw new ProtocolException(
+                        "packet entry at offset=" + entry + " has unknown kind=" + Integer.toUnsignedString(kind));
+            }
+            remaining--;
+            delivered++;
+            handler.onPacket(view);
+        }
+        return delivered;
+    }
+
+    private ProtocolException overrun(int entry) {
+        return new ProtocolException("packet entry at offset=" + entry + " overruns its frame (frame end=" + end
+                + "); the stream is corrupt");
+    }
+}

@@ -1,0 +1,137 @@
+package dev.packetipc.wire;
+
+import dev.packetipc.ProtocolException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Validates frame headers and reads the handshake. Works on a little-endian buffer of received bytes at its
+ * position, reads with absolute gets, and allocates nothing unless it throws.
+ */
+public final class FrameDecoder {
+    private FrameDecoder() {}
+
+    /**
+     * Checks the header of the frame at the buffer's position as soon as its 8 bytes are there, so that a hostile
+     * length is refused before anything waits for, or allocates for, the body.
+     *
+     * @return 0 if fewer than 8 bytes are there, else the frame's length (the caller waits until that many bytes
+     *     are there)
+     * @throws ProtocolException for an unknown type, a length that is too small, too large, or not aligned, or
+     *     non-zero reserved fields
+     */
+    public static int frameLength(ByteBuffer buffer, int maxFrameBytes) throws ProtocolException {
+        int at = buffer.position();
+        if (buffer.remaining() < FrameDescriptor.HEADER_LENGTH) {
+            return 0;
+        }
+        if (buffer.order() != ByteOrder.LITTLE_ENDIAN) {
+            throw new IllegalArgumentException("the receive buffer must be little-endian");
+        }
+        int length = buffer.getInt(at + FrameDescriptor.LENGTH_OFFSET);
+        byte type = buffer.get(at + FrameDescriptor.TYPE_OFFSET);
+        if (!FrameDescriptor.isKnownType(type)) {
+            throw new ProtocolException("frame type=0x" + Integer.toHexString(type & 0xff) + " unknown (length="
+                    + Integer.toUnsignedString(length)
+                    + "); the peer speaks another protocol or the stream is corrupt");
+        }
+        if (length < FrameDescriptor.minLength(type)
+                || length > maxFrameBytes
+                || length % FrameDescriptor.ALIGNMENT != 0) {
+            throw new ProtocolException("frame type=0x" + Integer.toHexString(type) + " length="
+                    + Integer.toUnsignedString(length) + " is illegal (minimum=" + FrameDescriptor.minLength(type)
+                    + " maximum=" + maxFrameBytes + " alignment=" + FrameDescriptor.ALIGNMENT
+                    + "); if the peer legitimately sends larger frames, raise IpcOptions.MAX_FRAME_BYTES");
+        }
+        if (buffer.get(at + FrameDescriptor.FLAGS_OFFSET) != 0
+                || buffer.getShort(at + FrameDescriptor.RESERVED_OFFSET) != 0) {
+            throw new ProtocolException("frame type=0x" + Integer.toHexString(type)
+                    + " has non-zero flags or reserved bits, which version 1 does not define");
+        }
+        return length;
+    }
+
+    /** The type of the frame at the buffer's position (after {@link #frameLength} accepted it). */
+    public static byte type(ByteBuffer buffer) {
+        return buffer.get(buffer.position() + FrameDescriptor.TYPE_OFFSET);
+    }
+
+    /**
+     * Reads a HELLO at the buffer's position and picks the highest version both sides speak.
+     *
+     * @throws ProtocolException for a frame that is not HELLO, a wrong magic, or no common version
+     */
+    public static short negotiate(ByteBuffer hello, short ourMin, short ourMax) throws ProtocolException {
+        int body = expect(hello, FrameDescriptor.TYPE_HELLO);
+        short theirMin = hello.getShort(body + HandshakeDescriptor.MIN_VERSION_OFFSET);
+        short theirMax = hello.getShort(body + HandshakeDescriptor.MAX_VERSION_OFFSET);
+        short chosen = (short) Math.min(ourMax, theirMax);
+        if (chosen < Math.max(ourMin, theirMin)) {
+            throw new ProtocolException("no common protocol version: peer speaks " + theirMin + ".." + theirMax
+                    + ", this side " + ourMin + ".." + ourMax + "; upgrade the older side");
+        }
+        return chosen;
+    }
+
+    /**
+     * Reads a WELCOME (or REJECT) at the buffer's position.
+     *
+     * @return the version the server chose
+     * @throws ProtocolException for a REJECT (with the server's reason), another frame, or a wrong magic
+     */
+    public static short welcome(ByteBuffer frame) throws ProtocolException {
+        if (type(frame) == FrameDescriptor.TYPE_REJECT) {
+            throw new ProtocolException("the server refused the connection: " + rejectText(frame));
+        }
+        int body = expect(frame, FrameDescriptor.TYPE_WELCOME);
+        return frame.getShort(body + HandshakeDescriptor.MIN_VERSION_OFFSET);
+    }
+
+    /** The largest frame the peer accepts, from its HELLO or WELCOME at the buffer's position. */
+    public static int peerMaxFrameBytes(ByteBuffer frame) throws ProtocolException {
+        int max = frame.getInt(frame.position() + FrameDescriptor.HEADER_LENGTH + HandshakeDescriptor.MAX_FRAME_OFFSET);
+        if (max < FrameDescriptor.MIN_MAX_FRAME_BYTES) {
+            throw new ProtocolException("the peer's maximum frame size=" + Integer.toUnsignedString(max)
+                    + " is below the minimum of " + FrameDescriptor.MIN_MAX_FRAME_BYTES);
+        }
+        return max;
+    }
+
+    /** The u32 at {@code bodyOffset} of the frame at the buffer's position: a reason code or a region id. */
+    public static int bodyInt(ByteBuffer frame, int bodyOffset) {
+        return frame.getInt(frame.position() + FrameDescriptor.HEADER_LENGTH + bodyOffset);
+    }
+
+    /** The u64 at {@code bodyOffset} of the frame at the buffer's position: a region size or offset. */
+    public static long bodyLong(ByteBuffer frame, int bodyOffset) {
+        return frame.getLong(frame.position() + FrameDescriptor.HEADER_LENGTH + bodyOffset);
+    }
+
+    private static String rejectText(ByteBuffer frame) {
+        int at = frame.position();
+        int length = frame.getInt(at + FrameDescriptor.LENGTH_OFFSET);
+        int n = bodyInt(frame, HandshakeDescriptor.TEXT_LENGTH_OFFSET);
+        int room = length - FrameDescriptor.HEADER_LENGTH - HandshakeDescriptor.REJECT_BODY_LENGTH;
+        if (n < 0 || n > room || n > HandshakeDescriptor.MAX_TEXT_LENGTH) {
+            return "reason=" + bodyInt(frame, HandshakeDescriptor.REASON_OFFSET) + " (text unreadable)";
+        }
+        byte[] text = new byte[n];
+        frame.get(at + FrameDescriptor.HEADER_LENGTH + HandshakeDescriptor.REJECT_BODY_LENGTH, text);
+        return "reason=" + bodyInt(frame, HandshakeDescriptor.REASON_OFFSET) + " "
+                + new String(text, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private static int expect(ByteBuffer frame, byte type) throws ProtocolException {
+        if (type(frame) != type) {
+            throw new ProtocolException("expected frame type=0x" + Integer.toHexString(type) + " but got type=0x"
+                    + Integer.toHexString(type(frame) & 0xff) + " during the handshake");
+        }
+        int body = frame.position() + FrameDescriptor.HEADER_LENGTH;
+        int magic = frame.getInt(body + HandshakeDescriptor.MAGIC_OFFSET);
+        if (magic != HandshakeDescriptor.MAGIC) {
+            throw new ProtocolException("magic=0x" + Integer.toHexString(magic) + " is not packet-ipc's 0x"
+                    + Integer.toHexString(HandshakeDescriptor.MAGIC) + "; the peer is not a packet-ipc endpoint");
+        }
+        return body;
+    }
+}

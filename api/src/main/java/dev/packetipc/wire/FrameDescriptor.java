@@ -1,0 +1,95 @@
+package dev.packetipc.wire;
+
+/**
+ * The header every frame starts with, and the frame types. All fields are little-endian.
+ *
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------------------------------------------------------+
+ *  |                 frame length (u32, header included)           |  offset 0
+ *  +---------------+---------------+-------------------------------+
+ *  |  type (u8)    |  flags (u8)=0 |        reserved (u16) = 0     |  offset 4
+ *  +---------------+---------------+-------------------------------+
+ *  |                        body ...                               |  offset 8
+ * </pre>
+ *
+ * A frame's length is a multiple of {@link #ALIGNMENT}.
+ */
+public final class FrameDescriptor {
+    /** Offset of the u32 frame length, which counts the header and the body. */
+    public static final int LENGTH_OFFSET = 0;
+    /** Offset of the u8 frame type. */
+    public static final int TYPE_OFFSET = 4;
+    /** Offset of the u8 flags; 0 in version 1. */
+    public static final int FLAGS_OFFSET = 5;
+    /** Offset of the u16 reserved field; 0 in version 1. */
+    public static final int RESERVED_OFFSET = 6;
+    /** Length of the header. */
+    public static final int HEADER_LENGTH = 8;
+    /** Every frame's length is a multiple of this. */
+    public static final int ALIGNMENT = 8;
+    /** The smallest maximum frame size a peer may announce. */
+    public static final int MIN_MAX_FRAME_BYTES = 4096;
+
+    /** Client to server: the first frame of a connection. */
+    public static final byte TYPE_HELLO = 0x01;
+    /** Server to client: the handshake's answer with the chosen version. */
+    public static final byte TYPE_WELCOME = 0x02;
+    /** Either way, instead of WELCOME: the handshake failed; a reason follows. */
+    public static final byte TYPE_REJECT = 0x03;
+    /** Server to client: packets. */
+    public static final byte TYPE_BATCH = 0x10;
+    /** Server to client: the end of the stream. */
+    public static final byte TYPE_END = 0x11;
+    /** Either way: the sender closes the connection; a reason code follows. */
+    public static final byte TYPE_CLOSE = 0x12;
+    /** Server to client: a shared-memory region whose descriptor travels out of band with this frame. */
+    public static final byte TYPE_REGION = 0x20;
+    /** Client to server: region space up to an offset may be reused. */
+    public static final byte TYPE_RELEASE = 0x21;
+
+    private FrameDescriptor() {}
+
+    /** Rounds a length up to {@link #ALIGNMENT}. */
+    public static int align(int length) {
+        return (length + ALIGNMENT - 1) & -ALIGNMENT;
+    }
+
+    /** Whether the type is one version 1 defines. */
+    public static boolean isKnownType(byte type) {
+        switch (type) {
+            case TYPE_HELLO:
+            case TYPE_WELCOME:
+            case TYPE_REJECT:
+            case TYPE_BATCH:
+            case TYPE_END:
+            case TYPE_CLOSE:
+            case TYPE_REGION:
+            case TYPE_RELEASE:
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /** The smallest legal length of a frame of this type. */
+    static int minLength(byte type) {
+        switch (type) {
+            case TYPE_HELLO:
+                return HEADER_LENGTH + HandshakeDescriptor.HELLO_BODY_LENGTH;
+            case TYPE_WELCOME:
+                return HEADER_LENGTH + HandshakeDescriptor.WELCOME_BODY_LENGTH;
+            case TYPE_REJECT:
+                return HEADER_LENGTH + HandshakeDescriptor.REJECT_BODY_LENGTH;
+            case TYPE_BATCH:
+                return HEADER_LENGTH + BatchDescriptor.BATCH_HEADER_LENGTH;
+            case TYPE_CLOSE:
+            case TYPE_REGION:
+            case TYPE_RELEASE:
+                return HEADER_LENGTH + 8;
+            default:
+                return HEADER_LENGTH;
+        }
+    }
+}

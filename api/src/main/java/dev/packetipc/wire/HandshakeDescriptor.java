@@ -1,0 +1,76 @@
+package dev.packetipc.wire;
+
+/**
+ * Bodies of the handshake frames and of the small control frames. Offsets are from the start of the body, which
+ * follows the 8-byte {@link FrameDescriptor header}. All fields are little-endian.
+ *
+ * <pre>
+ * HELLO   (client to server, body 16 bytes)
+ *   0  u32 magic = 0x43504950 ("PIPC" as bytes 50 49 50 43)
+ *   4  u16 lowest version the client speaks
+ *   6  u16 highest version the client speaks
+ *   8  u32 largest frame the client accepts
+ *  12  u32 flags (0)
+ * WELCOME (server to client, body 16 bytes)
+ *   0  u32 magic
+ *   4  u16 chosen version
+ *   6  u16 reserved (0)
+ *   8  u32 largest frame the server accepts
+ *  12  u32 flags (0)
+ * REJECT  (body 8 bytes + text, padded to 8)
+ *   0  u32 reason code ({@link #REASON_VERSION}, ...)
+ *   4  u32 text length n, then n bytes of UTF-8 text
+ * CLOSE   (body 8 bytes)
+ *   0  u32 reason code, 4 u32 reserved
+ * REGION  (body 16 bytes)   0 u32 region id, 4 u32 reserved, 8 u64 region size in bytes
+ * RELEASE (body 16 bytes)   0 u32 region id, 4 u32 reserved, 8 u64 offset below which the client holds nothing
+ * </pre>
+ */
+public final class HandshakeDescriptor {
+    /** The magic number, "PIPC" in little-endian byte order. */
+    public static final int MAGIC = 0x43504950;
+    /** The only version so far. */
+    public static final short VERSION_1 = 1;
+
+    /** HELLO and WELCOME: offset of the u32 magic. */
+    public static final int MAGIC_OFFSET = 0;
+    /** HELLO: offset of the u16 lowest version; WELCOME: of the u16 chosen version. */
+    public static final int MIN_VERSION_OFFSET = 4;
+    /** HELLO: offset of the u16 highest version. */
+    public static final int MAX_VERSION_OFFSET = 6;
+    /** HELLO and WELCOME: offset of the u32 largest frame the sender accepts. */
+    public static final int MAX_FRAME_OFFSET = 8;
+    /** HELLO and WELCOME: offset of the u32 flags. */
+    public static final int FLAGS_OFFSET = 12;
+    /** Length of a HELLO body. */
+    public static final int HELLO_BODY_LENGTH = 16;
+    /** Length of a WELCOME body. */
+    public static final int WELCOME_BODY_LENGTH = 16;
+
+    /** REJECT and CLOSE: offset of the u32 reason code. */
+    public static final int REASON_OFFSET = 0;
+    /** REJECT: offset of the u32 text length. */
+    public static final int TEXT_LENGTH_OFFSET = 4;
+    /** REJECT: length of the fixed part of the body. */
+    public static final int REJECT_BODY_LENGTH = 8;
+    /** REJECT: the longest text, in bytes. */
+    public static final int MAX_TEXT_LENGTH = 1024;
+
+    /** REGION and RELEASE: offset of the u32 region id. */
+    public static final int REGION_ID_OFFSET = 0;
+    /** REGION: offset of the u64 size; RELEASE: of the u64 offset. */
+    public static final int REGION_VALUE_OFFSET = 8;
+    /** Length of a REGION or RELEASE body. */
+    public static final int REGION_BODY_LENGTH = 16;
+
+    /** Reason: closed normally. */
+    public static final int REASON_NORMAL = 0;
+    /** Reason: no common version. */
+    public static final int REASON_VERSION = 1;
+    /** Reason: the peer broke the protocol. */
+    public static final int REASON_PROTOCOL = 2;
+    /** Reason: the peer is not allowed to connect. */
+    public static final int REASON_REFUSED = 3;
+
+    private HandshakeDescriptor() {}
+}
