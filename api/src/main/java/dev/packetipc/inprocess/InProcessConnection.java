@@ -3,6 +3,7 @@ package dev.packetipc.inprocess;
 import dev.packetipc.AsIpcPacket;
 import dev.packetipc.Connection;
 import dev.packetipc.IpcException;
+import dev.packetipc.spi.Timeouts;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -26,7 +27,7 @@ final class InProcessConnection implements Connection {
 
     @Override
     public void send(List<? extends AsIpcPacket> batch, Duration timeout) throws IpcException {
-        send0(batch, timeout.toNanos());
+        send0(batch, Timeouts.toNanos(timeout));
     }
 
     private void send0(List<? extends AsIpcPacket> batch, long waitNanos) throws IpcException {

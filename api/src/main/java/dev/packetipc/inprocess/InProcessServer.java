@@ -8,6 +8,7 @@ import dev.packetipc.IpcOptions;
 import dev.packetipc.IpcTimeoutException;
 import dev.packetipc.NoSuchServerException;
 import dev.packetipc.Server;
+import dev.packetipc.spi.Timeouts;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -58,7 +59,7 @@ final class InProcessServer implements Server {
 
     @Override
     public Connection accept(Duration timeout) throws IpcException {
-        return accept0(timeout.toNanos(), timeout);
+        return accept0(Timeouts.toNanos(timeout), timeout);
     }
 
     private Connection accept0(long nanos, Duration timeout) throws IpcException {

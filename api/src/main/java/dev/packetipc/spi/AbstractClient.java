@@ -26,7 +26,7 @@ import java.util.stream.StreamSupport;
  */
 public abstract class AbstractClient implements Client {
     /** Passed as the wait to {@link #pollPackets} to wait without limit. */
-    protected static final long FOREVER = Long.MAX_VALUE;
+    protected static final long FOREVER = Timeouts.FOREVER;
 
     private final String name;
     private volatile boolean closed;
@@ -168,13 +168,6 @@ public abstract class AbstractClient implements Client {
 
     /** A timeout as nanoseconds for {@link #pollPackets}, saturating at {@link #FOREVER}. */
     protected static long toNanos(Duration timeout) {
-        if (timeout.isNegative()) {
-            throw new IllegalArgumentException("the timeout must not be negative, was " + timeout);
-        }
-        try {
-            return timeout.toNanos();
-        } catch (ArithmeticException e) {
-            return FOREVER;
-        }
+        return Timeouts.toNanos(timeout);
     }
 }

@@ -182,6 +182,20 @@ class InProcessTransportTest {
     }
 
     @Test
+    void hugeTimeoutsMeanForeverAndNegativeOnesAreArgumentErrors() throws Exception {
+        Duration huge = Duration.ofSeconds(Long.MAX_VALUE);
+        try (Server server = transport.newServer();
+                Client client = transport.connect(server.name());
+                Connection connection = server.accept(huge)) {
+            connection.send(List.of(packet(1, "x")), huge);
+            assertEquals(1, client.receivePackets(1, huge).orElseThrow().size());
+            assertThrows(IllegalArgumentException.class, () -> server.accept(Duration.ofMillis(-1)));
+            assertThrows(IllegalArgumentException.class, () -> connection.send(List.of(), Duration.ofMillis(-1)));
+            assertThrows(IllegalArgumentException.class, () -> client.receivePackets(1, Duration.ofMillis(-1)));
+        }
+    }
+
+    @Test
     void aTakenNameIsRefusedAndAnUnknownNameFailsFast() throws Exception {
         IpcOptions named =
                 IpcOptions.builder().set(IpcOptions.SERVER_NAME, "fixed").build();
