@@ -201,6 +201,17 @@ public abstract class TransportContract {
         }
     }
 
+    /** Sends every batch and then the end, all before the client receives anything. */
+    private void sendAllThenEnd(Session session, List<List<Packet>> batches) throws Exception {
+        call(waitTimeout(), "sending " + batches.size() + " small batches and the end", () -> {
+            for (List<Packet> batch : batches) {
+                session.connection.send(batch);
+            }
+            session.connection.sendEnd();
+            return null;
+        });
+    }
+
     private String senderOutcome(Future<?> sending) {
         try {
             await(sending, waitTimeout(), "sending the batches");
@@ -266,13 +277,7 @@ public abstract class TransportContract {
         enter("R103");
         List<Packet> expected = StreamCheck.flatten(batches);
         try (Session session = openSession()) {
-            call(waitTimeout(), "sending " + batches.size() + " small batches and the end", () -> {
-                for (List<Packet> batch : batches) {
-                    session.connection.send(batch);
-                }
-                session.connection.sendEnd();
-                return null;
-            });
+            sendAllThenEnd(session, batches);
             Received received = Receiver.drain(
                     session.client, Receiver.Mode.RECEIVE_PACKETS, receiveSize, waitTimeout(), expected.size() + 1000);
             Optional<String> difference = StreamCheck.difference(expected, received.packets());
@@ -319,13 +324,7 @@ public abstract class TransportContract {
         enter("R104");
         List<Packet> expected = StreamCheck.flatten(batches);
         try (Session session = openSession()) {
-            call(waitTimeout(), "sending " + batches.size() + " small batches and the end", () -> {
-                for (List<Packet> batch : batches) {
-                    session.connection.send(batch);
-                }
-                session.connection.sendEnd();
-                return null;
-            });
+            sendAllThenEnd(session, batches);
             Received received = Receiver.drain(
                     session.client, Receiver.Mode.POLL, receiveSize, waitTimeout(), expected.size() + 1000);
             Optional<String> difference = StreamCheck.difference(expected, received.packets());
