@@ -1,0 +1,176 @@
+package dev.packetipc.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.queue.ChronicleQueue;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.wire.DocumentContext;
+
+/**
+ * The raw Chronicle Queue baseline: one queue per stream in a fresh directory (on {@code /dev/shm} when it has
+ * room), an appender that writes each batch as documents of at most 1 MiB ({@code count}, then per packet
+ * timestamp, length, payload), and a spinning tailer that walks each document in place.
+ */
+final class ChronicleMedium implements Medium {
+    /** Queue files are not reclaimed during a workload: a cap keeps one workload's files within memory. */
+    static final long VOLUME_CAP_BYTES = 4L << 30;
+
+    private static final int DOCUMENT_BYTES = 1 << 20;
+    private static final int END_MARK = -1;
+
+    @Override
+    public Listener listen(Workload workload) throws IOException {
+        Path dir = baseDirectory().resolve("pib-chronicle-" + UUID.randomUUID());
+        Files.createDirectories(dir);
+        List<ChronicleQueue> queues = new ArrayList<>();
+        for (int i = 0; i < workload.clients(); i++) {
+            queues.add(ChronicleQueue.singleBuilder(dir.resolve("q" + i)).build());
+        }
+        return new Listener() {
+            @Override
+            public String address() {
+                return dir.toString();
+            }
+
+            @Override
+            public Outbound accept(int stream) {
+                return new ChronicleOutbound(queues.get(stream).createAppender());
+            }
+
+            @Override
+            public void close() throws IOException {
+                queues.forEach(ChronicleQueue::close);
+                deleteRecursively(dir);
+            }
+        };
+    }
+
+    @Override
+    public Inbound connect(String address, int stream, Workload workload) {
+        ChronicleQueue queue = ChronicleQueue.singleBuilder(Path.of(address).resolve("q" + stream))
+                .build();
+        return new ChronicleInbound(queue, queue.createTailer());
+    }
+
+    @Override
+    public long volumeCapBytes(Workload workload) {
+        return VOLUME_CAP_BYTES / workload.clients();
+    }
+
+    /** {@code /dev/shm} when it exists and has 8 GiB free, else the temporary directory. */
+    static Path baseDirectory() {
+        Path shm = Path.of("/dev/shm");
+        try {
+            if (Files.isDirectory(shm) && Files.getFileStore(shm).getUsableSpace() > (8L << 30)) {
+                return shm;
+            }
+        } catch (IOException e) {
+            // fall through to the temporary directory
+        }
+        return Path.of(System.getProperty("java.io.tmpdir"));
+    }
+
+    static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> {
+                try {
+                    Files.deleteIfExists(path);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+    }
+
+    private static final class ChronicleOutbound implements Outbound {
+        private final ExcerptAppender appender;
+
+        ChronicleOutbound(ExcerptAppender appender) {
+            this.appender = appender;
+        }
+
+        @Override
+        public void send(Batch batch) {
+            int size = batch.payloadBytes();
+            int perDocument = Math.max(1, DOCUMENT_BYTES / (12 + size));
+            byte[] payload = batch.payload();
+            for (int from = 0; from < batch.count(); from += perDocument) {
+                int to = Math.min(batch.count(), from + perDocument);
+                try (DocumentContext dc = appender.writingDocument()) {
+                    Bytes<?> bytes = dc.wire().bytes();
+                    bytes.writeInt(to - from);
+                    for (int i = from; i < to; i++) {
+                        bytes.writeLong(batch.timestamp(i));
+                        bytes.writeInt(size);
+                        bytes.write(payload, 0, size);
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void end() {
+            try (DocumentContext dc = appender.writingDocument()) {
+                dc.wire().bytes().writeInt(END_MARK);
+            }
+        }
+
+        @Override
+        public void close() {
+            appender.close();
+        }
+    }
+
+    private static final class ChronicleInbound implements Inbound {
+        private final ChronicleQueue queue;
+        private final ExcerptTailer tailer;
+
+        ChronicleInbound(ChronicleQueue queue, ExcerptTailer tailer) {
+            this.queue = queue;
+            this.tailer = tailer;
+        }
+
+        @Override
+        public int receive(Tally tally) {
+            try (DocumentContext dc = tailer.readingDocument()) {
+                if (!dc.isPresent()) {
+                    return 0;
+                }
+                Bytes<?> bytes = dc.wire().bytes();
+                int count = bytes.readInt();
+                if (count == END_MARK) {
+                    return END;
+                }
+                long payloadBytes = 0;
+                long timestamps = 0;
+                for (int i = 0; i < count; i++) {
+                    timestamps += bytes.readLong();
+                    int length = bytes.readInt();
+                    bytes.readSkip(length);
+                    payloadBytes += length;
+                }
+                tally.consume(timestamps);
+                tally.add(count, payloadBytes);
+                return count;
+            }
+        }
+
+        @Override
+        public void close() {
+            tailer.close();
+            queue.close();
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package dev.packetipc.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The client JVM's part: one receiving thread per stream and a meter for throughput; for round trips, a pong
+ * server that answers every packet with one of its own.
+ */
+final class ClientRole {
+    private static final long JOIN_MILLIS = 120_000;
+
+    private final Medium medium;
+    private final ChildOutput out;
+    private Listener pongListener;
+    private Outbound pongs;
+
+    ClientRole(Medium medium, ChildOutput out) {
+        this.medium = medium;
+        this.out = out;
+    }
+
+    void handle(String[] command) throws Exception {
+        if (!command[0].equals("RUN")) {
+            throw new IllegalArgumentException("unknown command " + command[0]);
+        }
+        close();
+        Workload workload = Workload.parse(command[1]);
+        Timing timing = Timing.parse(command[2]);
+        String address = command[3];
+        if (workload.isThroughput()) {
+            throughput(workload, timing, address);
+        } else {
+            pongListener = medium.listen(workload);
+            out.say("READY " + pongListener.address());
+            start("bench-echo", () -> echo(workload, address));
+        }
+    }
+
+    private void throughput(Workload workload, Timing timing, String address) {
+        int streams = workload.clients();
+        Tally[] tallies = new Tally[streams];
+        List<Inbound> inbounds = new ArrayList<>();
+        List<Thread> receivers = new ArrayList<>();
+        AtomicInteger running = new AtomicInteger(streams);
+        for (int i = 0; i < streams; i++) {
+            Tally tally = new Tally();
+            tallies[i] = tally;
+            int stream = i;
+            receivers.add(start("bench-receiver-" + i, () -> {
+                try (Inbound inbound = medium.connect(address, stream, workload)) {
+                    synchronized (inbounds) {
+                        inbounds.add(inbound);
+                    }
+                    int received;
+                    while ((received = inbound.receive(tally)) != Inbound.END) {
+                        if (received == 0) {
+                            Thread.onSpinWait();
+                        }
+                    }
+                } finally {
+                    running.decrementAndGet();
+                }
+            }));
+        }
+        out.say("READY -");
+        start("bench-meter", () -> {
+            Meter.Windows windows = Meter.measure(tallies, () -> running.get() == 0, timing);
+            out.say("MEASURED " + windows.report());
+            synchronized (inbounds) {
+                inbounds.forEach(Inbound::measured);
+            }
+            for (Thread receiver : receivers) {
+                receiver.join(JOIN_MILLIS);
+                if (receiver.isAlive()) {
+                    throw new IllegalStateException("a receiver did not reach the end within " + JOIN_MILLIS + " ms");
+                }
+            }
+            out.say("DONE");
+        });
+    }
+
+    private void echo(Workload workload, String address) throws Exception {
+        Batch pong = new Batch(1, workload.payloadBytes());
+        Tally tally = new Tally();
+        try (Inbound pings = medium.connect(address, 0, workload)) {
+            pongs = pongListener.accept(0);
+            int received;
+            while ((received = pings.receive(tally)) != Inbound.END) {
+                for (int i = 0; i < received; i++) {
+                    pongs.send(pong);
+                }
+                if (received == 0) {
+                    Thread.onSpinWait();
+                }
+            }
+            pongs.end();
+        }
+        out.say("DONE");
+    }
+
+    /** A body that may throw: its failure is reported as an ERROR line. */
+    @FunctionalInterface
+    private interface Body {
+        void run() throws Exception;
+    }
+
+    private Thread start(String name, Body body) {
+        Thread thread = new Thread(
+                () -> {
+                    try {
+                        body.run();
+                    } catch (Throwable t) {
+                        t.printStackTrace();
+                        out.say("ERROR " + name + ": " + ChildOutput.oneLine(t));
+                    }
+                },
+                name);
+        thread.setDaemon(true);
+        thread.start();
+        return thread;
+    }
+
+    /** Closes the round-trip pong server of the last workload. */
+    void close() throws Exception {
+        if (pongs != null) {
+            pongs.close();
+            pongs = null;
+        }
+        if (pongListener != null) {
+            pongListener.close();
+            pongListener = null;
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package dev.packetipc.bench;
+
+import java.util.Locale;
+
+/** How figures are written in the table: 12.3 M, 845 k, 4.21 µs, 1.02x. */
+final class Format {
+    private Format() {}
+
+    static String count(double value) {
+        if (value >= 1e9) {
+            return String.format(Locale.ROOT, "%.2f G", value / 1e9);
+        }
+        if (value >= 1e6) {
+            return String.format(Locale.ROOT, "%.2f M", value / 1e6);
+        }
+        if (value >= 1e3) {
+            return String.format(Locale.ROOT, "%.1f k", value / 1e3);
+        }
+        return String.format(Locale.ROOT, "%.0f", value);
+    }
+
+    static String micros(long nanos) {
+        return String.format(Locale.ROOT, "%.2f us", nanos / 1e3);
+    }
+
+    static String ratio(double ratio) {
+        return String.format(Locale.ROOT, "%.2fx", ratio);
+    }
+
+    static String gigabytes(double bytesPerSecond) {
+        return String.format(Locale.ROOT, "%.3f", bytesPerSecond / 1e9);
+    }
+}

@@ -1,0 +1,193 @@
+package dev.packetipc.bench;
+
+import dev.packetipc.PacketIpc;
+import dev.packetipc.TransportStatus;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The cross-process harness behind {@code packet-ipc bench}: for every contender (our transports through the public
+ * API, each with both receive paths, and the baselines: raw junixsocket, the JDK's Unix-domain channel, raw
+ * Chronicle Queue, Aeron IPC and a memory copy) it starts a server JVM and a client JVM, runs every workload (warm-up,
+ * then measured windows), and prints one table with ratios to the best baseline of the same run. It writes
+ * {@code results.csv}, {@code results.json}, {@code results.md} and {@code throughput.png} to {@code --out}.
+ */
+public final class Harness {
+    private Harness() {}
+
+    /** Runs the harness and exits with {@link #run(String[])}'s code. */
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /**
+     * Runs the harness (the CLI calls this by reflection).
+     *
+     * @param args see {@link HarnessOptions#USAGE} ({@code --help})
+     * @return 0 when something was measured, 1 when nothing could be, 2 for a bad command line
+     */
+    public static int run(String[] args) {
+        return run(args, System.out, System.err);
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream progress) {
+        HarnessOptions options;
+        try {
+            options = HarnessOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            progress.println(e.getMessage());
+            return 2;
+        }
+        if (options.help) {
+            out.println(HarnessOptions.USAGE);
+            return 0;
+        }
+        if (System.getProperty("java.awt.headless") == null) {
+            System.setProperty("java.awt.headless", "true");
+        }
+        List<Contender> contenders = contenders(options);
+        List<Workload> workloads = workloads(options);
+        String command = "packet-ipc bench" + (args.length == 0 ? "" : " " + String.join(" ", args));
+        progress.println("packet-ipc bench: " + contenders.size() + " contenders x " + workloads.size()
+                + " workloads, " + options.timing.warmupMillis() + " ms warm-up + " + options.timing.repeats() + " x "
+                + options.timing.windowMillis() + " ms windows each");
+        long started = System.nanoTime();
+        ContenderRunner runner = new ContenderRunner(
+                childJvmArguments(options.jvmArguments), classPath(), options.timing, progress, options.verbose);
+        List<Result> results = new ArrayList<>();
+        try {
+            for (Contender contender : contenders) {
+                progress.println(contender.label() + ":");
+                results.addAll(runner.run(contender, workloads));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            progress.println("interrupted; reporting what was measured");
+        }
+        Map<String, String> machine = MachineFacts.collect();
+        String table = ResultTable.format(results, machine, command);
+        List<String> targets = Targets.check(results);
+        StringBuilder report = new StringBuilder(table);
+        if (!targets.isEmpty()) {
+            report.append("\nTargets:\n");
+            targets.forEach(line -> report.append("- ").append(line).append('\n'));
+        }
+        out.println(report);
+        try {
+            Files.createDirectories(options.out);
+            ResultFiles.writeCsv(options.out.resolve("results.csv"), results);
+            ResultFiles.writeJson(options.out.resolve("results.json"), results, machine, command);
+            Files.writeString(options.out.resolve("results.md"), report, StandardCharsets.UTF_8);
+            boolean chart = ThroughputChart.write(options.out.resolve("throughput.png"), results);
+            progress.printf(
+                    Locale.ROOT,
+                    "wrote results.csv, results.json, results.md%s to %s in %.0f s%n",
+                    chart ? ", throughput.png" : " (no chart: no throughput measured)",
+                    options.out.toAbsolutePath(),
+                    (System.nanoTime() - started) / 1e9);
+        } catch (IOException | RuntimeException e) {
+            progress.println("could not write the results to " + options.out + ": " + e);
+            return 1;
+        }
+        return results.stream().anyMatch(Result::ok) ? 0 : 1;
+    }
+
+    static List<Contender> contenders(HarnessOptions options) {
+        List<Contender> contenders = new ArrayList<>();
+        for (String id : transportIds(options)) {
+            for (String path : options.receivePaths) {
+                contenders.add(Contender.transport(id, path));
+            }
+        }
+        for (String id : options.baselines) {
+            contenders.add(Contender.baseline(id));
+        }
+        return contenders;
+    }
+
+    /** The ids asked for, or unix, shm and every transport on the class path that is chosen automatically. */
+    private static List<String> transportIds(HarnessOptions options) {
+        if (options.transports != null) {
+            return options.transports;
+        }
+        Set<String> ids = new LinkedHashSet<>(List.of("unix", "shm"));
+        for (TransportStatus status : PacketIpc.availableTransports()) {
+            if (status.transport().isPresent() && status.priority() >= 0) {
+                ids.add(status.id());
+            }
+        }
+        return new ArrayList<>(ids);
+    }
+
+    static List<Workload> workloads(HarnessOptions options) {
+        List<Workload> workloads = new ArrayList<>();
+        for (int clients : options.clients) {
+            for (int size : options.sizes) {
+                for (int batch : options.batches) {
+                    workloads.add(Workload.throughput(size, batch, clients));
+                }
+            }
+        }
+        if (options.latency) {
+            workloads.add(Workload.roundTrip(64));
+        }
+        return workloads;
+    }
+
+    /**
+     * The child JVMs' flags: Chronicle's opens and exports (which Aeron's and our shared-memory transport need too),
+     * no Chronicle analytics or banners, the same temporary directory, and on JDK 24+ native and Unsafe access.
+     */
+    static List<String> childJvmArguments(List<String> extra) {
+        List<String> args = new ArrayList<>(Arrays.asList(
+                "-Xmx1g",
+                "-XX:MaxDirectMemorySize=2g",
+                "-Djava.awt.headless=true",
+                "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
+                "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+                "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",
+                "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED",
+                "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED",
+                "-Dchronicle.analytics.disable=true",
+                "-Dchronicle.announcer.disable=true",
+                "-Dchronicle.disk.monitor.disable=true",
+                "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir")));
+        if (Runtime.version().feature() >= 24) {
+            args.add("--enable-native-access=ALL-UNNAMED");
+            args.add("--sun-misc-unsafe-memory-access=allow");
+        }
+        args.addAll(extra);
+        return args;
+    }
+
+    /** This JVM's class path, plus the harness's own jar or directory when the caller loaded it from elsewhere. */
+    static String classPath() {
+        String classPath = System.getProperty("java.class.path", "");
+        try {
+            String own = Path.of(Harness.class
+                            .getProtectionDomain()
+                            .getCodeSource()
+                            .getLocation()
+                            .toURI())
+                    .toString();
+            if (!Arrays.asList(classPath.split(File.pathSeparator)).contains(own)) {
+                classPath = classPath.isEmpty() ? own : own + File.pathSeparator + classPath;
+            }
+        } catch (URISyntaxException | RuntimeException e) {
+            // keep the class path as it is
+        }
+        return classPath;
+    }
+}

@@ -1,0 +1,23 @@
+package dev.packetipc.bench;
+
+import java.io.IOException;
+
+/** The receiving end of one stream of one medium, in the client JVM. Used by one thread. */
+public interface Inbound extends AutoCloseable {
+    /** Returned by {@link #receive} once the sender's end has arrived. */
+    int END = -1;
+
+    /**
+     * Takes in what has arrived, waiting for it the way the medium waits (blocking read, poll with a timeout, or
+     * returning 0 at once for spinning media), and adds it to the tally.
+     *
+     * @return packets taken in (0 if none yet), or {@link #END}
+     */
+    int receive(Tally tally) throws Exception;
+
+    /** Called when the meter has finished; only a medium without a sender (the memory copy) uses it to stop. */
+    default void measured() {}
+
+    @Override
+    void close() throws IOException;
+}

@@ -1,0 +1,30 @@
+package dev.packetipc.bench;
+
+import java.io.IOException;
+
+/**
+ * A way to move packets between two JVMs that the harness measures: one of our transports through the public API,
+ * or a baseline (raw sockets, Chronicle Queue, Aeron IPC, a memory copy). One instance lives in each child JVM for
+ * a whole run of workloads.
+ */
+public interface Medium extends AutoCloseable {
+    /** Server side: gets ready for the workload's streams. */
+    Listener listen(Workload workload) throws Exception;
+
+    /** Client side: connects stream {@code stream} to the listener at {@code address}. */
+    Inbound connect(String address, int stream, Workload workload) throws Exception;
+
+    /** The most payload bytes one workload may send per stream (media that fill files or memory set a cap). */
+    default long volumeCapBytes(Workload workload) {
+        return Long.MAX_VALUE;
+    }
+
+    /** Whether the server JVM sends; false for the in-process memory copy, whose receiver makes its own bytes. */
+    default boolean hasSender() {
+        return true;
+    }
+
+    /** Releases what the medium holds for the whole run (an Aeron media driver, for example). */
+    @Override
+    default void close() throws IOException {}
+}

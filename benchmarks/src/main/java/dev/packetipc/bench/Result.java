@@ -1,0 +1,66 @@
+package dev.packetipc.bench;
+
+/**
+ * One row: a contender on a workload, with its figures or why there are none.
+ *
+ * @param contender what was measured
+ * @param workload the workload
+ * @param status measured, skipped or failed
+ * @param note why it was skipped or failed, or a remark (e.g. the volume cap cut the run short)
+ * @param packetsPerSecond median of the windows (throughput)
+ * @param bytesPerSecond payload bytes per second, median of the windows (throughput)
+ * @param roundTrips round trips recorded (round trip)
+ * @param p50Nanos median round trip
+ * @param p99Nanos 99th percentile round trip
+ * @param p999Nanos 99.9th percentile round trip
+ */
+public record Result(
+        Contender contender,
+        Workload workload,
+        Status status,
+        String note,
+        double packetsPerSecond,
+        double bytesPerSecond,
+        long roundTrips,
+        long p50Nanos,
+        long p99Nanos,
+        long p999Nanos) {
+    /** Whether there are figures. */
+    public enum Status {
+        /** Measured. */
+        OK,
+        /** Not run: the contender is not on the class path, not available here, or does not apply. */
+        SKIPPED,
+        /** Run, but it failed. */
+        FAILED
+    }
+
+    /** A throughput row. */
+    public static Result throughput(Contender c, Workload w, double pps, double bps, String note) {
+        return new Result(c, w, Status.OK, note, pps, bps, 0, 0, 0, 0);
+    }
+
+    /** A round-trip row. */
+    public static Result roundTrip(Contender c, Workload w, long count, long p50, long p99, long p999) {
+        return new Result(c, w, Status.OK, "", 0, 0, count, p50, p99, p999);
+    }
+
+    /** A row without figures. */
+    public static Result without(Contender c, Workload w, Status status, String note) {
+        return new Result(c, w, status, note, 0, 0, 0, 0, 0, 0);
+    }
+
+    /** Whether this row has figures. */
+    public boolean ok() {
+        return status == Status.OK;
+    }
+
+    /** {@code ok}, {@code skipped: cause} or {@code failed: cause}. */
+    public String statusText() {
+        return switch (status) {
+            case OK -> "ok";
+            case SKIPPED -> "skipped: " + note;
+            case FAILED -> "failed: " + note;
+        };
+    }
+}

@@ -1,0 +1,81 @@
+package dev.packetipc.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The issue's performance targets, checked against one run (reported, never asserted): the Unix transport against
+ * 10 M packets/s and raw junixsocket, the shared-memory transport against raw Chronicle and Aeron IPC.
+ */
+final class Targets {
+    private Targets() {}
+
+    static List<String> check(List<Result> results) {
+        Ranking ranking = new Ranking(results);
+        List<String> lines = new ArrayList<>();
+        for (Result row : results) {
+            if (!row.ok() || row.contender().role() != Contender.Role.TRANSPORT) {
+                continue;
+            }
+            Workload w = row.workload();
+            String who = row.contender().label() + ", " + w + ": ";
+            String id = row.contender().transportId();
+            if (id.equals("unix")) {
+                if (w.isThroughput() && w.payloadBytes() == 64 && w.batch() == 1024 && w.clients() == 1) {
+                    lines.add(who + Format.count(row.packetsPerSecond()) + " packets/s, target >= 10 M: "
+                            + verdict(row.packetsPerSecond() / 10e6, 1.0, true));
+                }
+                if (w.isThroughput() && w.payloadBytes() == 65536 && w.clients() == 1) {
+                    compare(lines, who, ranking, row, "junixsocket", 0.9, true);
+                }
+                if (!w.isThroughput()) {
+                    compare(lines, who, ranking, row, "junixsocket", 1.5, false);
+                }
+            } else if (id.equals("shm")) {
+                if (!w.isThroughput() || w.clients() == 1) {
+                    compare(lines, who, ranking, row, "chronicle", w.isThroughput() ? 0.8 : 1.0, w.isThroughput());
+                    compare(lines, who, ranking, row, "aeron", 1.0, w.isThroughput());
+                }
+            }
+        }
+        return lines;
+    }
+
+    private static void compare(
+            List<String> lines,
+            String who,
+            Ranking ranking,
+            Result row,
+            String baseline,
+            double target,
+            boolean atLeast) {
+        Optional<Result> base = ranking.find(baseline, row.workload());
+        if (base.isEmpty()) {
+            lines.add(who + "no " + baseline + " figure in this run to compare with");
+            return;
+        }
+        double ratio = Ranking.ratio(row, base.get()).orElse(Double.NaN);
+        String measure = row.workload().isThroughput() ? "packets/s" : "p50";
+        lines.add(String.format(
+                Locale.ROOT,
+                "%s%s %s vs %s, target %s %s: %s",
+                who,
+                measure,
+                Format.ratio(ratio),
+                baseline,
+                atLeast ? ">=" : "<=",
+                Format.ratio(target),
+                verdict(ratio / target, 1.0, atLeast)));
+    }
+
+    private static String verdict(double relative, double bar, boolean atLeast) {
+        boolean met = atLeast ? relative >= bar : relative <= bar;
+        if (met) {
+            return "met";
+        }
+        double off = atLeast ? (1 - relative) * 100 : (relative - 1) * 100;
+        return String.format(Locale.ROOT, "missed by %.0f%%", off);
+    }
+}
