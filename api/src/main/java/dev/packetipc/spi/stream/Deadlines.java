@@ -21,4 +21,11 @@ final class Deadlines {
         }
         return Math.max(0, deadline - System.nanoTime()); // differences of nanoTime are safe from wrap-around
     }
+
+    /** An exception as text for a message, also when it has no message of its own. */
+    static String describe(Throwable e) {
+        return e.getMessage() == null
+                ? e.getClass().getSimpleName()
+                : e.getClass().getSimpleName() + ": " + e.getMessage();
+    }
 }

@@ -186,7 +186,7 @@ final class StreamClient extends AbstractClient implements SharedRegions {
                 channel.write(outArray, 0);
             } catch (IOException e) {
                 // the server is gone: reported once what arrived before was handed out
-                gone = "the server " + name() + " went away without ending the stream: " + e.getMessage();
+                gone = "the server " + name() + " went away without ending the stream: " + Deadlines.describe(e);
             }
         }
     }
@@ -197,7 +197,10 @@ final class StreamClient extends AbstractClient implements SharedRegions {
         }
         IpcException mapped = e instanceof IpcException
                 ? (IpcException) e
-                : new PeerGoneException("the connection to the server " + name() + " broke: " + e.getMessage(), e);
+                : new PeerGoneException(
+                        "the server " + name() + " went away without ending the stream (it crashed or closed the"
+                                + " connection): " + Deadlines.describe(e),
+                        e);
         if (mapped instanceof ProtocolException) {
             failure = mapped;
             channel.close();

@@ -28,6 +28,8 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class StreamConnection implements Connection {
     private static final int SEND_BUFFER_BYTES = 1 << 20;
+    /** Every 16th flush also reads what the client sent, one non-blocking read. */
+    private static final int CONTROL_READ_INTERVAL = 15;
 
     private final StreamChannel channel;
     private final String name;
@@ -40,6 +42,7 @@ final class StreamConnection implements Connection {
     private final ByteBuffer padding = ByteBuffer.allocateDirect(8);
     private final ByteBuffer[] gather = new ByteBuffer[3];
     private final ReentrantLock sendLock = new ReentrantLock();
+    private int flushes;
     private volatile boolean closed;
     private volatile boolean ended;
     private volatile String gone;
@@ -161,6 +164,9 @@ final class StreamConnection implements Connection {
         sendBuffer.flip();
         writeAll(single, deadline);
         sendBuffer.clear();
+        if ((++flushes & CONTROL_READ_INTERVAL) == 0) {
+            readControlFrames(0); // a client that sends garbage or goes away is noticed even if writes still work
+        }
     }
 
     private void writeAll(ByteBuffer[] buffers, long deadline) throws IOException, IpcException {
@@ -261,7 +267,7 @@ final class StreamConnection implements Connection {
         if (closed) {
             return new ClosedException("the connection to a client of " + name + " was closed while sending");
         }
-        gone = "the client of " + name + " went away: " + e.getMessage();
+        gone = "the client of " + name + " went away (it crashed or closed the connection): " + Deadlines.describe(e);
         closeQuietly();
         return new PeerGoneException(gone, e);
     }

@@ -42,7 +42,13 @@ public final class StreamEndpoints {
             throws IpcException {
         FrameInput input = new FrameInput(channel, CLIENT_FRAME_BYTES, CLIENT_FRAME_BYTES);
         try {
-            ByteBuffer hello = awaitFrame(input, timeoutNanos, "the client's HELLO", serverName);
+            ByteBuffer hello;
+            try {
+                hello = awaitFrame(input, timeoutNanos, "the client's HELLO", serverName);
+            } catch (ProtocolException e) {
+                reject(channel, HandshakeDescriptor.REASON_PROTOCOL, e.getMessage());
+                throw e;
+            }
             short version;
             try {
                 version = FrameDecoder.negotiate(hello, HandshakeDescriptor.VERSION_1, HandshakeDescriptor.VERSION_1);
@@ -144,9 +150,9 @@ public final class StreamEndpoints {
                         + " server's log)");
             }
             if (n == 0 && Deadlines.left(deadline) == 0) {
-                throw new IpcTimeoutException("no " + what + " arrived on the connection to " + serverName
-                        + " within " + (timeoutNanos / 1_000_000) + " ms; the peer is not a packet-ipc endpoint,"
-                        + " or it is stuck");
+                throw new IpcTimeoutException("waited " + (timeoutNanos / 1_000_000) + " ms in vain for " + what
+                        + " on the connection to " + serverName + "; the peer is not a packet-ipc endpoint, or it is"
+                        + " stuck (raise IpcOptions.CONNECT_TIMEOUT if it is only slow)");
             }
         }
     }
