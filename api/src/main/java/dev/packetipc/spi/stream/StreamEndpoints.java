@@ -53,7 +53,12 @@ public final class StreamEndpoints {
             try {
                 version = FrameDecoder.negotiate(hello, HandshakeDescriptor.VERSION_1, HandshakeDescriptor.VERSION_1);
             } catch (ProtocolException e) {
-                reject(channel, HandshakeDescriptor.REASON_VERSION, e.getMessage());
+                boolean isHello = FrameDecoder.type(hello) == FrameDescriptor.TYPE_HELLO
+                        && FrameDecoder.bodyInt(hello, HandshakeDescriptor.MAGIC_OFFSET) == HandshakeDescriptor.MAGIC;
+                reject(
+                        channel,
+                        isHello ? HandshakeDescriptor.REASON_VERSION : HandshakeDescriptor.REASON_PROTOCOL,
+                        e.getMessage());
                 throw e;
             }
             int clientMaxFrame = FrameDecoder.peerMaxFrameBytes(hello);
