@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.newsclub.net.unix.AFUNIXServerSocketChannel;
@@ -44,7 +45,7 @@ final class UnixServer implements Server {
     private final SharedMemory sharedMemory;
     private final AFUNIXServerSocketChannel channel;
     private final Selector selector;
-    private final Object fileKey;
+    private final List<Object> fileKey;
     private final long ownUid;
     private volatile boolean closed;
 
@@ -56,9 +57,7 @@ final class UnixServer implements Server {
         this.policy = options.get(UnixOptions.PEER_POLICY);
         this.sharedMemory = sharedMemory;
         this.channel = channel;
-        BasicFileAttributes attributes =
-                Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        this.fileKey = attributes.fileKey();
+        this.fileKey = identity(path);
         this.ownUid = ((Number) Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS)).longValue();
         channel.configureBlocking(false);
         this.selector = channel.provider().openSelector();
@@ -72,6 +71,7 @@ final class UnixServer implements Server {
         AFUNIXServerSocketChannel channel = null;
         try {
             channel = AFUNIXServerSocketChannel.open();
+            channel.setDeleteOnClose(false); // close() deletes the file only if it is still this server's
             channel.bind(AFUNIXSocketAddress.of(path.toFile()));
             boolean others = options.get(UnixOptions.PEER_POLICY).admitsOthers();
             Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(others ? "rw-rw-rw-" : "rw-------"));
@@ -113,6 +113,13 @@ final class UnixServer implements Server {
         }
         LOG.log(Level.INFO, "replacing the stale socket file {0} of a server that is gone", path);
         deleteQuietly(path);
+    }
+
+    /** What tells this server's socket file from a later one at the same path: inodes are reused, times differ. */
+    private static List<Object> identity(Path path) throws IOException {
+        BasicFileAttributes attributes =
+                Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        return List.of(attributes.fileKey(), attributes.lastModifiedTime(), attributes.creationTime());
     }
 
     private static boolean isSocket(Path path) {
@@ -261,9 +268,7 @@ final class UnixServer implements Server {
             // nothing left to do
         }
         try { // only our own file: a new server may have taken the path already
-            Object key = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
-                    .fileKey();
-            if (Objects.equals(key, fileKey)) {
+            if (Objects.equals(identity(path), fileKey)) {
                 Files.deleteIfExists(path);
             }
         } catch (IOException e) {
