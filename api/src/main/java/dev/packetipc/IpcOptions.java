@@ -39,6 +39,22 @@ public final class IpcOptions {
     public static final IpcOption<Integer> BUFFER_BYTES =
             IpcOption.of("bufferBytes", Integer.class, 8 << 20, n -> n >= 4096, "at least 4096 bytes");
 
+    /**
+     * Payloads of at least this many bytes travel through shared memory, where the transport has it (the Unix and
+     * Windows transports): written once into a region both processes map, read in place by {@link Client#poll}.
+     * Default 32 KiB.
+     */
+    public static final IpcOption<Integer> SHARED_MEMORY_THRESHOLD =
+            IpcOption.of("sharedMemoryThreshold", Integer.class, 32 << 10, n -> n >= 1, "at least 1 byte");
+
+    /**
+     * The size of each connection's shared-memory region, in bytes; 0 turns shared memory off. Payloads the client
+     * has not consumed yet stay in the region, so this bounds the memory they take; a full region makes {@link
+     * Connection#send} wait. Default 32 MiB.
+     */
+    public static final IpcOption<Integer> SHARED_MEMORY_BYTES = IpcOption.of(
+            "sharedMemoryBytes", Integer.class, 32 << 20, n -> n == 0 || n >= 4096, "0 (off) or at least 4096 bytes");
+
     /** How long {@link IpcTransport#connect(String, IpcOptions)} waits for the server to answer. Default 10 s. */
     public static final IpcOption<Duration> CONNECT_TIMEOUT = IpcOption.of(
             "connectTimeout",

@@ -98,6 +98,7 @@ public final class BatchReader {
                             + regionId + " (offset=" + offset + " length=" + Integer.toUnsignedString(length)
                             + " size=" + region.capacity() + ")");
                 }
+                regions.handedOut(regionId, offset, length);
                 view.wrap(timestamp, region, (int) offset, length);
                 cursor = entry + BatchDescriptor.SHARED_ENTRY_LENGTH;
             } else {

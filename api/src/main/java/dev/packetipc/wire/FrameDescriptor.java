@@ -85,9 +85,10 @@ public final class FrameDescriptor {
             case TYPE_BATCH:
                 return HEADER_LENGTH + BatchDescriptor.BATCH_HEADER_LENGTH;
             case TYPE_CLOSE:
+                return HEADER_LENGTH + 8;
             case TYPE_REGION:
             case TYPE_RELEASE:
-                return HEADER_LENGTH + 8;
+                return HEADER_LENGTH + HandshakeDescriptor.REGION_BODY_LENGTH;
             default:
                 return HEADER_LENGTH;
         }

@@ -10,7 +10,7 @@ package dev.packetipc.wire;
  *   4  u16 lowest version the client speaks
  *   6  u16 highest version the client speaks
  *   8  u32 largest frame the client accepts
- *  12  u32 flags (0)
+ *  12  u32 flags: bit 0 {@link #FLAG_SHARED_MEMORY}, the client maps shared-memory regions
  * WELCOME (server to client, body 16 bytes)
  *   0  u32 magic
  *   4  u16 chosen version
@@ -22,8 +22,17 @@ package dev.packetipc.wire;
  *   4  u32 text length n, then n bytes of UTF-8 text
  * CLOSE   (body 8 bytes)
  *   0  u32 reason code, 4 u32 reserved
- * REGION  (body 16 bytes)   0 u32 region id, 4 u32 reserved, 8 u64 region size in bytes
- * RELEASE (body 16 bytes)   0 u32 region id, 4 u32 reserved, 8 u64 offset below which the client holds nothing
+ * REGION  (body 16 bytes)   0 u32 region id, 4 u32 handle (Windows; 0 on Unix), 8 u64 region size in bytes
+ * RELEASE (body 16 bytes)   0 u32 region id, 4 u32 reserved, 8 u64 released position (see below)
+ * </pre>
+ *
+ * <p>A RELEASE position counts region bytes as if the region repeated end to end: the sender hands out region
+ * space in order, wrapping to offset 0 when a payload does not fit before the end, and the receiver, which sees only
+ * offsets, recovers the position of each payload as the first position at or after the end of the previous one
+ * whose remainder modulo the region's size is the payload's offset. RELEASE p says the receiver holds nothing below
+ * position p; the sender never lets its positions run more than one region size ahead of the released one.
+ *
+ * <pre>
  * </pre>
  */
 public final class HandshakeDescriptor {
@@ -58,10 +67,15 @@ public final class HandshakeDescriptor {
 
     /** REGION and RELEASE: offset of the u32 region id. */
     public static final int REGION_ID_OFFSET = 0;
-    /** REGION: offset of the u64 size; RELEASE: of the u64 offset. */
+    /** REGION: offset of the u32 handle (Windows; 0 on Unix). */
+    public static final int REGION_HANDLE_OFFSET = 4;
+    /** REGION: offset of the u64 size; RELEASE: of the u64 released position. */
     public static final int REGION_VALUE_OFFSET = 8;
     /** Length of a REGION or RELEASE body. */
     public static final int REGION_BODY_LENGTH = 16;
+
+    /** HELLO flag: the client can map shared-memory regions, so the server may send payloads through them. */
+    public static final int FLAG_SHARED_MEMORY = 1;
 
     /** Reason: closed normally. */
     public static final int REASON_NORMAL = 0;

@@ -14,4 +14,10 @@ public interface SharedRegions {
      * reads with relative gets.
      */
     ByteBuffer region(int regionId);
+
+    /**
+     * Called by {@link BatchReader} for every shared-memory entry, after its range was checked and before the packet
+     * is handed to the user, so that the transport can tell the sender later what it may reuse. Must not allocate.
+     */
+    default void handedOut(int regionId, long offset, int length) {}
 }

@@ -1,0 +1,114 @@
+package dev.packetipc.spi.stream;
+
+import dev.packetipc.ProtocolException;
+import dev.packetipc.wire.PayloadPlacement;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * The sender's shared-memory region of one connection: created on first need, copied into in ring order, reused as
+ * the receiver releases it. Tells the sending loop, through {@link #takeNeed()}, why a frame stopped early.
+ */
+final class SharedPayloads implements PayloadPlacement {
+    /** The one region a connection uses. */
+    static final int REGION_ID = 1;
+
+    /** What the sending loop must do before the frame can go on. */
+    enum Need {
+        NOTHING,
+        ANNOUNCE,
+        RELEASE
+    }
+
+    private final SharedMemory memory;
+    private final int threshold;
+    private final long size;
+    private SharedMemory.SharedRegion region;
+    private ByteBuffer target;
+    private RegionRing ring;
+    private Need need = Need.NOTHING;
+    private boolean failed;
+
+    SharedPayloads(SharedMemory memory, int threshold, long size) {
+        this.memory = memory;
+        this.threshold = threshold;
+        this.size = size;
+    }
+
+    @Override
+    public int regionId() {
+        return REGION_ID;
+    }
+
+    @Override
+    public boolean wants(int length) {
+        return !failed && length >= threshold && length <= size;
+    }
+
+    @Override
+    public long place(ByteBuffer payload, int index, int length) {
+        if (ring == null) {
+            need = Need.ANNOUNCE;
+            return NO_ROOM;
+        }
+        long offset = ring.allocate(length);
+        if (offset < 0) {
+            need = Need.RELEASE;
+            return NO_ROOM;
+        }
+        target.put((int) offset, payload, index, length);
+        return offset;
+    }
+
+    /** Why the last frame stopped early, cleared by the call. */
+    Need takeNeed() {
+        Need was = need;
+        need = Need.NOTHING;
+        return was;
+    }
+
+    /**
+     * Creates the region. If the system refuses, shared memory is switched off for this connection and every payload
+     * goes inline (those too large for a frame then fail with a clear message).
+     *
+     * @return the region to announce, or {@code null} if it could not be created
+     */
+    SharedMemory.SharedRegion create() {
+        try {
+            region = memory.create(size);
+            target = region.buffer().duplicate();
+            ring = new RegionRing(size);
+            return region;
+        } catch (IOException | RuntimeException e) {
+            failed = true;
+            System.getLogger(SharedPayloads.class.getName())
+                    .log(
+                            System.Logger.Level.WARNING,
+                            "shared memory of " + size + " bytes could not be created; payloads go inline: " + e);
+            return null;
+        }
+    }
+
+    SharedMemory memory() {
+        return memory;
+    }
+
+    long size() {
+        return size;
+    }
+
+    /** Takes the receiver's RELEASE. */
+    void release(int regionId, long position) throws ProtocolException {
+        if (regionId != REGION_ID || ring == null) {
+            throw new ProtocolException("RELEASE names region=" + regionId + ", which this connection never announced");
+        }
+        ring.release(position);
+    }
+
+    /** Releases the region's handle. */
+    void close() {
+        if (region != null) {
+            region.close();
+        }
+    }
+}

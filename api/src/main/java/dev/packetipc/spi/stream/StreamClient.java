@@ -1,0 +1,225 @@
+package dev.packetipc.spi.stream;
+
+import dev.packetipc.ClosedException;
+import dev.packetipc.IpcException;
+import dev.packetipc.PacketHandler;
+import dev.packetipc.PeerGoneException;
+import dev.packetipc.ProtocolException;
+import dev.packetipc.spi.AbstractClient;
+import dev.packetipc.wire.BatchReader;
+import dev.packetipc.wire.FrameDecoder;
+import dev.packetipc.wire.FrameDescriptor;
+import dev.packetipc.wire.FrameEncoder;
+import dev.packetipc.wire.HandshakeDescriptor;
+import dev.packetipc.wire.SharedRegions;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The client's side of one stream connection, after the handshake. Reads as many bytes as the channel has into one
+ * reused direct buffer and hands packets out in place, from that buffer or from the shared-memory region. Everything
+ * handed out by a {@code poll} is released when it returns (packets are valid only inside the callback): the client
+ * tells the server with RELEASE, batched, and always before it waits.
+ */
+final class StreamClient extends AbstractClient implements SharedRegions {
+    private static final int MAX_REGIONS = 16;
+    private static final long IDLE_RETRY_NANOS = 1_000_000;
+
+    private final StreamChannel channel;
+    private final SharedMemory sharedMemory;
+    private final FrameInput input;
+    private final BatchReader batch = new BatchReader(this);
+    private final ByteBuffer[] regions = new ByteBuffer[MAX_REGIONS];
+    private final long[] regionEnds = new long[MAX_REGIONS];
+    private final long[] regionsReleased = new long[MAX_REGIONS];
+    private final ByteBuffer out = ByteBuffer.allocateDirect(512).order(ByteOrder.LITTLE_ENDIAN);
+    private final ByteBuffer[] outArray = {out};
+    private int batchFrameLength;
+    private volatile boolean endReceived;
+    private String gone;
+    private IpcException failure;
+
+    StreamClient(String name, StreamChannel channel, SharedMemory sharedMemory, FrameInput input) {
+        super(name);
+        this.channel = channel;
+        this.sharedMemory = sharedMemory;
+        this.input = input;
+        out.flip();
+    }
+
+    @Override
+    protected int pollPackets(PacketHandler handler, int limit, long waitNanos) throws IpcException {
+        if (failure != null) {
+            throw failure;
+        }
+        try {
+            return poll(handler, limit, Deadlines.after(waitNanos));
+        } catch (IOException e) {
+            throw fail(e);
+        }
+    }
+
+    private int poll(PacketHandler handler, int limit, long deadline) throws IOException {
+        while (true) {
+            if (batch.remaining() > 0) {
+                int n = batch.read(handler, limit);
+                if (batch.remaining() == 0) {
+                    input.consume(batchFrameLength);
+                }
+                releaseHandedOut(false);
+                return n;
+            }
+            if (endReceived) {
+                return END_OF_STREAM;
+            }
+            int length = input.frame();
+            if (length > 0) {
+                handleFrame(input.buffer(), length);
+                continue;
+            }
+            if (gone != null) {
+                throw new PeerGoneException(gone);
+            }
+            releaseHandedOut(true);
+            long wait = Deadlines.left(deadline);
+            int n = input.fill(out.hasRemaining() ? Math.min(wait, IDLE_RETRY_NANOS) : wait);
+            if (n < 0) {
+                gone = "the server " + name() + " went away without ending the stream (it crashed or closed the"
+                        + " connection)";
+            } else if (n == 0 && Deadlines.left(deadline) == 0) {
+                return 0;
+            }
+        }
+    }
+
+    private void handleFrame(ByteBuffer frame, int length) throws IOException {
+        byte type = FrameDecoder.type(frame);
+        switch (type) {
+            case FrameDescriptor.TYPE_BATCH:
+                batchFrameLength = length;
+                batch.wrap(input.readOnly(), input.start(), length);
+                if (batch.remaining() == 0) {
+                    input.consume(length);
+                }
+                return;
+            case FrameDescriptor.TYPE_END:
+                endReceived = true;
+                input.consume(length);
+                return;
+            case FrameDescriptor.TYPE_REGION:
+                openRegion(frame);
+                input.consume(length);
+                return;
+            case FrameDescriptor.TYPE_CLOSE:
+                gone = "the server " + name() + " closed the connection without ending the stream (reason="
+                        + FrameDecoder.bodyInt(frame, HandshakeDescriptor.REASON_OFFSET) + ")";
+                input.consume(length);
+                return;
+            default:
+                throw new ProtocolException("the server " + name() + " sent a frame of type=0x"
+                        + Integer.toHexString(type & 0xff) + ", which a server may not send after the handshake");
+        }
+    }
+
+    private void openRegion(ByteBuffer frame) throws IOException {
+        int id = FrameDecoder.bodyInt(frame, HandshakeDescriptor.REGION_ID_OFFSET);
+        int handle = FrameDecoder.bodyInt(frame, HandshakeDescriptor.REGION_HANDLE_OFFSET);
+        long size = FrameDecoder.bodyLong(frame, HandshakeDescriptor.REGION_VALUE_OFFSET);
+        if (sharedMemory == null) {
+            throw new ProtocolException("the server " + name() + " announced a shared-memory region although this"
+                    + " client did not offer shared memory");
+        }
+        if (id < 0 || id >= MAX_REGIONS || regions[id] != null) {
+            throw new ProtocolException("REGION id=" + Integer.toUnsignedString(id) + " is out of range [0, "
+                    + MAX_REGIONS + ") or announced twice");
+        }
+        if (size <= 0 || size > Integer.MAX_VALUE) {
+            throw new ProtocolException(
+                    "REGION id=" + id + " has size=" + Long.toUnsignedString(size) + ", outside (0, 2 GiB)");
+        }
+        ByteBuffer mapped = sharedMemory.open(channel, handle, size);
+        if (mapped.capacity() < size) {
+            throw new ProtocolException("REGION id=" + id + " claims size=" + size + " but the shared memory handed"
+                    + " over has only " + mapped.capacity() + " bytes");
+        }
+        regions[id] = mapped.asReadOnlyBuffer();
+    }
+
+    @Override
+    public ByteBuffer region(int regionId) {
+        return regionId >= 0 && regionId < MAX_REGIONS ? regions[regionId] : null;
+    }
+
+    @Override
+    public void handedOut(int regionId, long offset, int length) {
+        regionEnds[regionId] =
+                RegionRing.positionOf(offset, regionEnds[regionId], regions[regionId].capacity()) + length;
+    }
+
+    /**
+     * Tells the server what it may reuse: when a quarter of a region was handed out since the last RELEASE, or
+     * always before this client waits (so a server waiting for space never waits for a waiting client).
+     */
+    private void releaseHandedOut(boolean beforeWaiting) {
+        if (endReceived || gone != null) {
+            return; // the server sends nothing more, so it needs no space back
+        }
+        for (int id = 0; id < MAX_REGIONS; id++) {
+            ByteBuffer region = regions[id];
+            if (region == null) {
+                continue;
+            }
+            long unreleased = regionEnds[id] - regionsReleased[id];
+            if (unreleased > 0 && (beforeWaiting || unreleased >= region.capacity() / 4)) {
+                if (out.hasRemaining()) {
+                    break; // the last RELEASE is still on its way; this one goes with the next attempt
+                }
+                out.clear();
+                FrameEncoder.encodeRelease(out, id, regionEnds[id]);
+                out.flip();
+                regionsReleased[id] = regionEnds[id];
+            }
+        }
+        if (out.hasRemaining()) {
+            try {
+                channel.write(outArray, 0);
+            } catch (IOException e) {
+                // the server is gone: reported once what arrived before was handed out
+                gone = "the server " + name() + " went away without ending the stream: " + Deadlines.describe(e);
+            }
+        }
+    }
+
+    private IpcException fail(IOException e) {
+        if (isClosed()) {
+            return new ClosedException("this client of " + name() + " was closed");
+        }
+        IpcException mapped = e instanceof IpcException
+                ? (IpcException) e
+                : new PeerGoneException(
+                        "the server " + name() + " went away without ending the stream (it crashed or closed the"
+                                + " connection): " + Deadlines.describe(e),
+                        e);
+        if (mapped instanceof ProtocolException) {
+            failure = mapped;
+            channel.close();
+        }
+        return mapped;
+    }
+
+    @Override
+    public boolean isEndOfStreamReceived() {
+        return endReceived;
+    }
+
+    @Override
+    protected void closeTransport() {
+        channel.close();
+    }
+
+    @Override
+    public String toString() {
+        return "StreamClient[" + name() + "]";
+    }
+}

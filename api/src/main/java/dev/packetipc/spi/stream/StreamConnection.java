@@ -1,0 +1,333 @@
+package dev.packetipc.spi.stream;
+
+import dev.packetipc.AsIpcPacket;
+import dev.packetipc.ClosedException;
+import dev.packetipc.Connection;
+import dev.packetipc.IpcException;
+import dev.packetipc.IpcTimeoutException;
+import dev.packetipc.PeerGoneException;
+import dev.packetipc.ProtocolException;
+import dev.packetipc.spi.Timeouts;
+import dev.packetipc.wire.FrameDecoder;
+import dev.packetipc.wire.FrameDescriptor;
+import dev.packetipc.wire.FrameEncoder;
+import dev.packetipc.wire.HandshakeDescriptor;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The server's side of one stream connection, after the handshake. Packs many packets per frame and many frames per
+ * write through one reused direct buffer; payloads too large for that buffer go out by a gathering write straight
+ * from the caller's buffer; payloads at or above the shared-memory threshold are copied once into the connection's
+ * region. Reads the client's RELEASE frames while it waits for region space.
+ */
+final class StreamConnection implements Connection {
+    private static final int SEND_BUFFER_BYTES = 1 << 20;
+    /** Every 16th flush also reads what the client sent, one non-blocking read. */
+    private static final int CONTROL_READ_INTERVAL = 15;
+
+    private final StreamChannel channel;
+    private final String name;
+    private final int maxFrameBytes;
+    private final SharedPayloads shared;
+    private final FrameInput input;
+    private final ByteBuffer sendBuffer;
+    private final ByteBuffer[] single = new ByteBuffer[1];
+    private final ByteBuffer head = ByteBuffer.allocateDirect(64).order(ByteOrder.LITTLE_ENDIAN);
+    private final ByteBuffer padding = ByteBuffer.allocateDirect(8);
+    private final ByteBuffer[] gather = new ByteBuffer[3];
+    private final ReentrantLock sendLock = new ReentrantLock();
+    private int flushes;
+    private volatile boolean closed;
+    private volatile boolean ended;
+    private volatile String gone;
+    private volatile long packets;
+    private volatile long bytes;
+    private volatile long batches;
+
+    StreamConnection(StreamChannel channel, String name, int maxFrameBytes, SharedPayloads shared) {
+        this.channel = channel;
+        this.name = name;
+        this.maxFrameBytes = maxFrameBytes;
+        this.shared = shared;
+        this.input = new FrameInput(channel, 4096, FrameDescriptor.MIN_MAX_FRAME_BYTES);
+        this.sendBuffer = ByteBuffer.allocateDirect(Math.min(maxFrameBytes, SEND_BUFFER_BYTES))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        this.single[0] = sendBuffer;
+    }
+
+    @Override
+    public void send(List<? extends AsIpcPacket> batch) throws IpcException {
+        send0(batch, Timeouts.FOREVER);
+    }
+
+    @Override
+    public void send(List<? extends AsIpcPacket> batch, Duration timeout) throws IpcException {
+        send0(batch, Timeouts.toNanos(timeout));
+    }
+
+    private void send0(List<? extends AsIpcPacket> batch, long waitNanos) throws IpcException {
+        Objects.requireNonNull(batch, "batch");
+        sendLock.lock();
+        try {
+            checkSendable();
+            if (batch.isEmpty()) {
+                return;
+            }
+            long deadline = Deadlines.after(waitNanos);
+            long payload = 0;
+            int size = batch.size();
+            int from = 0;
+            while (from < size) {
+                int next = FrameEncoder.encodeBatch(batch, from, sendBuffer, maxFrameBytes, shared);
+                if (next == from && unblock(batch.get(from), deadline)) {
+                    next = from + 1;
+                }
+                for (int i = from; i < next; i++) {
+                    payload += batch.get(i).length();
+                }
+                from = next;
+            }
+            flush(deadline);
+            packets += size;
+            bytes += payload;
+            batches++;
+        } catch (IOException e) {
+            throw failure(e);
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    /**
+     * Gets the sending loop past a frame that could not take the packet: flushes, announces the region, waits for a
+     * RELEASE, or writes one large inline packet on its own.
+     *
+     * @return whether the packet was sent
+     */
+    private boolean unblock(AsIpcPacket packet, long deadline) throws IOException, IpcException {
+        SharedPayloads.Need need = shared == null ? SharedPayloads.Need.NOTHING : shared.takeNeed();
+        if (sendBuffer.position() > 0) {
+            flush(deadline);
+        } else if (need == SharedPayloads.Need.ANNOUNCE) {
+            announceRegion(deadline);
+        } else if (need == SharedPayloads.Need.RELEASE) {
+            if (!readControlFrames(Deadlines.left(deadline)) && Deadlines.left(deadline) == 0) {
+                throw new IpcTimeoutException("the client of " + name + " did not release shared memory in time ("
+                        + shared.size() + " bytes are in its hands); it is slow or stuck: wait longer, or raise"
+                        + " IpcOptions.SHARED_MEMORY_BYTES");
+            }
+        } else {
+            writeAlone(packet, deadline);
+            return true;
+        }
+        return false;
+    }
+
+    private void announceRegion(long deadline) throws IOException, IpcException {
+        SharedMemory.SharedRegion region = shared.create();
+        if (region == null) {
+            return; // shared memory is off for this connection: the packet goes inline
+        }
+        int handle = shared.memory().share(region, channel);
+        FrameEncoder.encodeRegion(sendBuffer, SharedPayloads.REGION_ID, handle, shared.size());
+        flush(deadline);
+    }
+
+    /** Writes one packet too large for the send buffer as a frame of its own, without copying its payload. */
+    private void writeAlone(AsIpcPacket packet, long deadline) throws IOException, IpcException {
+        ByteBuffer data = packet.data().duplicate();
+        int length = data.remaining();
+        head.clear();
+        FrameEncoder.encodeInlineHead(head, packet.timestampNanos(), length, maxFrameBytes);
+        head.flip();
+        padding.clear().limit(FrameEncoder.inlinePadding(length));
+        gather[0] = head;
+        gather[1] = data;
+        gather[2] = padding;
+        try {
+            writeAll(gather, deadline);
+        } finally {
+            gather[1] = null;
+        }
+    }
+
+    private void flush(long deadline) throws IOException, IpcException {
+        if (sendBuffer.position() == 0) {
+            return;
+        }
+        sendBuffer.flip();
+        writeAll(single, deadline);
+        sendBuffer.clear();
+        if ((++flushes & CONTROL_READ_INTERVAL) == 0) {
+            readControlFrames(0); // a client that sends garbage or goes away is noticed even if writes still work
+        }
+    }
+
+    private void writeAll(ByteBuffer[] buffers, long deadline) throws IOException, IpcException {
+        while (buffers[buffers.length - 1].hasRemaining()) {
+            long written = channel.write(buffers, Deadlines.left(deadline));
+            if (written == 0 && Deadlines.left(deadline) == 0 && buffers[buffers.length - 1].hasRemaining()) {
+                closeQuietly();
+                throw new IpcTimeoutException("the client of " + name + " did not take the batch in time and a"
+                        + " frame was cut short, so the connection is closed; the client is slow or stuck: give"
+                        + " send a longer timeout");
+            }
+        }
+    }
+
+    /**
+     * Reads and acts on what the client sent (RELEASE, CLOSE), waiting at most {@code waitNanos} for something.
+     *
+     * @return whether a frame was handled
+     */
+    private boolean readControlFrames(long waitNanos) throws IOException, IpcException {
+        boolean handled = false;
+        while (true) {
+            int length = input.frame();
+            if (length > 0) {
+                handleControlFrame(input.buffer());
+                input.consume(length);
+                handled = true;
+                continue;
+            }
+            if (handled) {
+                return true;
+            }
+            int n = input.fill(waitNanos);
+            if (n < 0) {
+                gone = "the client of " + name + " went away (end of stream)";
+                throw new PeerGoneException(gone);
+            }
+            if (n == 0) {
+                return false;
+            }
+        }
+    }
+
+    private void handleControlFrame(ByteBuffer frame) throws IpcException {
+        byte type = FrameDecoder.type(frame);
+        if (type == FrameDescriptor.TYPE_RELEASE && shared != null) {
+            shared.release(
+                    FrameDecoder.bodyInt(frame, HandshakeDescriptor.REGION_ID_OFFSET),
+                    FrameDecoder.bodyLong(frame, HandshakeDescriptor.REGION_VALUE_OFFSET));
+        } else if (type == FrameDescriptor.TYPE_CLOSE) {
+            gone = "the client of " + name + " closed the connection";
+            throw new PeerGoneException(gone);
+        } else {
+            throw new ProtocolException("the client of " + name + " sent a frame of type=0x"
+                    + Integer.toHexString(type & 0xff) + ", which a client may not send after the handshake");
+        }
+    }
+
+    @Override
+    public void sendEnd() throws IpcException {
+        sendLock.lock();
+        try {
+            if (ended) {
+                return;
+            }
+            checkSendable();
+            FrameEncoder.encodeEnd(sendBuffer);
+            flush(Timeouts.FOREVER);
+            ended = true;
+        } catch (IOException e) {
+            throw failure(e);
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    private void checkSendable() throws IpcException {
+        if (closed) {
+            throw new ClosedException("the connection to a client of " + name + " is closed");
+        }
+        if (gone != null) {
+            throw new PeerGoneException(gone);
+        }
+        if (ended) {
+            throw new ClosedException("the end of the stream was already sent to this client of " + name
+                    + "; no more packets can follow");
+        }
+    }
+
+    private IpcException failure(IOException e) {
+        if (e instanceof IpcException) {
+            IpcException ipc = (IpcException) e;
+            if (ipc instanceof ProtocolException) {
+                closeWith(HandshakeDescriptor.REASON_PROTOCOL);
+            }
+            return ipc;
+        }
+        if (closed) {
+            return new ClosedException("the connection to a client of " + name + " was closed while sending");
+        }
+        gone = "the client of " + name + " went away (it crashed or closed the connection): " + Deadlines.describe(e);
+        closeQuietly();
+        return new PeerGoneException(gone, e);
+    }
+
+    @Override
+    public long packetsSent() {
+        return packets;
+    }
+
+    @Override
+    public long bytesSent() {
+        return bytes;
+    }
+
+    @Override
+    public long batchesSent() {
+        return batches;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return !closed && gone == null;
+    }
+
+    @Override
+    public void close() {
+        closeWith(HandshakeDescriptor.REASON_NORMAL);
+    }
+
+    private void closeWith(int reason) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (gone == null && sendLock.tryLock()) { // never between the bytes of another thread's frame
+            try {
+                sendBuffer.clear();
+                FrameEncoder.encodeClose(sendBuffer, reason);
+                sendBuffer.flip();
+                channel.write(single, 0);
+                input.fill(0); // what the client sent last is read, so the close is orderly
+            } catch (IOException | RuntimeException e) {
+                // the client is gone already; closing is all that is left
+            } finally {
+                sendLock.unlock();
+            }
+        }
+        closeQuietly();
+    }
+
+    private void closeQuietly() {
+        closed = true;
+        channel.close();
+        if (shared != null) {
+            shared.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "StreamConnection[" + name + "]";
+    }
+}

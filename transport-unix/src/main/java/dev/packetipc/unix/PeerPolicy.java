@@ -1,0 +1,60 @@
+package dev.packetipc.unix;
+
+import java.util.Arrays;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Which users may connect to a Unix server, checked against the peer's credentials ({@code SO_PEERCRED}) on every
+ * accept. A refused client is sent a REJECT it can show, closed and logged; the server goes on serving others.
+ *
+ * <pre>{@code
+ * IpcOptions.builder().set(UnixOptions.PEER_POLICY, PeerPolicy.uids(1000, 1001)).build();
+ * }</pre>
+ */
+public final class PeerPolicy {
+    private static final PeerPolicy SAME_USER = new PeerPolicy(false, Set.of());
+    private static final PeerPolicy ANY_USER = new PeerPolicy(true, Set.of());
+
+    private final boolean anyUser;
+    private final Set<Long> uids;
+
+    private PeerPolicy(boolean anyUser, Set<Long> uids) {
+        this.anyUser = anyUser;
+        this.uids = uids;
+    }
+
+    /** Only processes of the server's own user (the default). */
+    public static PeerPolicy sameUser() {
+        return SAME_USER;
+    }
+
+    /** Any local process that can reach the socket file. */
+    public static PeerPolicy anyUser() {
+        return ANY_USER;
+    }
+
+    /** The server's own user and these user ids. */
+    public static PeerPolicy uids(long... uids) {
+        TreeSet<Long> set = new TreeSet<>();
+        Arrays.stream(uids).forEach(set::add);
+        return new PeerPolicy(false, Set.copyOf(set));
+    }
+
+    /** Whether a peer with {@code peerUid} may connect to a server run by {@code ownUid}. */
+    public boolean admits(long peerUid, long ownUid) {
+        return anyUser || peerUid == ownUid || uids.contains(peerUid);
+    }
+
+    /** Whether anyone other than the server's own user may connect, so the socket file must be open to others. */
+    boolean admitsOthers() {
+        return anyUser || !uids.isEmpty();
+    }
+
+    @Override
+    public String toString() {
+        return anyUser
+                ? "PeerPolicy[any user]"
+                : uids.isEmpty() ? "PeerPolicy[same user]" : "PeerPolicy[same user, uids=" + new TreeSet<>(uids) + "]";
+    }
+}

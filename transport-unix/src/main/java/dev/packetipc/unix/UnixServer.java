@@ -1,0 +1,299 @@
+package dev.packetipc.unix;
+
+import dev.packetipc.ClosedException;
+import dev.packetipc.Connection;
+import dev.packetipc.IpcException;
+import dev.packetipc.IpcOptions;
+import dev.packetipc.IpcTimeoutException;
+import dev.packetipc.Server;
+import dev.packetipc.spi.Timeouts;
+import dev.packetipc.spi.stream.SharedMemory;
+import dev.packetipc.spi.stream.StreamEndpoints;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.newsclub.net.unix.AFUNIXServerSocketChannel;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
+import org.newsclub.net.unix.AFUNIXSocketChannel;
+import org.newsclub.net.unix.AFUNIXSocketCredentials;
+
+/**
+ * A Unix domain socket server. Each {@link #accept()} checks the next client's credentials against the {@link
+ * PeerPolicy}, runs the handshake and returns an independent {@link Connection}; a refused or broken client is
+ * logged and skipped, and the server goes on. The socket file is removed on close, and a file left by a crashed
+ * server is replaced, but a live server's socket is never taken over.
+ */
+final class UnixServer implements Server {
+    private static final System.Logger LOG = System.getLogger(UnixServer.class.getName());
+
+    private final Path path;
+    private final String name;
+    private final IpcOptions options;
+    private final PeerPolicy policy;
+    private final SharedMemory sharedMemory;
+    private final AFUNIXServerSocketChannel channel;
+    private final Selector selector;
+    private final List<Object> fileKey;
+    private final long ownUid;
+    private volatile boolean closed;
+
+    private UnixServer(Path path, IpcOptions options, SharedMemory sharedMemory, AFUNIXServerSocketChannel channel)
+            throws IOException {
+        this.path = path;
+        this.name = SocketPath.nameOf(path);
+        this.options = options;
+        this.policy = options.get(UnixOptions.PEER_POLICY);
+        this.sharedMemory = sharedMemory;
+        this.channel = channel;
+        this.fileKey = identity(path);
+        this.ownUid = ((Number) Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS)).longValue();
+        channel.configureBlocking(false);
+        this.selector = channel.provider().openSelector();
+        channel.register(selector, SelectionKey.OP_ACCEPT);
+    }
+
+    /** Binds a new server at the path the options ask for, or at a fresh one. */
+    static UnixServer open(IpcOptions options, SharedMemory sharedMemory) throws IpcException {
+        Path path = SocketPath.forServer(options.get(IpcOptions.SERVER_NAME));
+        removeIfStale(path);
+        AFUNIXServerSocketChannel channel = null;
+        try {
+            channel = AFUNIXServerSocketChannel.open();
+            channel.setDeleteOnClose(false); // close() deletes the file only if it is still this server's
+            channel.bind(AFUNIXSocketAddress.of(path.toFile()));
+            boolean others = options.get(UnixOptions.PEER_POLICY).admitsOthers();
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(others ? "rw-rw-rw-" : "rw-------"));
+            return new UnixServer(path, options, sharedMemory, channel);
+        } catch (IOException e) {
+            if (channel != null) {
+                closeQuietly(channel);
+                deleteQuietly(path);
+            }
+            throw new IpcException(
+                    "cannot listen on " + path + ": " + e.getMessage() + "; check that its directory"
+                            + " exists and is writable, or pick another IpcOptions.SERVER_NAME",
+                    e);
+        }
+    }
+
+    /**
+     * Deletes a socket file nobody listens on (its server crashed); refuses to touch a live server's socket or a file
+     * that is not a socket.
+     */
+    private static void removeIfStale(Path path) throws IpcException {
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (!isSocket(path)) {
+            throw new IpcException(path + " exists and is not a socket; refusing to replace it: remove it or pick"
+                    + " another IpcOptions.SERVER_NAME");
+        }
+        boolean live;
+        try {
+            AFUNIXSocketChannel.open(AFUNIXSocketAddress.of(path.toFile())).close();
+            live = true;
+        } catch (IOException refused) {
+            live = false;
+        }
+        if (live) {
+            throw new IpcException("a server is already listening at " + path + "; close it first, or pick another"
+                    + " IpcOptions.SERVER_NAME");
+        }
+        LOG.log(Level.INFO, "replacing the stale socket file {0} of a server that is gone", path);
+        deleteQuietly(path);
+    }
+
+    /** What tells this server's socket file from a later one at the same path: inodes are reused, times differ. */
+    private static List<Object> identity(Path path) throws IOException {
+        BasicFileAttributes attributes =
+                Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        return List.of(attributes.fileKey(), attributes.lastModifiedTime(), attributes.creationTime());
+    }
+
+    private static boolean isSocket(Path path) {
+        try {
+            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                    .isOther();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Connection accept() throws IpcException {
+        return accept0(Timeouts.FOREVER);
+    }
+
+    @Override
+    public Connection accept(Duration timeout) throws IpcException {
+        Objects.requireNonNull(timeout, "timeout");
+        return accept0(Timeouts.toNanos(timeout));
+    }
+
+    private Connection accept0(long waitNanos) throws IpcException {
+        long deadline = System.nanoTime() + Math.min(waitNanos, Timeouts.FOREVER / 4);
+        while (true) {
+            AFUNIXSocketChannel client =
+                    acceptOne(waitNanos == Timeouts.FOREVER ? Timeouts.FOREVER : deadline - System.nanoTime());
+            if (client == null) {
+                throw new IpcTimeoutException("no client connected to " + name + " within "
+                        + Duration.ofNanos(waitNanos) + "; accept again, or check that clients use this name");
+            }
+            Connection connection = handshake(client);
+            if (connection != null) {
+                return connection;
+            }
+        }
+    }
+
+    /** The next socket a client connected, or {@code null} when the wait ran out. */
+    private AFUNIXSocketChannel acceptOne(long waitNanos) throws IpcException {
+        try {
+            while (true) {
+                checkOpen();
+                AFUNIXSocketChannel client = channel.accept();
+                if (client != null) {
+                    return client;
+                }
+                if (waitNanos <= 0) {
+                    return null;
+                }
+                long started = System.nanoTime();
+                if (waitNanos == Timeouts.FOREVER) {
+                    selector.select();
+                } else {
+                    selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(waitNanos + 999_999)));
+                    waitNanos -= System.nanoTime() - started;
+                }
+                selector.selectedKeys().clear();
+            }
+        } catch (ClosedChannelException | ClosedSelectorException e) {
+            throw closedException();
+        } catch (IOException e) {
+            checkOpen();
+            throw new IpcException("accepting a client on " + name + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Checks the client's credentials and runs the handshake; {@code null} if the client was refused or failed. */
+    private Connection handshake(AFUNIXSocketChannel client) throws IpcException {
+        UnixStreamChannel stream;
+        try {
+            stream = new UnixStreamChannel(client);
+        } catch (IOException e) {
+            closeQuietly(client);
+            LOG.log(Level.WARNING, "a client of {0} could not be set up and was dropped: {1}", name, e);
+            return null;
+        }
+        String refusal = refusal(client);
+        if (refusal != null) {
+            LOG.log(Level.WARNING, "refused a client of {0}: {1}", name, refusal);
+            StreamEndpoints.refuse(stream, refusal);
+            return null;
+        }
+        try {
+            return StreamEndpoints.accept(
+                    stream, name, options, sharedMemory, Timeouts.toNanos(options.get(IpcOptions.CONNECT_TIMEOUT)));
+        } catch (IpcException e) {
+            checkOpen();
+            LOG.log(Level.WARNING, "a client of {0} failed the handshake and was dropped: {1}", name, e.getMessage());
+            return null;
+        }
+    }
+
+    /** Why the client may not connect, or {@code null} if it may. */
+    private String refusal(AFUNIXSocketChannel client) {
+        AFUNIXSocketCredentials credentials;
+        try {
+            credentials = client.getPeerCredentials();
+        } catch (IOException | RuntimeException e) {
+            credentials = null;
+        }
+        if (credentials == null || credentials.getUid() < 0) {
+            return policy.admits(-1, ownUid) ? null : "its credentials are unknown, and " + policy + " needs them";
+        }
+        long uid = credentials.getUid();
+        if (policy.admits(uid, ownUid)) {
+            return null;
+        }
+        return "uid " + uid + " (pid " + credentials.getPid() + ") is not allowed by " + policy + " of a server run by"
+                + " uid " + ownUid + "; let it in with UnixOptions.PEER_POLICY";
+    }
+
+    private void checkOpen() throws ClosedException {
+        if (closed) {
+            throw closedException();
+        }
+    }
+
+    private ClosedException closedException() {
+        return new ClosedException("the server " + name + " is closed; open a new one");
+    }
+
+    @Override
+    public boolean isOpen() {
+        return !closed;
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        selector.wakeup();
+        closeQuietly(channel);
+        try {
+            selector.close();
+        } catch (IOException e) {
+            // nothing left to do
+        }
+        try { // only our own file: a new server may have taken the path already
+            if (Objects.equals(identity(path), fileKey)) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException e) {
+            // gone already
+        }
+    }
+
+    private static void closeQuietly(java.nio.channels.Channel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // nothing left to do
+        }
+    }
+
+    private static void deleteQuietly(Path path) {
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            // nothing left to do
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "UnixServer[" + name + "]";
+    }
+}

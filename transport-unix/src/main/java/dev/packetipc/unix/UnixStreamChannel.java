@@ -1,0 +1,141 @@
+package dev.packetipc.unix;
+
+import dev.packetipc.spi.stream.StreamChannel;
+import java.io.FileDescriptor;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.concurrent.TimeUnit;
+import org.newsclub.net.unix.AFUNIXSocketChannel;
+
+/**
+ * A connected Unix domain socket as the stream engine's {@link StreamChannel}: non-blocking, with one selector for
+ * waiting to read and one for waiting to write, so that every wait has a time-out and {@link #close()} wakes both.
+ * File descriptors travel beside the bytes ({@code SCM_RIGHTS}).
+ */
+final class UnixStreamChannel implements StreamChannel {
+    /** Room for the ancillary data of a few descriptors. */
+    private static final int ANCILLARY_BUFFER_BYTES = 1024;
+
+    private final AFUNIXSocketChannel channel;
+    private final Selector readable;
+    private final Selector writable;
+    private volatile boolean closed;
+
+    UnixStreamChannel(AFUNIXSocketChannel channel) throws IOException {
+        this.channel = channel;
+        channel.configureBlocking(false);
+        channel.setAncillaryReceiveBufferSize(ANCILLARY_BUFFER_BYTES);
+        this.readable = channel.provider().openSelector();
+        this.writable = channel.provider().openSelector();
+        try {
+            channel.register(readable, SelectionKey.OP_READ);
+            channel.register(writable, SelectionKey.OP_WRITE);
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    AFUNIXSocketChannel socket() {
+        return channel;
+    }
+
+    @Override
+    public int read(ByteBuffer dst, long timeoutNanos) throws IOException {
+        long deadline = System.nanoTime() + Math.min(timeoutNanos, FOREVER / 4);
+        while (true) {
+            int n = channel.read(dst);
+            if (n != 0 || timeoutNanos == 0) {
+                return n;
+            }
+            long left = timeoutNanos == FOREVER ? FOREVER : deadline - System.nanoTime();
+            if (left <= 0) {
+                return 0;
+            }
+            await(readable, left);
+        }
+    }
+
+    @Override
+    public long write(ByteBuffer[] srcs, long timeoutNanos) throws IOException {
+        long deadline = System.nanoTime() + Math.min(timeoutNanos, FOREVER / 4);
+        long total = 0;
+        for (ByteBuffer src : srcs) {
+            while (src.hasRemaining()) { // junixsocket writes one buffer per call
+                int n = channel.write(src);
+                total += n;
+                if (n > 0) {
+                    continue;
+                }
+                long left = timeoutNanos == FOREVER ? FOREVER : deadline - System.nanoTime();
+                if (left <= 0 || timeoutNanos == 0) {
+                    return total;
+                }
+                await(writable, left);
+            }
+        }
+        return total;
+    }
+
+    private void await(Selector selector, long nanos) throws IOException {
+        try {
+            if (nanos == FOREVER) {
+                selector.select();
+            } else {
+                selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos + 999_999)));
+            }
+            selector.selectedKeys().clear();
+        } catch (ClosedSelectorException e) {
+            throw new ClosedChannelException();
+        }
+        if (closed) {
+            throw new ClosedChannelException();
+        }
+    }
+
+    /** Sends {@code fd} with the next bytes written. */
+    void attach(FileDescriptor fd) throws IOException {
+        channel.setOutboundFileDescriptors(fd);
+    }
+
+    /**
+     * The descriptor that arrived with the bytes read so far, or {@code null}. A connection announces one region, so
+     * any further descriptor is unexpected and closed at once rather than leaked.
+     */
+    FileDescriptor takeReceived() throws IOException {
+        FileDescriptor[] received = channel.getReceivedFileDescriptors();
+        if (received == null || received.length == 0) {
+            return null;
+        }
+        for (int i = 1; i < received.length; i++) {
+            new java.io.FileInputStream(received[i]).close();
+        }
+        return received[0];
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        readable.wakeup();
+        writable.wakeup();
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // nothing left to do
+        }
+        closeQuietly(readable);
+        closeQuietly(writable);
+    }
+
+    private static void closeQuietly(Selector selector) {
+        try {
+            selector.close();
+        } catch (IOException e) {
+            // nothing left to do
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package dev.packetipc.unix;
+
+import com.google.auto.service.AutoService;
+import dev.packetipc.Client;
+import dev.packetipc.IpcException;
+import dev.packetipc.IpcOptions;
+import dev.packetipc.IpcTransport;
+import dev.packetipc.NoSuchServerException;
+import dev.packetipc.Server;
+import dev.packetipc.TransportCapability;
+import dev.packetipc.spi.Timeouts;
+import dev.packetipc.spi.stream.SharedMemory;
+import dev.packetipc.spi.stream.StreamEndpoints;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.Optional;
+import java.util.Set;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
+import org.newsclub.net.unix.AFUNIXSocketChannel;
+
+/**
+ * Unix domain sockets through junixsocket: the default transport on Linux and macOS. Names are {@code unix://} plus
+ * the socket's absolute path, by default in a private per-user directory. Packets are packed many to a frame; payloads
+ * of at least {@link IpcOptions#SHARED_MEMORY_THRESHOLD} bytes go through a shared-memory region whose descriptor is
+ * passed over the socket once per connection, and {@link Client#poll} reads them in place. Clients are checked
+ * against {@link UnixOptions#PEER_POLICY}. See the module's README for sizes, limits and options.
+ */
+@AutoService(IpcTransport.class)
+public final class UnixTransport implements IpcTransport {
+    /** The transport's id and the scheme of its names. */
+    public static final String ID = "unix";
+
+    private final SharedMemory sharedMemory = new FileDescriptorSharedMemory();
+
+    /** Used by {@link java.util.ServiceLoader}. */
+    public UnixTransport() {}
+
+    @Override
+    public String id() {
+        return ID;
+    }
+
+    /** The highest of the built-in transports: chosen by default where it is available. */
+    @Override
+    public int priority() {
+        return 100;
+    }
+
+    @Override
+    public Set<TransportCapability> capabilities() {
+        return EnumSet.allOf(TransportCapability.class);
+    }
+
+    @Override
+    public boolean isAvailable() {
+        return UnixAvailability.cause().isEmpty();
+    }
+
+    @Override
+    public Optional<Throwable> unavailabilityCause() {
+        return UnixAvailability.cause();
+    }
+
+    @Override
+    public Server newServer(IpcOptions options) throws IpcException {
+        ensureAvailable();
+        return UnixServer.open(options, sharedMemory);
+    }
+
+    @Override
+    public Client connect(String name, IpcOptions options) throws IpcException {
+        ensureAvailable();
+        Path path = SocketPath.forClient(name);
+        if (!Files.exists(path)) {
+            throw new NoSuchServerException("no server at " + name + ": " + path + " does not exist; check that the"
+                    + " server is running and the name is exactly its Server.name()");
+        }
+        AFUNIXSocketChannel socket;
+        try {
+            socket = AFUNIXSocketChannel.open(AFUNIXSocketAddress.of(path.toFile()));
+        } catch (IOException e) {
+            throw new NoSuchServerException(
+                    "no server listens at " + name + " (" + e.getMessage() + "); the server is gone (its socket"
+                            + " file is stale) or this user may not open " + path,
+                    e);
+        }
+        UnixStreamChannel channel;
+        try {
+            channel = new UnixStreamChannel(socket);
+        } catch (IOException e) {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // already failing
+            }
+            throw new IpcException("could not set up the socket to " + name + ": " + e.getMessage(), e);
+        }
+        return StreamEndpoints.connect(
+                channel, name, options, sharedMemory, Timeouts.toNanos(options.get(IpcOptions.CONNECT_TIMEOUT)));
+    }
+}

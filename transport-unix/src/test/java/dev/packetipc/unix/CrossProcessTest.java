@@ -1,0 +1,125 @@
+package dev.packetipc.unix;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.packetipc.Client;
+import dev.packetipc.Connection;
+import dev.packetipc.IpcException;
+import dev.packetipc.IpcOptions;
+import dev.packetipc.IpcPacket;
+import dev.packetipc.Packet;
+import dev.packetipc.PeerGoneException;
+import dev.packetipc.Server;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Crashes of either side, and shared-memory payloads, across a real process boundary. */
+@Timeout(120)
+class CrossProcessTest {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private final UnixTransport transport = new UnixTransport();
+
+    @Test
+    void aKilledServerGivesTheClientPeerGoneAfterWhatArrivedAndLeavesAReplaceableFile() throws Exception {
+        try (ChildProcess child = ChildProcess.start("server-then-hang")) {
+            String name = child.await("NAME ", WAIT);
+            List<IpcPacket> received = new ArrayList<>();
+            try (Client client = transport.connect(name)) {
+                while (received.size() < 13) {
+                    received.addAll(client.receivePackets(13, WAIT).orElseThrow());
+                }
+                child.await("SENT", WAIT);
+                child.kill();
+                PeerGoneException gone = assertThrows(PeerGoneException.class, () -> client.receivePackets(1, WAIT));
+                assertTrue(gone.getMessage().contains("went away"), gone.getMessage());
+            }
+            assertEquals(Streams.crc(Streams.packets(13, 0)), Streams.crc(received));
+
+            Path socket = SocketPath.forClient(name);
+            assertTrue(Files.exists(socket), "a killed server cannot remove its socket file");
+            IpcOptions sameName =
+                    IpcOptions.builder().set(IpcOptions.SERVER_NAME, name).build();
+            try (Server replacement = transport.newServer(sameName)) {
+                assertEquals(name, replacement.name());
+                CompletableFuture<Client> connecting = CompletableFuture.supplyAsync(() -> connect(name));
+                try (Connection connection = replacement.accept(WAIT);
+                        Client client = connecting.get(30, TimeUnit.SECONDS)) {
+                    connection.send(List.of(Packet.of(1, new byte[] {42})));
+                    connection.sendEnd();
+                    assertEquals(
+                            42,
+                            client.receivePackets(1, WAIT).orElseThrow().get(0).toByteArray()[0]);
+                }
+            }
+        }
+    }
+
+    private Client connect(String name) {
+        try {
+            return transport.connect(name);
+        } catch (IpcException e) {
+            throw new CompletionException(e);
+        }
+    }
+
+    @Test
+    void aKilledClientGivesTheServerPeerGone() throws Exception {
+        try (Server server = transport.newServer();
+                ChildProcess child = ChildProcess.start("client-hang", server.name());
+                Connection connection = server.accept(WAIT)) {
+            connection.send(List.of(Packet.of(1, new byte[10])));
+            child.await("RECEIVING", WAIT);
+            child.kill();
+            List<Packet> batch = Streams.sized(64, 1000, 1000, 1);
+            PeerGoneException gone = assertThrows(PeerGoneException.class, () -> {
+                for (int i = 0; i < 100_000; i++) { // far more than any socket buffer holds
+                    connection.send(batch, WAIT);
+                }
+            });
+            assertTrue(gone.getMessage().contains("went away"), gone.getMessage());
+            assertTrue(!connection.isOpen());
+        }
+    }
+
+    @Test
+    void largePayloadsCrossThroughASmallSharedRegionManyTimesOver() throws Exception {
+        IpcOptions options = IpcOptions.builder()
+                .set(IpcOptions.SHARED_MEMORY_BYTES, 1 << 20)
+                .build();
+        List<Packet> packets = Streams.sized(400, 0, 200 << 10, 7); // about 40 MB through a 1 MiB region
+        long bytes = packets.stream().mapToLong(Packet::length).sum();
+        try (Server server = transport.newServer(options);
+                ChildProcess child = ChildProcess.start("client-check", server.name());
+                Connection connection = server.accept(WAIT)) {
+            for (int from = 0; from < packets.size(); from += 7) {
+                connection.send(packets.subList(from, Math.min(packets.size(), from + 7)), WAIT);
+            }
+            connection.sendEnd();
+            String ok = child.await("OK ", WAIT);
+            assertEquals(packets.size() + " " + bytes + " " + Streams.crc(packets) + " false", ok);
+            assertEquals(0, child.awaitExit(WAIT));
+        }
+    }
+
+    @Test
+    void theClientSideOfAKilledServerCanReconnectToNothingFast() throws Exception {
+        String name;
+        try (ChildProcess child = ChildProcess.start("server-then-hang")) {
+            name = child.await("NAME ", WAIT);
+            child.kill();
+        }
+        long started = System.nanoTime();
+        assertThrows(dev.packetipc.NoSuchServerException.class, () -> transport.connect(name));
+        assertTrue(Duration.ofNanos(System.nanoTime() - started).compareTo(WAIT) < 0);
+    }
+}
