@@ -6,9 +6,12 @@ import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URISyntaxException;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.CodeSource;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -172,22 +175,39 @@ public final class Harness {
         return args;
     }
 
-    /** This JVM's class path, plus the harness's own jar or directory when the caller loaded it from elsewhere. */
+    /**
+     * The class path for the child JVMs: this JVM's, plus every jar or directory of the class loaders that loaded the
+     * harness when they are URL class loaders (a caller that loads the benchmarks in its own class loader, such as
+     * the CLI or {@code exec:java}), plus the harness's own location.
+     */
     static String classPath() {
-        String classPath = System.getProperty("java.class.path", "");
+        Set<String> entries = new LinkedHashSet<>();
+        for (String entry : System.getProperty("java.class.path", "").split(File.pathSeparator)) {
+            if (!entry.isEmpty()) {
+                entries.add(entry);
+            }
+        }
+        for (ClassLoader loader = Harness.class.getClassLoader(); loader != null; loader = loader.getParent()) {
+            if (loader instanceof URLClassLoader urls) {
+                for (URL url : urls.getURLs()) {
+                    addFile(entries, url);
+                }
+            }
+        }
+        CodeSource own = Harness.class.getProtectionDomain().getCodeSource();
+        if (own != null) {
+            addFile(entries, own.getLocation());
+        }
+        return String.join(File.pathSeparator, entries);
+    }
+
+    private static void addFile(Set<String> entries, URL url) {
         try {
-            String own = Path.of(Harness.class
-                            .getProtectionDomain()
-                            .getCodeSource()
-                            .getLocation()
-                            .toURI())
-                    .toString();
-            if (!Arrays.asList(classPath.split(File.pathSeparator)).contains(own)) {
-                classPath = classPath.isEmpty() ? own : own + File.pathSeparator + classPath;
+            if ("file".equals(url.getProtocol())) {
+                entries.add(Path.of(url.toURI()).toString());
             }
         } catch (URISyntaxException | RuntimeException e) {
-            // keep the class path as it is
+            // not a plain file: the child JVM could not use it either
         }
-        return classPath;
     }
 }
