@@ -21,7 +21,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * subscription in the client JVM that reassembles fragments. A one-byte message is the end.
  */
 final class AeronMedium implements Medium {
-    static final String CHANNEL = "aeron:ipc?mtu=65504";
+    static final String CHANNEL = "aeron:ipc?term-length=16m|mtu=65504";
 
     private MediaDriver driver;
     private Aeron aeron;
@@ -94,6 +94,7 @@ final class AeronMedium implements Medium {
         private final ExclusivePublication publication;
         private final UnsafeBuffer message;
         private final int length;
+        private final Idler idler = new Idler();
 
         AeronOutbound(ExclusivePublication publication, int payloadBytes) {
             this.publication = publication;
@@ -121,8 +122,9 @@ final class AeronMedium implements Medium {
                 if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED) {
                     throw new IllegalStateException("Aeron publication refused the message: " + result);
                 }
-                Thread.onSpinWait();
+                idler.idle();
             }
+            idler.reset();
         }
 
         @Override

@@ -53,10 +53,13 @@ final class ClientRole {
                     synchronized (inbounds) {
                         inbounds.add(inbound);
                     }
+                    Idler idler = new Idler();
                     int received;
                     while ((received = inbound.receive(tally)) != Inbound.END) {
                         if (received == 0) {
-                            Thread.onSpinWait();
+                            idler.idle();
+                        } else {
+                            idler.reset();
                         }
                     }
                 } finally {
@@ -86,13 +89,16 @@ final class ClientRole {
         Tally tally = new Tally();
         try (Inbound pings = medium.connect(address, 0, workload)) {
             pongs = pongListener.accept(0);
+            Idler idler = new Idler();
             int received;
             while ((received = pings.receive(tally)) != Inbound.END) {
                 for (int i = 0; i < received; i++) {
                     pongs.send(pong);
                 }
                 if (received == 0) {
-                    Thread.onSpinWait();
+                    idler.idle();
+                } else {
+                    idler.reset();
                 }
             }
             pongs.end();

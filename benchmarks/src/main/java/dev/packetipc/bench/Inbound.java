@@ -9,7 +9,7 @@ public interface Inbound extends AutoCloseable {
 
     /**
      * Takes in what has arrived, waiting for it the way the medium waits (blocking read, poll with a timeout, or
-     * returning 0 at once for spinning media), and adds it to the tally.
+     * returning 0 at once for spinning media, whose caller then backs off with an {@link Idler}), and adds it to the tally.
      *
      * @return packets taken in (0 if none yet), or {@link #END}
      */

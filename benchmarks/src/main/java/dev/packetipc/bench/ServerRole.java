@@ -112,8 +112,9 @@ final class ServerRole {
             trips.record(roundTrip(pings, ping, tally));
         }
         pings.end();
+        Idler idler = new Idler();
         while (pongs.receive(tally) != Inbound.END) {
-            Thread.onSpinWait();
+            idler.idle();
         }
         return trips;
     }
@@ -121,9 +122,10 @@ final class ServerRole {
     private long roundTrip(Outbound pings, Batch ping, Tally tally) throws Exception {
         long start = System.nanoTime();
         pings.send(ping);
+        Idler idler = new Idler();
         int received;
         while ((received = pongs.receive(tally)) == 0) {
-            Thread.onSpinWait();
+            idler.idle();
         }
         if (received < 0) {
             throw new IllegalStateException("the client ended the pong stream during the round trips");

@@ -9,7 +9,7 @@ package dev.packetipc.bench;
  */
 public record Timing(long warmupMillis, long windowMillis, int repeats) {
     /** The full run's timing. */
-    public static final Timing FULL = new Timing(1000, 700, 3);
+    public static final Timing FULL = new Timing(800, 500, 5);
 
     /** The {@code --quick} run's timing. */
     public static final Timing QUICK = new Timing(250, 250, 2);
