@@ -67,17 +67,28 @@ public final class Harness {
                 + " workloads, " + options.timing.warmupMillis() + " ms warm-up + " + options.timing.repeats() + " x "
                 + options.timing.windowMillis() + " ms windows each");
         long started = System.nanoTime();
-        ContenderRunner runner = new ContenderRunner(
-                childJvmArguments(options.jvmArguments), classPath(), options.timing, progress, options.verbose);
+        List<String> jvmArguments = childJvmArguments(options.jvmArguments);
+        String classPath = classPath();
+        List<ContenderSession> sessions = new ArrayList<>();
+        for (Contender contender : contenders) {
+            sessions.add(new ContenderSession(
+                    contender, jvmArguments, classPath, options.timing, options.verbose ? progress : null));
+        }
         List<Result> results = new ArrayList<>();
         try {
-            for (Contender contender : contenders) {
-                progress.println(contender.label() + ":");
-                results.addAll(runner.run(contender, workloads));
+            for (Workload workload : workloads) {
+                progress.println(workload + ":");
+                for (ContenderSession session : sessions) {
+                    Result result = session.run(workload);
+                    results.add(result);
+                    progress.println(ContenderSession.describe(result));
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             progress.println("interrupted; reporting what was measured");
+        } finally {
+            sessions.forEach(ContenderSession::close);
         }
         Map<String, String> machine = MachineFacts.collect();
         String table = ResultTable.format(results, machine, command);

@@ -44,11 +44,11 @@ class StatsTest {
     void throughputReportTakesTheMedianWindow() {
         Contender aeron = Contender.baseline("aeron");
         Workload workload = Workload.throughput(64, 64, 1);
-        Result result = ContenderRunner.throughputResult(aeron, workload, "full 300 100 200 | 3000 1000 2000");
+        Result result = ContenderSession.throughputResult(aeron, workload, "full 300 100 200 | 3000 1000 2000");
         assertEquals(200.0, result.packetsPerSecond());
         assertEquals(2000.0, result.bytesPerSecond());
         assertEquals("", result.note());
-        Result capped = ContenderRunner.throughputResult(aeron, workload, "capped 50 | 500");
+        Result capped = ContenderSession.throughputResult(aeron, workload, "capped 50 | 500");
         assertEquals(50.0, capped.packetsPerSecond());
         assertTrue(capped.note().contains("volume cap"), capped.note());
     }

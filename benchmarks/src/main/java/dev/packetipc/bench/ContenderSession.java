@@ -2,73 +2,58 @@ package dev.packetipc.bench;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * Runs every workload of one contender in a pair of child JVMs (a server and a client), kept for the whole list so
- * that the JIT warms up once. A failure ends the pair; the next workload starts a fresh one. A contender whose
- * medium cannot be made is reported as skipped with the cause, never as a crash.
+ * One contender's pair of child JVMs (a server and a client), started on its first workload and kept for the whole
+ * run so that the JIT warms up once. The harness measures every contender on one workload before the next workload,
+ * so that the rows it compares are measured minutes apart at most. A failure ends the pair; the next workload starts a
+ * fresh one. A contender whose medium cannot be made is reported as skipped with the cause, never as a crash.
  */
-final class ContenderRunner {
+final class ContenderSession implements AutoCloseable {
     private static final long STEP_MILLIS = 90_000;
 
+    private final Contender contender;
     private final List<String> jvmArguments;
     private final String classPath;
     private final Timing timing;
-    private final PrintStream progress;
     private final PrintStream echo;
+    private ChildJvm server;
+    private ChildJvm client;
+    private String unavailable;
 
-    ContenderRunner(List<String> jvmArguments, String classPath, Timing timing, PrintStream progress, boolean verbose) {
+    ContenderSession(
+            Contender contender, List<String> jvmArguments, String classPath, Timing timing, PrintStream echo) {
+        this.contender = contender;
         this.jvmArguments = List.copyOf(jvmArguments);
         this.classPath = classPath;
         this.timing = timing;
-        this.progress = progress;
-        this.echo = verbose ? progress : null;
+        this.echo = echo;
     }
 
-    List<Result> run(Contender contender, List<Workload> workloads) throws InterruptedException {
-        List<Result> results = new ArrayList<>();
-        ChildJvm server = null;
-        ChildJvm client = null;
-        String unavailable = null;
-        try {
-            for (Workload workload : workloads) {
-                Result result;
-                if (contender.role() == Contender.Role.LIMIT && !workload.isThroughput()) {
-                    result = Result.without(contender, workload, Result.Status.SKIPPED, "no round trip in a copy");
-                } else if (unavailable != null) {
-                    result = Result.without(contender, workload, Result.Status.SKIPPED, unavailable);
-                } else {
-                    try {
-                        if (server == null) {
-                            server = ChildJvm.start("server", contender.medium(), jvmArguments, classPath, echo);
-                            client = ChildJvm.start("client", contender.medium(), jvmArguments, classPath, echo);
-                            unavailable = hello(server, client);
-                            if (unavailable != null) {
-                                close(server, client);
-                                server = null;
-                                client = null;
-                            }
-                        }
-                        result = unavailable != null
-                                ? Result.without(contender, workload, Result.Status.SKIPPED, unavailable)
-                                : measure(contender, workload, server, client);
-                    } catch (ChildJvm.HarnessFailure | IOException e) {
-                        result = Result.without(contender, workload, Result.Status.FAILED, e.getMessage());
-                        close(server, client);
-                        server = null;
-                        client = null;
-                    }
-                }
-                results.add(result);
-                progress.println(describe(result));
-            }
-        } finally {
-            close(server, client);
+    /** Measures one workload, or says why it could not. */
+    Result run(Workload workload) throws InterruptedException {
+        if (contender.role() == Contender.Role.LIMIT && !workload.isThroughput()) {
+            return Result.without(contender, workload, Result.Status.SKIPPED, "no round trip in a copy");
         }
-        return results;
+        try {
+            if (server == null && unavailable == null) {
+                server = ChildJvm.start("server", contender.medium(), jvmArguments, classPath, echo);
+                client = ChildJvm.start("client", contender.medium(), jvmArguments, classPath, echo);
+                unavailable = hello(server, client);
+                if (unavailable != null) {
+                    close();
+                }
+            }
+            if (unavailable != null) {
+                return Result.without(contender, workload, Result.Status.SKIPPED, unavailable);
+            }
+            return measure(contender, workload, server, client);
+        } catch (ChildJvm.HarnessFailure | IOException e) {
+            close();
+            return Result.without(contender, workload, Result.Status.FAILED, e.getMessage());
+        }
     }
 
     private static String hello(ChildJvm server, ChildJvm client) throws InterruptedException, ChildJvm.HarnessFailure {
@@ -128,7 +113,8 @@ final class ContenderRunner {
         return Result.throughput(contender, workload, Stats.median(pps), Stats.median(bps), note);
     }
 
-    private static String describe(Result result) {
+    /** One progress line for a row. */
+    static String describe(Result result) {
         String figures;
         if (!result.ok()) {
             figures = result.statusText();
@@ -149,12 +135,16 @@ final class ContenderRunner {
         return "  " + result.contender().label() + ", " + result.workload() + ": " + figures;
     }
 
-    private static void close(ChildJvm server, ChildJvm client) {
+    /** Stops the pair of child JVMs, if it runs. */
+    @Override
+    public void close() {
         if (client != null) {
             client.close();
+            client = null;
         }
         if (server != null) {
             server.close();
+            server = null;
         }
     }
 }
