@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.security.CodeSource;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -64,8 +65,8 @@ public final class Harness {
         List<Workload> workloads = workloads(options);
         String command = "packet-ipc bench" + (args.length == 0 ? "" : " " + String.join(" ", args));
         progress.println("packet-ipc bench: " + contenders.size() + " contenders x " + workloads.size()
-                + " workloads, " + options.timing.warmupMillis() + " ms warm-up + " + options.timing.repeats() + " x "
-                + options.timing.windowMillis() + " ms windows each");
+                + " workloads, " + options.rounds + " round(s) of " + options.timing.warmupMillis() + " ms warm-up + "
+                + options.timing.repeats() + " x " + options.timing.windowMillis() + " ms windows each");
         long started = System.nanoTime();
         List<String> jvmArguments = childJvmArguments(options.jvmArguments);
         String classPath = classPath();
@@ -74,14 +75,21 @@ public final class Harness {
             sessions.add(new ContenderSession(
                     contender, jvmArguments, classPath, options.timing, options.verbose ? progress : null));
         }
-        List<Result> results = new ArrayList<>();
+        Map<String, List<Result>> rounds = new LinkedHashMap<>();
         try {
-            for (Workload workload : workloads) {
-                progress.println(workload + ":");
-                for (ContenderSession session : sessions) {
-                    Result result = session.run(workload);
-                    results.add(result);
-                    progress.println(ContenderSession.describe(result));
+            for (int round = 1; round <= options.rounds; round++) {
+                for (Workload workload : workloads) {
+                    progress.println(
+                            workload + (options.rounds > 1 ? ", round " + round + " of " + options.rounds : "") + ":");
+                    for (ContenderSession session : sessions) {
+                        Result result = session.run(workload);
+                        rounds.computeIfAbsent(
+                                        workload.code() + " "
+                                                + result.contender().id(),
+                                        k -> new ArrayList<>())
+                                .add(result);
+                        progress.println(ContenderSession.describe(result));
+                    }
                 }
             }
         } catch (InterruptedException e) {
@@ -90,6 +98,8 @@ public final class Harness {
         } finally {
             sessions.forEach(ContenderSession::close);
         }
+        List<Result> results = new ArrayList<>();
+        rounds.values().forEach(measured -> results.add(Rounds.merge(measured)));
         Map<String, String> machine = MachineFacts.collect();
         String table = ResultTable.format(results, machine, command);
         List<String> targets = Targets.check(results);

@@ -19,7 +19,8 @@ final class HarnessOptions {
             "  --clients 1,4           concurrent clients",
             "  --receive poll,receivePackets   receive paths measured for our transports",
             "  --no-latency            skip the 64 B round trip",
-            "  --warmup-ms N --window-ms N --repeats N   per workload: warm-up, then N windows (median reported)",
+            "  --warmup-ms N --window-ms N --repeats N   one measurement: warm-up, then N windows (their median)",
+            "  --rounds N              measure everything N times, contenders interleaved; report the median round",
             "  --out DIR               where results.csv, results.json, results.md and throughput.png go",
             "                          (default bench-results)",
             "  --jvm-arg ARG           an extra flag for the child JVMs (repeatable)",
@@ -37,6 +38,7 @@ final class HarnessOptions {
     List<Integer> clients = List.of(1, 4);
     List<String> receivePaths = List.of("poll", "receivePackets");
     Timing timing = Timing.FULL;
+    int rounds = 3;
     Path out = Path.of("bench-results");
     final List<String> jvmArguments = new ArrayList<>();
 
@@ -47,6 +49,7 @@ final class HarnessOptions {
             o.batches = List.of(1024);
             o.clients = List.of(1);
             o.timing = Timing.QUICK;
+            o.rounds = 1;
         }
         Long warmup = null;
         Long window = null;
@@ -67,6 +70,7 @@ final class HarnessOptions {
                 case "--warmup-ms" -> warmup = (long) number(value(args, ++i, arg), arg, 0);
                 case "--window-ms" -> window = (long) number(value(args, ++i, arg), arg, 1);
                 case "--repeats" -> repeats = number(value(args, ++i, arg), arg, 1);
+                case "--rounds" -> o.rounds = number(value(args, ++i, arg), arg, 1);
                 case "--out" -> o.out = Path.of(value(args, ++i, arg));
                 case "--jvm-arg" -> o.jvmArguments.add(value(args, ++i, arg));
                 default -> throw new IllegalArgumentException("unknown option '" + arg + "'\n" + USAGE);

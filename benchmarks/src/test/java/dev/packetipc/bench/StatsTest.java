@@ -75,6 +75,32 @@ class StatsTest {
     }
 
     @Test
+    void roundsFoldIntoTheirMedianAndCountTheFailedOnes() {
+        Contender unix = Contender.transport("unix", "poll");
+        Workload w = Workload.throughput(64, 1024, 1);
+        Result merged = Rounds.merge(java.util.List.of(
+                Result.throughput(unix, w, 30, 300, ""),
+                Result.without(unix, w, Result.Status.FAILED, "boom"),
+                Result.throughput(unix, w, 10, 100, ""),
+                Result.throughput(unix, w, 20, 200, "")));
+        assertEquals(20.0, merged.packetsPerSecond());
+        assertEquals(200.0, merged.bytesPerSecond());
+        assertEquals("1 of 4 rounds failed: boom", merged.note());
+
+        Workload rtt = Workload.roundTrip(64);
+        Result trips = Rounds.merge(java.util.List.of(
+                Result.roundTrip(unix, rtt, 5, 100, 900, 5000), Result.roundTrip(unix, rtt, 7, 300, 700, 3000)));
+        assertEquals(12, trips.roundTrips());
+        assertEquals(200, trips.p50Nanos());
+        assertEquals(800, trips.p99Nanos());
+
+        Result none = Rounds.merge(java.util.List.of(
+                Result.without(unix, w, Result.Status.SKIPPED, "absent"),
+                Result.without(unix, w, Result.Status.FAILED, "crashed")));
+        assertEquals(Result.Status.FAILED, none.status(), "a failure says more than a skip");
+    }
+
+    @Test
     void workloadsTravelAsCodes() {
         for (Workload w : new Workload[] {Workload.throughput(1500, 64, 4), Workload.roundTrip(64)}) {
             assertEquals(w, Workload.parse(w.code()));
