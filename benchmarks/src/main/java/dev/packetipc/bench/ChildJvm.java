@@ -110,7 +110,10 @@ final class ChildJvm implements AutoCloseable {
             if (peer != null) {
                 String error = peer.pendingError();
                 if (error != null) {
-                    throw new HarnessFailure("the " + peer.name + " side: " + error + peer.lastOutput());
+                    Thread.sleep(200); // this side's own error, if any, is usually the cause: give it time to arrive
+                    String own = pendingError();
+                    throw new HarnessFailure((own == null ? "" : "the " + name + " side: " + own + lastOutput() + "; ")
+                            + "the " + peer.name + " side: " + error + peer.lastOutput());
                 }
             }
             if (!process.isAlive() && lines.isEmpty()) {
