@@ -43,7 +43,7 @@ final class ThroughputChart {
             }
         }
         XYChart chart = new XYChartBuilder()
-                .width(900)
+                .width(1000)
                 .height(560)
                 .title("Throughput by payload size (batch " + batch + ", 1 client)")
                 .xAxisTitle("payload bytes per packet")
@@ -51,7 +51,8 @@ final class ThroughputChart {
                 .build();
         chart.getStyler().setXAxisLogarithmic(true);
         chart.getStyler().setYAxisLogarithmic(true);
-        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNW);
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideE);
+        chart.getStyler().setXAxisDecimalPattern("#,###");
         for (Map.Entry<String, List<double[]>> entry : series.entrySet()) {
             List<double[]> points = entry.getValue();
             points.sort((a, b) -> Double.compare(a[0], b[0]));

@@ -79,7 +79,7 @@ class HarnessSmokeTest {
 
         BufferedImage chart = ImageIO.read(out.resolve("throughput.png").toFile());
         assertNotNull(chart, "throughput.png is not a readable image");
-        assertEquals(900, chart.getWidth());
+        assertEquals(1000, chart.getWidth());
         assertTrue(Files.readString(out.resolve("results.md")).contains("| payload | batch |"));
     }
 
