@@ -38,6 +38,7 @@ final class StreamClient extends AbstractClient implements SharedRegions {
     private int batchFrameLength;
     private volatile boolean endReceived;
     private String gone;
+    private boolean releasesStopped;
     private IpcException failure;
 
     StreamClient(String name, StreamChannel channel, SharedMemory sharedMemory, FrameInput input) {
@@ -162,7 +163,7 @@ final class StreamClient extends AbstractClient implements SharedRegions {
      * always before this client waits (so a server waiting for space never waits for a waiting client).
      */
     private void releaseHandedOut(boolean beforeWaiting) {
-        if (endReceived || gone != null) {
+        if (endReceived || gone != null || releasesStopped) {
             return; // the server sends nothing more, so it needs no space back
         }
         for (int id = 0; id < MAX_REGIONS; id++) {
@@ -185,8 +186,9 @@ final class StreamClient extends AbstractClient implements SharedRegions {
             try {
                 channel.write(outArray, 0);
             } catch (IOException e) {
-                // the server is gone: reported once what arrived before was handed out
-                gone = "the server " + name() + " went away without ending the stream: " + Deadlines.describe(e);
+                // The server closed its side, perhaps right after the end of the stream: what it sent before is
+                // still to be read, and reading will tell whether the end came. So no error here, and no more RELEASE.
+                releasesStopped = true;
             }
         }
     }

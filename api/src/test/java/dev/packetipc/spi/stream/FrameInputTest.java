@@ -4,71 +4,77 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.packetipc.Packet;
 import dev.packetipc.wire.FrameEncoder;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** The receive buffer: frames that arrive in pieces are reassembled whether the buffer must move or grow. */
+/**
+ * The receive buffer under every stream transport: frames that straddle the end of the buffer are moved to its front,
+ * frames larger than the buffer make it grow, and every frame comes out whole and unchanged, however the bytes are
+ * cut into reads.
+ */
 class FrameInputTest {
     @Test
-    void aPartialFrameBehindConsumedOnesMovesToTheFrontOfTheSameBuffer() throws IOException {
-        // frames of about 1.5 KiB read 3000 bytes at a time into a 4 KiB buffer: the third frame arrives in part
-        // behind two consumed ones and must be moved to the front without a larger buffer
-        assertEquals(40, framesThrough(4096, 1400, 40, 3000));
-    }
-
-    @Test
-    void aFrameLargerThanTheBufferGrowsIt() throws IOException {
-        assertEquals(10, framesThrough(4096, 10_000, 10, 3000));
-    }
-
-    private static int framesThrough(int capacity, int payload, int frames, int chunk) throws IOException {
-        ByteBuffer wire = ByteBuffer.allocate(frames * (payload + 64));
-        List<Packet> one = List.of(Packet.of(7, new byte[payload]));
-        for (int i = 0; i < frames; i++) {
-            FrameEncoder.encodeBatch(one, 0, wire, 1 << 20);
-        }
-        wire.flip();
-        FrameInput input = new FrameInput(new ChunkedChannel(wire, chunk), capacity, 1 << 20);
-        int seen = 0;
-        while (true) {
-            int length = input.frame();
-            if (length > 0) {
+    void framesCutIntoRandomReadsComeOutWhole() throws IOException {
+        for (long seed = 0; seed < 50; seed++) {
+            SplittableRandom random = new SplittableRandom(seed);
+            List<byte[]> frames = new ArrayList<>();
+            ByteArrayOutputStream stream = new ByteArrayOutputStream();
+            for (int i = 0; i < 200; i++) {
+                byte[] payload = new byte[random.nextInt(0, i % 50 == 0 ? 20_000 : 1500)];
+                random.nextBytes(payload);
+                ByteBuffer frame = ByteBuffer.allocate(payload.length + 64).order(ByteOrder.LITTLE_ENDIAN);
+                FrameEncoder.encodeBatch(List.of(Packet.of(i, payload)), 0, frame, 1 << 20);
+                byte[] bytes = new byte[frame.position()];
+                frame.flip().get(bytes);
+                frames.add(bytes);
+                stream.write(bytes);
+            }
+            ScriptedChannel channel = new ScriptedChannel(stream.toByteArray(), random);
+            FrameInput input = new FrameInput(channel, 4096, 1 << 20);
+            for (int i = 0; i < frames.size(); i++) {
+                int length;
+                while ((length = input.frame()) == 0) {
+                    assertEquals(true, input.fill(0) > 0, "seed " + seed + ": the stream ended inside frame " + i);
+                }
+                byte[] got = new byte[length];
+                input.buffer().get(input.start(), got);
+                assertEquals(ByteBuffer.wrap(frames.get(i)), ByteBuffer.wrap(got), "seed " + seed + ", frame " + i);
                 input.consume(length);
-                seen++;
-            } else if (input.fill(0) < 0) {
-                return seen;
             }
         }
     }
 
-    /** Hands out the bytes of a buffer at most {@code chunk} at a time, then the end of the stream. */
-    private static final class ChunkedChannel implements StreamChannel {
-        private final ByteBuffer source;
-        private final int chunk;
+    /** Hands out a fixed byte stream in reads of random sizes, the way a socket may. */
+    private static final class ScriptedChannel implements StreamChannel {
+        private final byte[] bytes;
+        private final SplittableRandom random;
+        private int at;
 
-        ChunkedChannel(ByteBuffer source, int chunk) {
-            this.source = source;
-            this.chunk = chunk;
+        ScriptedChannel(byte[] bytes, SplittableRandom random) {
+            this.bytes = bytes;
+            this.random = random;
         }
 
         @Override
         public int read(ByteBuffer dst, long timeoutNanos) {
-            if (!source.hasRemaining()) {
+            if (at == bytes.length) {
                 return -1;
             }
-            int n = Math.min(Math.min(chunk, source.remaining()), dst.remaining());
-            ByteBuffer slice = source.slice();
-            slice.limit(n);
-            dst.put(slice);
-            source.position(source.position() + n);
+            int n = Math.min(Math.min(dst.remaining(), bytes.length - at), random.nextInt(1, 9000));
+            dst.put(bytes, at, n);
+            at += n;
             return n;
         }
 
         @Override
         public long write(ByteBuffer[] srcs, long timeoutNanos) {
-            throw new UnsupportedOperationException();
+            throw new UnsupportedOperationException("read only");
         }
 
         @Override
