@@ -9,10 +9,12 @@ import java.util.Locale;
  * One contender's pair of child JVMs (a server and a client), started on its first workload and kept for the whole
  * run so that the JIT warms up once. The harness measures every contender on one workload before the next workload,
  * so that the rows it compares are measured minutes apart at most. A failure ends the pair; the next workload starts a
- * fresh one. A contender whose medium cannot be made is reported as skipped with the cause, never as a crash.
+ * fresh one, and a contender that failed three times is not run again. A contender whose medium cannot be made is reported as skipped with the cause, never as a crash.
  */
 final class ContenderSession implements AutoCloseable {
-    private static final long STEP_MILLIS = 90_000;
+    private static final long STEP_MILLIS = 30_000;
+    /** A contender that failed this often is not run again: a hang costs a time-out per workload. */
+    private static final int MAX_FAILURES = 3;
 
     private final Contender contender;
     private final List<String> jvmArguments;
@@ -22,6 +24,8 @@ final class ContenderSession implements AutoCloseable {
     private ChildJvm server;
     private ChildJvm client;
     private String unavailable;
+    private int failures;
+    private String lastFailure;
 
     ContenderSession(
             Contender contender, List<String> jvmArguments, String classPath, Timing timing, PrintStream echo) {
@@ -36,6 +40,13 @@ final class ContenderSession implements AutoCloseable {
     Result run(Workload workload) throws InterruptedException {
         if (contender.role() == Contender.Role.LIMIT && !workload.isThroughput()) {
             return Result.without(contender, workload, Result.Status.SKIPPED, "no round trip in a copy");
+        }
+        if (failures >= MAX_FAILURES) {
+            return Result.without(
+                    contender,
+                    workload,
+                    Result.Status.SKIPPED,
+                    "not run after " + failures + " failures; the last: " + lastFailure);
         }
         try {
             if (server == null && unavailable == null) {
@@ -52,6 +63,8 @@ final class ContenderSession implements AutoCloseable {
             return measure(contender, workload, server, client);
         } catch (ChildJvm.HarnessFailure | IOException e) {
             close();
+            failures++;
+            lastFailure = e.getMessage();
             return Result.without(contender, workload, Result.Status.FAILED, e.getMessage());
         }
     }
