@@ -8,8 +8,9 @@ import java.util.Locale;
 /**
  * One contender's pair of child JVMs (a server and a client), started on its first workload and kept for the whole
  * run so that the JIT warms up once. The harness measures every contender on one workload before the next workload,
- * so that the rows it compares are measured minutes apart at most. A failure ends the pair; the next workload starts a
- * fresh one, and a contender that failed three times is not run again. A contender whose medium cannot be made is reported as skipped with the cause, never as a crash.
+ * so that the rows it compares are measured seconds apart. A failure ends the pair; the next workload starts a fresh
+ * one, and a contender that failed three times is not run again. A contender whose medium cannot be made is reported
+ * as skipped with the cause, never as a crash.
  */
 final class ContenderSession implements AutoCloseable {
     private static final long STEP_MILLIS = 30_000;
