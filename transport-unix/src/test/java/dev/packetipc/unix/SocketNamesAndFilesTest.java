@@ -139,6 +139,26 @@ class SocketNamesAndFilesTest {
     }
 
     @Test
+    void aClientNameMustBeAnAbsolutePath() {
+        for (String name : new String[] {"app", "unix://app", "dir/app.sock", "tcp://localhost:1"}) {
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> transport.connect(name), name);
+            assertTrue(e.getMessage().contains(name) && e.getMessage().contains("Server.name()"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aDirectoryThatDoesNotExistIsReportedWithWhatToDo() {
+        Path socket = dir.resolve("no-such-directory").resolve("app.sock").toAbsolutePath();
+        IpcException e = assertThrows(
+                IpcException.class,
+                () -> transport.newServer(named(socket.toString())).close());
+        assertTrue(e.getMessage().contains(socket.toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("directory"), e.getMessage());
+        assertFalse(Files.exists(socket.getParent()), "the server must not create directories outside its own");
+    }
+
+    @Test
     void aPathAtTheSunPathLimitWorksAndOneByteMoreIsRefusedWithAdvice() throws Exception {
         Path longest = pathOfBytes(SocketPath.maxPathBytes());
         try (Server server = transport.newServer(named(longest.toString()))) {
