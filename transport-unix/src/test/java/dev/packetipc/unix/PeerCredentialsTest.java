@@ -72,7 +72,7 @@ class PeerCredentialsTest {
     }
 
     private static Path socketOf(Server server) {
-        return Path.of(server.name().substring("unix://".length()));
+        return SocketPath.forClient(server.name());
     }
 
     private static String mode(Server server) throws IOException {

@@ -127,6 +127,11 @@ class SocketNamesAndFilesTest {
         try (Server server = transport.newServer(named("unix://" + socket))) {
             assertEquals("unix://" + socket, server.name());
         }
+        Path noSuffix = dir.resolve("endpoint").toAbsolutePath();
+        try (Server server = transport.newServer(named(noSuffix.toString()))) {
+            assertEquals("unix://" + noSuffix, server.name(), "an absolute path gets no .sock added");
+            assertTrue(isSocket(noSuffix));
+        }
     }
 
     @Test
