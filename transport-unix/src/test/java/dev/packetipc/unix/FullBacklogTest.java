@@ -18,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
@@ -64,12 +63,6 @@ class FullBacklogTest {
     }
 
     @Test
-    @Disabled(
-            "BUG: UnixTransport.connect opens its socket with the blocking AFUNIXSocketChannel.open(address): when the"
-                    + " server's accept backlog is full (a live server that is busy or stuck), connect(2) blocks without bound"
-                    + " and IpcOptions.CONNECT_TIMEOUT never applies (seen: still blocked after 15 s with a 2 s timeout); fix:"
-                    + " connect non-blocking and finish the connect on a selector within CONNECT_TIMEOUT, then throw"
-                    + " IpcTimeoutException")
     void aClientGivesUpWithinItsConnectTimeout() throws Exception {
         IpcOptions options = IpcOptions.builder()
                 .set(IpcOptions.CONNECT_TIMEOUT, CONNECT_TIMEOUT)
@@ -82,13 +75,6 @@ class FullBacklogTest {
     }
 
     @Test
-    @Disabled("BUG: UnixServer.removeIfStale probes the path with a blocking AFUNIXSocketChannel.open(address): when"
-            + " the live server's accept backlog is full, newServer with its SERVER_NAME blocks without bound instead"
-            + " of failing with 'already listening' (seen: still blocked after 15 s). The probe also counts every"
-            + " IOException as 'stale', so a process that may not open a live server's socket (EACCES, e.g. a 0600"
-            + " socket of another user in a shared, non-sticky directory) deletes that live server's file and takes"
-            + " the path; fix: probe non-blocking, treat a pending connect as live and only ECONNREFUSED as stale,"
-            + " refuse with a clear message on anything else")
     void aSecondServerAtTheSamePathIsRefusedWithoutWaiting() throws Exception {
         IpcOptions sameName =
                 IpcOptions.builder().set(IpcOptions.SERVER_NAME, server.name()).build();

@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -267,10 +266,6 @@ class SocketNamesAndFilesTest {
     }
 
     @Test
-    @Disabled("BUG: UnixServer.close() deletes the socket file of a newer server at the same path. junixsocket's"
-            + " AFUNIXServerSocketChannel has deleteOnClose=true by default and unlinks the bound path in"
-            + " channel.close() without checking the inode, so the fileKey check in UnixServer.close() never gets a"
-            + " say; fix: channel.setDeleteOnClose(false) in UnixServer.open, leaving the fileKey-checked delete")
     void closingAnOldServerLeavesTheSocketFileOfANewServerAtTheSamePath() throws Exception {
         Path socket = dir.resolve("taken.sock").toAbsolutePath();
         Server old = transport.newServer(named(socket.toString()));
