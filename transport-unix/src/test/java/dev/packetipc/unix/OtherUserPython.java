@@ -116,15 +116,15 @@ final class OtherUserPython {
                 continue;
             }
             Path candidate = Path.of(dir, name);
-            if (Files.isExecutable(candidate) && (!byOthers || othersCanRun(candidate))) {
+            if (Files.isExecutable(candidate) && (!byOthers || othersCanReach(candidate))) {
                 return Optional.of(candidate);
             }
         }
         return Optional.empty();
     }
 
-    /** Whether a user other than the owner may execute the file and traverse every directory above it. */
-    private static boolean othersCanRun(Path file) {
+    /** Whether other users may execute (a file) or traverse (a directory) {@code file} and every directory above. */
+    static boolean othersCanReach(Path file) {
         try {
             Path real = file.toRealPath();
             for (Path p = real; p != null; p = p.getParent()) {

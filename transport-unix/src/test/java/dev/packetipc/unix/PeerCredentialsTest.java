@@ -76,8 +76,11 @@ class PeerCredentialsTest {
     }
 
     private static String mode(Server server) throws IOException {
-        return PosixFilePermissions.toString(
-                Files.getPosixFilePermissions(socketOf(server), LinkOption.NOFOLLOW_LINKS));
+        return mode(socketOf(server));
+    }
+
+    private static String mode(Path path) throws IOException {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS));
     }
 
     /** An accept with a time-out, on a thread of its own. */
@@ -153,6 +156,28 @@ class PeerCredentialsTest {
                     run.kill();
                 }
             }
+        }
+    }
+
+    @Test
+    void thePrivateRuntimeDirectoryKeepsOthersOutWhateverThePolicy() throws Exception {
+        IpcOptions admitting = IpcOptions.builder()
+                .set(UnixOptions.PEER_POLICY, PeerPolicy.uids(OtherUserPython.UID))
+                .build();
+        try (Server server = transport.newServer(admitting)) { // a default name: in the 0700 runtime directory
+            Path runtime = socketOf(server).getParent();
+            assumeTrue(
+                    OtherUserPython.othersCanReach(runtime.getParent()),
+                    "other users cannot reach " + runtime.getParent() + " anyway, so this would prove nothing");
+            assertEquals("rwx------", mode(runtime));
+            assertEquals("rw-rw-rw-", mode(server));
+            CompletableFuture<Connection> accepting = acceptInBackground(server);
+            List<String> lines = python.start(socketOf(server), dir).finish(RoundTrip.WAIT);
+            assertEquals(
+                    List.of("CONNECT_FAILED PermissionError 13"),
+                    lines,
+                    "uid " + OtherUserPython.UID + " got through the private runtime directory");
+            assertAcceptGoesOnForTheNextClient(server, accepting);
         }
     }
 
