@@ -14,6 +14,7 @@ final class Win32Error extends IOException {
     static final int ERROR_FILE_NOT_FOUND = 2;
     static final int ERROR_ACCESS_DENIED = 5;
     static final int ERROR_INVALID_HANDLE = 6;
+    static final int ERROR_NOT_ENOUGH_MEMORY = 8;
     static final int ERROR_INVALID_PARAMETER = 87;
     static final int ERROR_BROKEN_PIPE = 109;
     static final int ERROR_SEM_TIMEOUT = 121;
@@ -21,6 +22,7 @@ final class Win32Error extends IOException {
     static final int ERROR_NO_DATA = 232;
     static final int ERROR_PIPE_NOT_CONNECTED = 233;
     static final int ERROR_PIPE_CONNECTED = 535;
+    static final int ERROR_PIPE_LISTENING = 536;
     static final int ERROR_OPERATION_ABORTED = 995;
     static final int ERROR_IO_INCOMPLETE = 996;
     static final int ERROR_IO_PENDING = 997;
@@ -30,6 +32,7 @@ final class Win32Error extends IOException {
             Map.entry(ERROR_FILE_NOT_FOUND, "ERROR_FILE_NOT_FOUND"),
             Map.entry(ERROR_ACCESS_DENIED, "ERROR_ACCESS_DENIED"),
             Map.entry(ERROR_INVALID_HANDLE, "ERROR_INVALID_HANDLE"),
+            Map.entry(ERROR_NOT_ENOUGH_MEMORY, "ERROR_NOT_ENOUGH_MEMORY"),
             Map.entry(ERROR_INVALID_PARAMETER, "ERROR_INVALID_PARAMETER"),
             Map.entry(ERROR_BROKEN_PIPE, "ERROR_BROKEN_PIPE"),
             Map.entry(ERROR_SEM_TIMEOUT, "ERROR_SEM_TIMEOUT"),
@@ -37,6 +40,7 @@ final class Win32Error extends IOException {
             Map.entry(ERROR_NO_DATA, "ERROR_NO_DATA"),
             Map.entry(ERROR_PIPE_NOT_CONNECTED, "ERROR_PIPE_NOT_CONNECTED"),
             Map.entry(ERROR_PIPE_CONNECTED, "ERROR_PIPE_CONNECTED"),
+            Map.entry(ERROR_PIPE_LISTENING, "ERROR_PIPE_LISTENING"),
             Map.entry(ERROR_OPERATION_ABORTED, "ERROR_OPERATION_ABORTED"),
             Map.entry(ERROR_IO_INCOMPLETE, "ERROR_IO_INCOMPLETE"),
             Map.entry(ERROR_IO_PENDING, "ERROR_IO_PENDING"),
