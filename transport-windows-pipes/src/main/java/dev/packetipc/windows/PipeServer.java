@@ -12,19 +12,32 @@ import dev.packetipc.spi.stream.StreamEndpoints;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A named-pipe server, written only against {@link Win32Pipes}. One pipe instance always listens, with an overlapped
- * {@code ConnectNamedPipe} pending on it; when a client connects, {@link #accept()} takes that instance for the
- * client, creates the next one at once, and runs the handshake. So any number of clients are served at the same time,
- * each on its own instance. A client that fails the handshake is logged and dropped, and {@code accept} goes on.
- * {@link #close()} cancels the pending connect, which wakes a blocked {@code accept} with {@link ClosedException}.
+ * {@code ConnectNamedPipe} pending on it, served by a listener thread: when a client connects, the thread creates the
+ * next instance at once and hands the connected one to a small pool that runs its handshake, so any number of clients
+ * are served at the same time, each on its own instance, and a client slow to say HELLO delays nobody. {@link
+ * #accept()} takes the next connection whose handshake succeeded; a client that fails it is logged and dropped. {@link
+ * #close()} cancels the pending connect ({@code CancelIoEx}), ends pending handshakes and wakes a blocked {@code
+ * accept} with {@link ClosedException}.
  */
 final class PipeServer implements Server {
     private static final System.Logger LOG = System.getLogger(PipeServer.class.getName());
     /** The size of each instance's in and out buffers. */
     static final int PIPE_BUFFER_BYTES = 64 << 10;
+    /** Handshakes run at once; more wait their turn, each bounded by {@link IpcOptions#CONNECT_TIMEOUT}. */
+    private static final int HANDSHAKE_THREADS = 4;
+    /** Put in {@link #ready} to wake {@code accept}: the server closed or cannot listen any more. */
+    private static final Object WAKE = new Object();
 
     private final Win32Pipes os;
     private final PipeName name;
@@ -32,26 +45,41 @@ final class PipeServer implements Server {
     private final IpcOptions options;
     private final SharedMemory sharedMemory;
     private final long connectIo;
-    /** The instance waiting for the next client. */
+    private final BlockingQueue<Object> ready = new LinkedBlockingQueue<>();
+    private final Set<PipeStreamChannel> pending = ConcurrentHashMap.newKeySet();
+    private final ExecutorService handshakes;
+    private final Thread listener;
+    /** The instance waiting for the next client; guarded by this. */
     private long listening;
-    /** True if a client connected to {@link #listening} already, found by {@link Win32Pipes#startConnect}. */
-    private boolean connected;
 
-    /** The client whose handshake runs in {@code accept}, closed by {@link #close()} to end it at once. */
-    private PipeStreamChannel handshaking;
-
-    private boolean accepting;
-    private boolean closed;
-    private boolean released;
+    private volatile boolean closed;
+    private volatile IpcException listenFailure;
 
     private PipeServer(
-            Win32Pipes os, PipeName name, String sddl, IpcOptions options, SharedMemory sharedMemory, long connectIo) {
+            Win32Pipes os,
+            PipeName name,
+            String sddl,
+            IpcOptions options,
+            SharedMemory sharedMemory,
+            long connectIo,
+            long firstInstance) {
         this.os = os;
         this.name = name;
         this.sddl = sddl;
         this.options = options;
         this.sharedMemory = sharedMemory;
         this.connectIo = connectIo;
+        this.listening = firstInstance;
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(
+                HANDSHAKE_THREADS, HANDSHAKE_THREADS, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), runnable -> {
+                    Thread thread = new Thread(runnable, "packet-ipc-handshake " + name);
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        pool.allowCoreThreadTimeOut(true); // an idle server keeps no handshake thread
+        this.handshakes = pool;
+        this.listener = new Thread(this::listen, "packet-ipc-listener " + name);
+        listener.setDaemon(true);
     }
 
     /**
@@ -67,21 +95,10 @@ final class PipeServer implements Server {
             throw new IpcException(
                     "cannot read this process's user to secure the pipe " + name + ": " + e.getMessage(), e);
         }
-        long io;
+        long first;
         try {
-            io = os.newIo();
+            first = os.createPipe(name.path(), true, sddl, PIPE_BUFFER_BYTES);
         } catch (Win32Error e) {
-            throw new IpcException("cannot set up overlapped I/O for " + name + ": " + e.getMessage(), e);
-        }
-        PipeServer server = new PipeServer(os, name, sddl, options, sharedMemory, io);
-        try {
-            server.listening = server.createInstance(true);
-            server.connected = os.startConnect(server.listening, io);
-        } catch (Win32Error e) {
-            if (server.listening != 0) {
-                os.closeHandle(server.listening);
-            }
-            os.freeIo(io);
             if (e.code() == Win32Error.ERROR_ACCESS_DENIED) {
                 throw new IpcException(
                         "a pipe named " + name.path() + " exists already (another server, perhaps of another user);"
@@ -90,11 +107,124 @@ final class PipeServer implements Server {
             }
             throw new IpcException("cannot create the pipe " + name.path() + ": " + e.getMessage(), e);
         }
+        long io;
+        try {
+            io = os.newIo();
+        } catch (Win32Error e) {
+            os.closeHandle(first);
+            throw new IpcException("cannot set up overlapped I/O for " + name + ": " + e.getMessage(), e);
+        }
+        PipeServer server = new PipeServer(os, name, sddl, options, sharedMemory, io, first);
+        server.listener.start();
         return server;
     }
 
-    private long createInstance(boolean first) throws Win32Error {
-        return os.createPipe(name.path(), first, sddl, PIPE_BUFFER_BYTES);
+    /** The listener thread: waits for each client, starts listening on a new instance, hands the client over. */
+    private void listen() {
+        try {
+            while (true) {
+                boolean connected;
+                synchronized (this) { // close() cancels under this lock: it sees this connect, or we see it closed
+                    if (closed) {
+                        return;
+                    }
+                    connected = os.startConnect(listening, connectIo);
+                }
+                if (!connected) {
+                    os.await(connectIo, Win32Pipes.INFINITE);
+                    try {
+                        os.finish(listening, connectIo);
+                    } catch (Win32Error e) {
+                        if (closed) {
+                            return;
+                        }
+                        // a client that came and went before the connect completed: listen on a fresh instance
+                        LOG.log(Level.DEBUG, "a connect on {0} failed and is retried: {1}", name, e.getMessage());
+                        replaceListening();
+                        continue;
+                    }
+                }
+                long client = listening;
+                synchronized (this) {
+                    listening = 0;
+                }
+                startHandshake(client);
+                synchronized (this) {
+                    if (closed) {
+                        return;
+                    }
+                    listening = os.createPipe(name.path(), false, sddl, PIPE_BUFFER_BYTES);
+                }
+            }
+        } catch (Win32Error | RuntimeException e) {
+            listenFailure = new IpcException(
+                    "the server " + name + " cannot listen for more clients: " + e.getMessage()
+                            + "; close it and start a new one",
+                    e);
+            ready.add(WAKE);
+            LOG.log(Level.WARNING, listenFailure.getMessage());
+        } finally {
+            synchronized (this) {
+                if (listening != 0) {
+                    os.closeHandle(listening);
+                    listening = 0;
+                }
+                os.freeIo(connectIo);
+            }
+        }
+    }
+
+    private void replaceListening() throws Win32Error {
+        synchronized (this) {
+            os.closeHandle(listening);
+            listening = 0;
+            if (!closed) {
+                listening = os.createPipe(name.path(), false, sddl, PIPE_BUFFER_BYTES);
+            }
+        }
+    }
+
+    /** Runs the client's handshake on the pool; a finished connection is queued for {@code accept}. */
+    private void startHandshake(long client) {
+        PipeStreamChannel channel;
+        try {
+            channel = new PipeStreamChannel(os, client);
+        } catch (Win32Error e) {
+            LOG.log(Level.WARNING, "a client of {0} could not be set up and was dropped: {1}", name, e.getMessage());
+            return;
+        }
+        pending.add(channel);
+        try {
+            handshakes.execute(() -> handshake(channel));
+        } catch (RejectedExecutionException e) { // closed meanwhile
+            pending.remove(channel);
+            channel.close();
+        }
+    }
+
+    private void handshake(PipeStreamChannel channel) {
+        try {
+            Connection connection = StreamEndpoints.accept(
+                    channel,
+                    name.serverName(),
+                    options,
+                    sharedMemory,
+                    Timeouts.toNanos(options.get(IpcOptions.CONNECT_TIMEOUT)));
+            ready.add(connection);
+            if (closed) { // close() may have drained the queue already
+                drainReady();
+            }
+        } catch (IpcException | RuntimeException e) {
+            if (!closed) {
+                LOG.log(
+                        Level.WARNING,
+                        "a client of {0} failed the handshake and was dropped: {1}",
+                        name,
+                        e.getMessage());
+            }
+        } finally {
+            pending.remove(channel);
+        }
     }
 
     @Override
@@ -115,190 +245,68 @@ final class PipeServer implements Server {
 
     private Connection accept0(long waitNanos) throws IpcException {
         long deadline = System.nanoTime() + Math.min(waitNanos, Timeouts.FOREVER / 4);
-        begin();
         try {
             while (true) {
-                long client = awaitClient(waitNanos, deadline);
-                PipeStreamChannel channel;
-                try {
-                    channel = new PipeStreamChannel(os, client);
-                } catch (Win32Error e) {
-                    LOG.log(Level.WARNING, "a client of {0} could not be set up and was dropped: {1}", name, e);
-                    continue;
-                }
-                synchronized (this) {
-                    handshaking = channel;
-                }
-                try {
-                    checkOpen();
-                    return StreamEndpoints.accept(
-                            channel,
-                            name.serverName(),
-                            options,
-                            sharedMemory,
-                            Timeouts.toNanos(options.get(IpcOptions.CONNECT_TIMEOUT)));
-                } catch (IpcException | RuntimeException e) {
-                    channel.close();
-                    checkOpen();
-                    LOG.log(
-                            Level.WARNING,
-                            "a client of {0} failed the handshake and was dropped: {1}",
-                            name,
-                            e.getMessage());
-                } finally {
-                    synchronized (this) {
-                        handshaking = null;
-                    }
-                }
-            }
-        } finally {
-            end();
-        }
-    }
-
-    /**
-     * Waits for a client on the listening instance, then hands that instance over and starts listening on a new one.
-     *
-     * @return the connected instance, now the caller's
-     */
-    private long awaitClient(long waitNanos, long deadline) throws IpcException {
-        while (true) {
-            checkOpen();
-            if (!connected) {
-                long left = waitNanos == Timeouts.FOREVER ? Timeouts.FOREVER : deadline - System.nanoTime();
-                boolean signalled = left == Timeouts.FOREVER
-                        ? os.await(connectIo, Win32Pipes.INFINITE)
-                        : left > 0
-                                && os.await(
-                                        connectIo,
-                                        Math.min(TimeUnit.NANOSECONDS.toMillis(left + 999_999), Integer.MAX_VALUE));
                 checkOpen();
-                if (!signalled) {
-                    if (waitNanos != Timeouts.FOREVER && deadline - System.nanoTime() <= 0) {
-                        // the connect stays pending: the instance keeps listening for the next accept
-                        throw new IpcTimeoutException("no client connected to " + name + " within "
-                                + Duration.ofNanos(waitNanos) + "; accept again, or check that clients use this name");
-                    }
-                    continue;
+                Object next = waitNanos == Timeouts.FOREVER
+                        ? ready.take()
+                        : ready.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                if (next == null) {
+                    throw new IpcTimeoutException("no client connected to " + name + " within "
+                            + Duration.ofNanos(waitNanos) + "; accept again, or check that clients use this name");
                 }
-                try {
-                    os.finish(listening, connectIo);
-                } catch (Win32Error e) {
+                if (next == WAKE) {
+                    ready.add(WAKE); // for any other thread in accept
                     checkOpen();
-                    // a client that came and went before the connect completed: listen again on a fresh instance
-                    LOG.log(Level.DEBUG, "a connect on {0} failed and is retried: {1}", name, e.getMessage());
-                    replaceListening(false);
-                    continue;
+                    throw listenFailure;
                 }
+                return (Connection) next;
             }
-            long client = listening;
-            replaceListening(true);
-            return client;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IpcException("interrupted while waiting for a client of " + name, e);
         }
     }
 
-    /**
-     * Creates the next listening instance and starts its connect; the old one is handed to the caller if {@code
-     * keepOld}, else closed.
-     */
-    private void replaceListening(boolean keepOld) throws IpcException {
-        long old = listening;
-        try {
-            listening = createInstance(false);
-        } catch (Win32Error e) {
-            listening = 0;
-            if (!keepOld) {
-                os.closeHandle(old);
-            }
-            throw new IpcException(
-                    "cannot create another instance of the pipe " + name.path() + ": " + e.getMessage()
-                            + "; the server cannot take more clients",
-                    e);
-        }
-        if (!keepOld) {
-            os.closeHandle(old);
-        }
-        try {
-            connected = os.startConnect(listening, connectIo);
-        } catch (Win32Error e) {
-            connected = false;
-            throw new IpcException("cannot listen on the pipe " + name.path() + ": " + e.getMessage(), e);
-        }
-    }
-
-    private synchronized void begin() throws ClosedException {
+    private void checkOpen() throws ClosedException {
         if (closed) {
-            throw closedException();
+            throw new ClosedException("the server " + name + " is closed; open a new one");
         }
-        if (accepting) {
-            throw new IllegalStateException("another thread is in accept() on " + name + "; accept from one thread");
-        }
-        accepting = true;
-    }
-
-    private void end() {
-        boolean release;
-        synchronized (this) {
-            accepting = false;
-            release = closed && !released;
-            released |= release;
-        }
-        if (release) {
-            release();
-        }
-    }
-
-    private synchronized void checkOpen() throws ClosedException {
-        if (closed) {
-            throw closedException();
-        }
-    }
-
-    private ClosedException closedException() {
-        return new ClosedException("the server " + name + " is closed; open a new one");
     }
 
     @Override
-    public synchronized boolean isOpen() {
+    public boolean isOpen() {
         return !closed;
     }
 
     @Override
     public void close() {
-        boolean release;
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
-            release = !accepting;
-            released = release;
-            if (!release && listening != 0) {
-                os.cancel(listening, connectIo); // wakes the accepting thread, which releases on its way out
-            }
-            if (handshaking != null) {
-                handshaking.close();
+            if (listening != 0) {
+                os.cancel(listening, connectIo); // the listener wakes, sees the server closed and releases
             }
         }
-        if (release) {
-            release();
+        handshakes.shutdown();
+        pending.forEach(PipeStreamChannel::close); // their handshake threads end at once
+        drainReady(); // accepted, but never handed out
+        ready.add(WAKE);
+        try {
+            listener.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
-    /** Stops listening: cancels the pending connect, closes the listening instance and frees the slot. */
-    private void release() {
-        if (listening != 0) {
-            os.cancel(listening, connectIo);
-            try {
-                if (!connected) {
-                    os.finish(listening, connectIo);
-                }
-            } catch (Win32Error e) {
-                // cancelled, as intended
+    private void drainReady() {
+        for (Object next; (next = ready.poll()) != null; ) {
+            if (next instanceof Connection) {
+                ((Connection) next).close();
             }
-            os.closeHandle(listening);
         }
-        os.freeIo(connectIo);
     }
 
     @Override

@@ -32,6 +32,8 @@ final class EmulatedWin32Pipes implements Win32Pipes {
     private final Map<Long, ByteBuffer> views = new ConcurrentHashMap<>();
     private final AtomicLong nextHandle = new AtomicLong(0x100);
     private final AtomicLong nextSlot = new AtomicLong(1);
+    private final java.util.concurrent.atomic.AtomicInteger pipeWaits = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.CountDownLatch firstPipeWait = new java.util.concurrent.CountDownLatch(1);
 
     EmulatedWin32Pipes(EmulatedWindows machine, int pid, String userSid) {
         this.machine = machine;
@@ -88,8 +90,20 @@ final class EmulatedWin32Pipes implements Win32Pipes {
         return add(machine.connect(path, this));
     }
 
+    /** How often {@code WaitNamedPipe} was called. */
+    int pipeWaits() {
+        return pipeWaits.get();
+    }
+
+    /** Waits until some thread of this process called {@code WaitNamedPipe}. */
+    boolean awaitPipeWait(long timeout, java.util.concurrent.TimeUnit unit) throws InterruptedException {
+        return firstPipeWait.await(timeout, unit);
+    }
+
     @Override
     public boolean waitPipe(String path, long timeoutMillis) {
+        pipeWaits.incrementAndGet();
+        firstPipeWait.countDown();
         return machine.waitFree(path, timeoutMillis);
     }
 
