@@ -5,6 +5,7 @@ import dev.packetipc.Connection;
 import dev.packetipc.IpcException;
 import dev.packetipc.IpcOptions;
 import dev.packetipc.IpcTimeoutException;
+import dev.packetipc.NoSuchServerException;
 import dev.packetipc.Server;
 import dev.packetipc.spi.Timeouts;
 import dev.packetipc.spi.stream.SharedMemory;
@@ -47,6 +48,8 @@ final class UnixServer implements Server {
     private static final System.Logger LOG = System.getLogger(UnixServer.class.getName());
     /** Handshakes run at once; more wait their turn, each bounded by {@link IpcOptions#CONNECT_TIMEOUT}. */
     private static final int HANDSHAKE_THREADS = 4;
+    /** How long a new server waits to learn whether a server already listens at its path. */
+    private static final long PROBE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final Path path;
     private final String name;
@@ -121,19 +124,23 @@ final class UnixServer implements Server {
             throw new IpcException(path + " exists and is not a socket; refusing to replace it: remove it or pick"
                     + " another IpcOptions.SERVER_NAME");
         }
-        boolean live;
         try {
-            AFUNIXSocketChannel.open(AFUNIXSocketAddress.of(path.toFile())).close();
-            live = true;
-        } catch (IOException refused) {
-            live = false;
+            SocketConnector.connect(path, path.toString(), PROBE_TIMEOUT_NANOS).close();
+        } catch (NoSuchServerException stale) {
+            LOG.log(Level.INFO, "replacing the stale socket file {0} of a server that is gone", path);
+            deleteQuietly(path);
+            return;
+        } catch (IpcTimeoutException busy) {
+            throw new IpcException("a server is already listening at " + path + " (busy: its accept backlog is"
+                    + " full); close it first, or pick another IpcOptions.SERVER_NAME");
+        } catch (IOException e) { // EACCES and the like: it may well be live, so it is left alone
+            throw new IpcException(
+                    "cannot tell whether a server still listens at " + path + " (" + e.getMessage()
+                            + "); refusing to replace it: remove it, or pick another IpcOptions.SERVER_NAME",
+                    e);
         }
-        if (live) {
-            throw new IpcException("a server is already listening at " + path + "; close it first, or pick another"
-                    + " IpcOptions.SERVER_NAME");
-        }
-        LOG.log(Level.INFO, "replacing the stale socket file {0} of a server that is gone", path);
-        deleteQuietly(path);
+        throw new IpcException("a server is already listening at " + path + "; close it first, or pick another"
+                + " IpcOptions.SERVER_NAME");
     }
 
     /** What tells this server's socket file from a later one at the same path: inodes are reused, times differ. */

@@ -94,12 +94,14 @@ final class FrameInput {
             return;
         }
         ByteBuffer old = buffer;
+        old.limit(end).position(start);
         if (needed > old.capacity()) {
             allocate((int) Math.min(maxFrameBytes, Math.max(needed, 2L * old.capacity())));
+            buffer.clear();
+            buffer.put(old);
+        } else {
+            old.compact(); // ByteBuffer.put refuses its own buffer as the source
         }
-        old.limit(end).position(start);
-        buffer.clear();
-        buffer.put(old);
         end -= start;
         start = 0;
     }
