@@ -1,5 +1,6 @@
 package dev.packetipc.windows;
 
+import dev.packetipc.IpcException;
 import dev.packetipc.ProtocolException;
 import dev.packetipc.spi.stream.SharedMemory;
 import dev.packetipc.spi.stream.StreamChannel;
@@ -46,9 +47,10 @@ final class SectionSharedMemory implements SharedMemory {
         try {
             process = os.openProcess(clientPid);
         } catch (Win32Error e) {
-            throw new IOException(
+            throw new IpcException(
                     "cannot open the client's process " + clientPid + " to hand it shared memory (" + e.getMessage()
-                            + "); a client running elevated or as another user cannot be given sections",
+                            + "); a client running elevated or in another session cannot be given sections: set"
+                            + " IpcOptions.SHARED_MEMORY_BYTES to 0 on the server to send every payload inline",
                     e);
         }
         try {

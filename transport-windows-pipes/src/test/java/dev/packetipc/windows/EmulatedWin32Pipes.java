@@ -3,7 +3,6 @@ package dev.packetipc.windows;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
@@ -12,6 +11,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -419,14 +419,11 @@ final class EmulatedWin32Pipes implements Win32Pipes {
     public long createSection(long size) throws Win32Error {
         try {
             Path path = Files.createTempFile("emulated-section-", ".bin");
-            try (RandomAccessFile file = new RandomAccessFile(path.toFile(), "rw")) {
-                file.setLength(size);
-                FileChannel channel = FileChannel.open(
-                        path, java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE);
-                return add(new SectionHandle(new Section(channel, size), true));
-            } finally {
-                Files.delete(path);
-            }
+            // deleted when closed, which works on Windows too, where an open file cannot be deleted
+            FileChannel channel = FileChannel.open(
+                    path, StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.DELETE_ON_CLOSE);
+            channel.write(ByteBuffer.allocate(1), size - 1); // the section's size, sparse
+            return add(new SectionHandle(new Section(channel, size), true));
         } catch (IOException e) {
             throw new Win32Error("CreateFileMappingW", Win32Error.ERROR_NOT_ENOUGH_MEMORY);
         }

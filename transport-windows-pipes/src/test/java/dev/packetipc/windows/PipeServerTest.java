@@ -258,6 +258,25 @@ class PipeServerTest {
         assertEquals(0, serverProcess.mappedViews());
     }
 
+    @Test
+    void aClientProcessThatCannotBeOpenedGetsNoSectionAndAClearError() throws IOException {
+        EmulatedWin32Pipes elevated = machine.newProcess("S-1-5-21-1004336348-1177238915-682003330-1003");
+        String path = "\\\\.\\pipe\\share-test";
+        long instance = serverProcess.createPipe(
+                path, true, "D:P(A;;GA;;;S-1-5-21-1004336348-1177238915-682003330-1003)", 4096);
+        long client = elevated.openPipe(path);
+        PipeStreamChannel channel = new PipeStreamChannel(serverProcess, instance);
+        SectionSharedMemory memory = new SectionSharedMemory(serverProcess);
+        try (var region = memory.create(4096)) {
+            IpcException e = assertThrows(IpcException.class, () -> memory.share(region, channel));
+            assertTrue(e.getMessage().contains("SHARED_MEMORY_BYTES to 0"), e.getMessage());
+        }
+        channel.close();
+        elevated.closeHandle(client);
+        assertEquals(0, serverProcess.openHandles());
+        assertEquals(0, elevated.openHandles());
+    }
+
     /** The server's handle of a region: the only section handle in the server process. */
     private long sectionOf(Object region) {
         for (long handle = 0x100; handle < 0x10000; handle += 4) {
