@@ -44,8 +44,9 @@ final class PipeConnector {
                         if (left <= 0) {
                             throw new IpcTimeoutException(
                                     "every instance of the pipe " + name.path() + " stayed busy for "
-                                            + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms; the server is not"
-                                            + " accepting clients (raise IpcOptions.CONNECT_TIMEOUT if it is only slow)",
+                                            + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms: the server was"
+                                            + " closed while some of its connections are still open, or it stopped"
+                                            + " listening (raise IpcOptions.CONNECT_TIMEOUT if it is only slow)",
                                     e);
                         }
                         os.waitPipe(

@@ -144,16 +144,19 @@ final class PipeServer implements Server {
                         continue;
                     }
                 }
-                long client = listening;
-                synchronized (this) {
+                long client;
+                synchronized (this) { // the next instance first, so that the pipe is busy for as short as can be
+                    client = listening;
                     listening = 0;
-                }
-                startHandshake(client);
-                synchronized (this) {
                     if (closed) {
+                        os.closeHandle(client);
                         return;
                     }
-                    listening = os.createPipe(name.path(), false, sddl, PIPE_BUFFER_BYTES);
+                    try {
+                        listening = os.createPipe(name.path(), false, sddl, PIPE_BUFFER_BYTES);
+                    } finally {
+                        startHandshake(client);
+                    }
                 }
             }
         } catch (Win32Error | RuntimeException e) {
