@@ -1,12 +1,19 @@
 package dev.packetipc.windows;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.jna.Native;
+import com.sun.jna.Structure;
 import com.sun.jna.platform.win32.WinBase;
 import com.sun.jna.platform.win32.WinError;
 import com.sun.jna.platform.win32.WinNT;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -59,6 +66,29 @@ class Win32DeclarationsTest {
         assertEquals(0, attributes.offsetOf("dwLength"));
         assertEquals(8, attributes.offsetOf("lpSecurityDescriptor"));
         assertEquals(16, attributes.offsetOf("bInheritHandle"));
+    }
+
+    @Test
+    void overlappedCallsTakeRawMemoryNeverArraysOrStructures() {
+        // a byte[] is copied to memory freed when the call returns, and a Structure is written back before each call:
+        // both break an operation that is still pending in the kernel
+        for (Method method : Kernel32Extra.class.getDeclaredMethods()) {
+            if (Modifier.isStatic(method.getModifiers())) {
+                continue;
+            }
+            for (Class<?> parameter : method.getParameterTypes()) {
+                assertFalse(parameter.isArray(), method + " takes an array");
+                assertFalse(Structure.class.isAssignableFrom(parameter), method + " takes a Structure");
+            }
+        }
+        List<String> overlapped = new ArrayList<>();
+        for (Method method : Kernel32Extra.class.getDeclaredMethods()) {
+            overlapped.add(method.getName());
+        }
+        assertTrue(
+                overlapped.containsAll(
+                        List.of("ReadFile", "WriteFile", "ConnectNamedPipe", "GetOverlappedResult", "CancelIoEx")),
+                overlapped.toString());
     }
 
     @Test
