@@ -80,8 +80,18 @@ final class EmulatedWin32Pipes implements Win32Pipes {
 
     // ---- pipes
 
+    private volatile int nextInstanceFailure;
+
+    /** Makes every later {@code CreateNamedPipe} of a further instance fail with this code, as when out of resources. */
+    void failFurtherInstances(int code) {
+        nextInstanceFailure = code;
+    }
+
     @Override
     public long createPipe(String path, boolean firstInstance, String sddl, int bufferBytes) throws Win32Error {
+        if (!firstInstance && nextInstanceFailure != 0) {
+            throw new Win32Error("CreateNamedPipeW", nextInstanceFailure);
+        }
         return add(machine.createInstance(path, firstInstance, sddl));
     }
 

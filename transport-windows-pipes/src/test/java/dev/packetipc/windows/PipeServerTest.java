@@ -167,6 +167,33 @@ class PipeServerTest {
     }
 
     @Test
+    void aServerThatCannotCreateMoreInstancesSaysSoInAccept() throws Exception {
+        Server server = servers.newServer();
+        serverProcess.failFurtherInstances(Win32Error.ERROR_NOT_ENOUGH_MEMORY);
+        CompletableFuture<Client> connecting = CompletableFuture.supplyAsync(() -> connect(server.name()));
+        IpcException failure = null;
+        for (int i = 0; i < 2 && failure == null; i++) { // the one client may come first
+            try {
+                server.accept(WAIT).close();
+            } catch (IpcException e) {
+                failure = e;
+            }
+        }
+        assertTrue(failure != null && failure.getMessage().contains("cannot listen for more clients"), "" + failure);
+        assertTrue(failure.getMessage().contains("ERROR_NOT_ENOUGH_MEMORY (8)"), failure.getMessage());
+        server.close();
+        connecting
+                .handle((client, e) -> {
+                    if (client != null) {
+                        client.close();
+                    }
+                    return null;
+                })
+                .get(30, TimeUnit.SECONDS);
+        assertAllReleased();
+    }
+
+    @Test
     void aClientThatSendsGarbageIsDroppedAndTheNextOneServed() throws Exception {
         try (Server server = servers.newServer()) {
             PipeStreamChannel hostile = new PipeStreamChannel(
