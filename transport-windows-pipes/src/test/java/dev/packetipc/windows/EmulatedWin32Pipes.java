@@ -296,8 +296,22 @@ final class EmulatedWin32Pipes implements Win32Pipes {
         slot.operation = operation;
     }
 
+    private volatile boolean timeOutNextAwait;
+
+    /**
+     * Makes the next {@link #await} report a time-out without looking, as when the time runs out just as the
+     * operation completes: the caller then cancels an operation that may have moved bytes already.
+     */
+    void timeOutNextAwait() {
+        timeOutNextAwait = true;
+    }
+
     @Override
     public boolean await(long io, long timeoutMillis) {
+        if (timeOutNextAwait) {
+            timeOutNextAwait = false;
+            return false;
+        }
         Slot slot = slots.get(io);
         Operation operation = slot.operation;
         if (operation == null) {

@@ -126,6 +126,21 @@ class PipeStreamChannelTest {
     }
 
     @Test
+    void bytesAnOperationMovedBeforeItsCancelAreNotLost() throws IOException {
+        client.write(new ByteBuffer[] {ByteBuffer.wrap(new byte[] {4, 5, 6})}, SECONDS_10);
+        serverSide.timeOutNextAwait(); // the read "times out", is cancelled, and finds it had read the bytes
+        ByteBuffer dst = ByteBuffer.allocateDirect(8);
+        assertEquals(3, server.read(dst, TimeUnit.MILLISECONDS.toNanos(10)));
+        assertEquals(3, dst.position());
+        clientSide.timeOutNextAwait(); // likewise a write that completed as its time ran out
+        ByteBuffer src = ByteBuffer.wrap(new byte[] {7, 8});
+        assertEquals(2, client.write(new ByteBuffer[] {src}, TimeUnit.MILLISECONDS.toNanos(10)));
+        assertEquals(0, src.remaining());
+        assertArrayEquals(new byte[] {7, 8}, readFully(server, 2, true));
+        assertEquals(0, server.read(ByteBuffer.allocateDirect(8), 0), "a byte was written twice");
+    }
+
+    @Test
     void whatThePeerWroteBeforeClosingIsReadThenTheEnd() throws IOException {
         server.write(new ByteBuffer[] {ByteBuffer.wrap(new byte[] {9, 8, 7})}, SECONDS_10);
         server.close();
