@@ -75,6 +75,10 @@ final class ResultTable {
 
         String mark(Result row) {
             String text = row.contender().label() + ": " + row.statusText();
+            int listing = text.indexOf(" Transports found:"); // the full list is in results.csv
+            if (listing > 0) {
+                text = text.substring(0, listing);
+            }
             int number = numbers.computeIfAbsent(text, t -> numbers.size() + 1);
             return row.status().name().toLowerCase(Locale.ROOT) + " [" + number + "]";
         }
