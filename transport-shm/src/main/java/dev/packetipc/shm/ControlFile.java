@@ -19,7 +19,7 @@ import java.nio.file.StandardOpenOption;
  * offset  field
  *   0     magic 0x5049_5043_5348_4d31 ("PIPCSHM1")
  *   8     left: how many sides have closed (the side that makes it 2 deletes the connection's files)
- *  64     side 0 (the server): pid, heartbeat (epoch ms), state, -, -
+ *  64     side 0 (the server): pid, heartbeat (epoch ms), state, -, -, produced bytes
  * 128     side 1 (the client): pid, heartbeat (epoch ms), state, consumed bytes, consumed cycle
  * </pre>
  *

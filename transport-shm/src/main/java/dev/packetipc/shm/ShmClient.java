@@ -42,6 +42,7 @@ final class ShmClient extends AbstractClient {
     private int payloadAt;
     private int terminal;
     private long consumed;
+    private long stuckSince;
     private ProtocolException broken;
     private boolean released;
     private volatile boolean endReceived;
@@ -67,6 +68,11 @@ final class ShmClient extends AbstractClient {
         lock.lock();
         try {
             return poll(handler, limit, waitNanos);
+        } catch (InternalError e) {
+            // HotSpot reports a fault in a mapped file (truncated under us) asynchronously, after the faulting read.
+            broken = new ProtocolException(
+                    "the queue of " + name() + " could not be read (" + e + "); its files are corrupt or truncated", e);
+            throw broken;
         } finally {
             lock.unlock();
             releaseIfClosed();
@@ -95,7 +101,7 @@ final class ShmClient extends AbstractClient {
             if (delivered == limit) {
                 return delivered;
             }
-            if (terminal == 0 && readDocument()) {
+            if (terminal == 0 && readNext(delivered)) {
                 backoff.reset();
                 continue;
             }
@@ -117,10 +123,43 @@ final class ShmClient extends AbstractClient {
                 throw new PeerGoneException("the server of " + name() + " is gone: " + gone.get()
                         + "; everything it sent was received; connect to a new server");
             }
+            checkNotStuck();
             if (waitNanos == 0 || System.nanoTime() - deadline >= 0) {
                 return 0;
             }
             backoff.idle();
+        }
+    }
+
+    /** Reads the next document; after packets were handed out in this call a failure waits for the next call. */
+    private boolean readNext(int delivered) throws ProtocolException {
+        try {
+            return readDocument();
+        } catch (ProtocolException e) {
+            if (delivered > 0) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Fails when the server has appended documents this client cannot find for longer than the lease: a damaged
+     * queue file whose headers look like a write in progress would otherwise keep it waiting forever.
+     */
+    private void checkNotStuck() throws ProtocolException {
+        if (terminal != 0 || server.producedBytes() <= consumed) {
+            stuckSince = 0;
+            return;
+        }
+        long now = System.nanoTime();
+        if (stuckSince == 0) {
+            stuckSince = now;
+        } else if (now - stuckSince > settings.leaseMillis * 1_000_000L) {
+            broken = new ProtocolException("the server appended " + (server.producedBytes() - consumed)
+                    + " bytes of documents that this client could not read for " + settings.leaseMillis
+                    + " ms; the queue file of " + name() + " is corrupt");
+            throw broken;
         }
     }
 

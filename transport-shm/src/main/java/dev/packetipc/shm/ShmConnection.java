@@ -181,6 +181,7 @@ final class ShmConnection implements Connection {
     /** Counts a written document, rolls the cycle after enough bytes, deletes cycles the client has passed. */
     private void account(long documentBytes) {
         written += documentBytes;
+        self.publishProduced(written);
         bytesInCycle += documentBytes;
         if (bytesInCycle >= settings.rollBytes) {
             bytesInCycle = 0;

@@ -22,6 +22,7 @@ final class Side {
     private static final int STATE = 16;
     private static final int CONSUMED_BYTES = 24;
     private static final int CONSUMED_CYCLE = 32;
+    private static final int PRODUCED_BYTES = 40;
 
     private final ControlFile file;
     private final int base;
@@ -62,6 +63,15 @@ final class Side {
     void publishConsumed(long bytes, int cycle) {
         file.set(base + CONSUMED_CYCLE, cycle);
         file.set(base + CONSUMED_BYTES, bytes);
+    }
+
+    /** Publishes how many document bytes the writer has appended (a reader that cannot find them is stuck). */
+    void publishProduced(long bytes) {
+        file.set(base + PRODUCED_BYTES, bytes);
+    }
+
+    long producedBytes() {
+        return file.get(base + PRODUCED_BYTES);
     }
 
     /**
