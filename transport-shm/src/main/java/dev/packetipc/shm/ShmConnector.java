@@ -52,6 +52,9 @@ final class ShmConnector {
                 }
                 ShmFiles.deleteTree(announcing);
                 ShmFiles.deleteTree(connection);
+                if (!ControlFile.exists(server.resolve(ShmFiles.SERVER_LEASE))) {
+                    ShmFiles.deleteIfEmpty(server);
+                }
             }
         }
     }

@@ -143,7 +143,12 @@ final class ShmServer implements Server {
                     ShmFiles.deleteTree(entry);
                     continue;
                 }
-                return new ShmConnection(entry, control, settings);
+                try {
+                    return new ShmConnection(entry, control, settings);
+                } catch (RuntimeException e) {
+                    ShmFiles.deleteTree(entry);
+                    throw new IpcException("cannot open the queue for the client in " + entry + ": " + e, e);
+                }
             }
             return null;
         } catch (IOException e) {

@@ -7,6 +7,7 @@ import dev.packetipc.IpcOptions;
 import dev.packetipc.IpcTransport;
 import dev.packetipc.Server;
 import dev.packetipc.TransportCapability;
+import java.nio.file.FileSystems;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -69,6 +70,10 @@ public final class ShmTransport implements IpcTransport {
         if (Boolean.getBoolean(DISABLE_PROPERTY)) {
             return Optional.of(new UnsupportedOperationException(
                     "the shm transport is turned off by -D" + DISABLE_PROPERTY + "=true"));
+        }
+        if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            return Optional.of(new UnsupportedOperationException("the shm transport needs a POSIX file system for its"
+                    + " private directories; use another transport on this system"));
         }
         List<String> missing = JvmFlags.missing();
         if (!missing.isEmpty()) {
