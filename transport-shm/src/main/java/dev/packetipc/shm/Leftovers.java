@@ -12,7 +12,9 @@ import java.time.Instant;
 /**
  * Removes what crashed servers and clients left in the shm directory: a server directory whose lease is dead, and
  * every connection in it whose two sides are both closed or dead. Live servers and live connections are never
- * touched; a directory being created right now (young and without a control file yet) is left alone too.
+ * touched; a directory being created right now (young and without a control file yet) is left alone too. Only
+ * the transport's own entries ({@code c-*}, {@code t-*}, {@code server.lease}) are ever deleted, so a directory
+ * that also holds other files is never emptied.
  */
 final class Leftovers {
     private static final Duration YOUNG = Duration.ofSeconds(30);
@@ -39,7 +41,9 @@ final class Leftovers {
         }
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(server)) {
             for (Path entry : entries) {
-                if (Files.isDirectory(entry) && !isConnectionAlive(entry, leaseMillis)) {
+                String name = entry.getFileName().toString();
+                boolean ours = name.startsWith(ShmFiles.CONNECTION) || name.startsWith(ShmFiles.ANNOUNCING);
+                if (ours && Files.isDirectory(entry) && !isConnectionAlive(entry, leaseMillis)) {
                     ShmFiles.deleteTree(entry);
                 }
             }
