@@ -58,7 +58,8 @@ final class ShmServer implements Server {
                     + " (or its directory holds files that are not packet-ipc's); choose another"
                     + " IpcOptions.SERVER_NAME or leave it unset");
         }
-        Path fresh = root.resolve(ShmFiles.NEW_SERVER + UUID.randomUUID());
+        // Prepared beside its final place, so that the rename stays on one file system.
+        Path fresh = directory.resolveSibling(ShmFiles.NEW_SERVER + UUID.randomUUID());
         try {
             Files.createDirectories(directory.getParent());
             Files.createDirectory(
