@@ -45,8 +45,9 @@ class RetentionTest {
             }
             pair.connection.sendEnd();
             assertEquals(rounds * 8 * PAYLOAD, receiving.get(LocalPair.WAIT.toSeconds(), TimeUnit.SECONDS));
-            // Cycles roll every 1 MiB: 96 cycles were written; only the few around the reader may remain.
-            assertTrue(mostFiles <= 6, "at most 6 cycle files at a time, but saw " + mostFiles);
+            // Cycles roll every 1 MiB, so 96 cycle files were written. Only those near the reader remain, plus those
+            // Chronicle has not released yet (it releases in the background, later on a loaded machine).
+            assertTrue(mostFiles <= 16, "at most 16 of 96 cycle files at a time, but saw " + mostFiles);
             assertTrue(cycleFiles(queue) <= 3, "cycle files left at the end: " + cycleFiles(queue));
         }
     }
