@@ -4,13 +4,24 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.packetipc.Client;
+import dev.packetipc.Connection;
 import dev.packetipc.IpcException;
 import dev.packetipc.IpcOptions;
+import dev.packetipc.IpcPacket;
 import dev.packetipc.NoSuchServerException;
+import dev.packetipc.Packet;
+import dev.packetipc.PacketIpc;
 import dev.packetipc.Server;
+import dev.packetipc.TransportStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,6 +64,29 @@ class ServerNameTest {
         assertTrue(Files.notExists(chosen));
         try (Server again = transport.newServer(options)) {
             assertEquals("shm://" + chosen, again.name());
+        }
+    }
+
+    @Test
+    void discoveryFindsTheTransportAndConnectRoutesShmNamesToIt() throws Exception {
+        TransportStatus status = PacketIpc.availableTransports().stream()
+                .filter(t -> t.id().equals(ShmTransport.ID))
+                .findFirst()
+                .orElseThrow();
+        assertTrue(status.isAvailable(), status.describe());
+        assertEquals(50, status.priority());
+        try (Server server = PacketIpc.transport(ShmTransport.ID).newServer()) {
+            CompletableFuture<Connection> accepted = server.acceptAsync();
+            try (Client client = PacketIpc.connect(server.name());
+                    Connection connection = accepted.get(30, TimeUnit.SECONDS)) {
+                connection.send(List.of(Packet.of(42, new byte[] {1, 2, 3})));
+                connection.sendEnd();
+                IpcPacket packet = client.receivePackets(10, Duration.ofSeconds(30))
+                        .orElseThrow()
+                        .get(0);
+                assertEquals(42, packet.timestampNanos());
+                assertEquals(Optional.empty(), client.receivePackets(10, Duration.ofSeconds(30)));
+            }
         }
     }
 
