@@ -23,9 +23,10 @@ import java.nio.file.StandardOpenOption;
  * 128     side 1 (the client): pid, heartbeat (epoch ms), state, consumed bytes, consumed cycle
  * </pre>
  *
- * Each side lives on its own cache line; see {@link Side} for the fields.
+ * Each side lives on its own cache line; see {@link Side} for the fields. The mapping stays until the garbage
+ * collector frees it; the file itself is deleted by the side that leaves last.
  */
-final class ControlFile implements AutoCloseable {
+final class ControlFile {
     static final int SIZE = 192;
     static final long MAGIC = 0x5049_5043_5348_4d31L;
     private static final int LEFT = 8;
@@ -33,11 +34,9 @@ final class ControlFile implements AutoCloseable {
     private static final int SIDE_1 = 128;
     private static final VarHandle LONGS = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
 
-    private final Path path;
     private final MappedByteBuffer buffer;
 
-    private ControlFile(Path path, MappedByteBuffer buffer) {
-        this.path = path;
+    private ControlFile(MappedByteBuffer buffer) {
         this.buffer = buffer;
     }
 
@@ -45,7 +44,7 @@ final class ControlFile implements AutoCloseable {
     static ControlFile create(Path path) throws IpcException {
         try (FileChannel channel = FileChannel.open(
                 path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ControlFile file = new ControlFile(path, channel.map(FileChannel.MapMode.READ_WRITE, 0, SIZE));
+            ControlFile file = new ControlFile(channel.map(FileChannel.MapMode.READ_WRITE, 0, SIZE));
             file.set(0, MAGIC);
             return file;
         } catch (IOException e) {
@@ -64,7 +63,7 @@ final class ControlFile implements AutoCloseable {
                 throw new IpcException(
                         "the control file " + path + " has " + channel.size() + " bytes instead of " + SIZE);
             }
-            ControlFile file = new ControlFile(path, channel.map(FileChannel.MapMode.READ_WRITE, 0, SIZE));
+            ControlFile file = new ControlFile(channel.map(FileChannel.MapMode.READ_WRITE, 0, SIZE));
             if (file.get(0) != MAGIC) {
                 throw new IpcException("the control file " + path + " is not a packet-ipc shm control file");
             }
@@ -77,10 +76,6 @@ final class ControlFile implements AutoCloseable {
     /** Whether a control file exists at the path. */
     static boolean exists(Path path) {
         return Files.isRegularFile(path);
-    }
-
-    Path path() {
-        return path;
     }
 
     /** The server's side (of a connection, or of a server's own lease). */
@@ -104,11 +99,5 @@ final class ControlFile implements AutoCloseable {
 
     void set(int offset, long value) {
         LONGS.setVolatile(buffer, offset, value);
-    }
-
-    /** Releases this process's view of the file (the mapping goes with the garbage collector). */
-    @Override
-    public void close() {
-        // A MappedByteBuffer cannot be unmapped without internal APIs; the file is deleted by whoever leaves last.
     }
 }

@@ -26,7 +26,6 @@ import java.util.UUID;
 final class ShmServer implements Server {
     private final Path directory;
     private final String name;
-    private final ControlFile lease;
     private final Side self;
     private final ShmSettings settings;
     private final Set<Path> taken = new HashSet<>();
@@ -36,7 +35,6 @@ final class ShmServer implements Server {
     private ShmServer(Path directory, ControlFile lease, ShmSettings settings) {
         this.directory = directory;
         this.name = ShmFiles.nameOf(directory);
-        this.lease = lease;
         this.self = lease.server();
         this.settings = settings;
     }
