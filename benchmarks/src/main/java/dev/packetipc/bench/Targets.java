@@ -34,8 +34,12 @@ final class Targets {
                     compare(lines, who, ranking, row, "junixsocket", 1.5, false);
                 }
             } else if (id.equals("shm")) {
+                if (w.isThroughput() && w.clients() == 1) {
+                    compare(lines, who, ranking, row, "chronicle", 0.8, true);
+                } else if (!w.isThroughput()) {
+                    standing(lines, who, ranking, row, "chronicle");
+                }
                 if (!w.isThroughput() || w.clients() == 1) {
-                    compare(lines, who, ranking, row, "chronicle", w.isThroughput() ? 0.8 : 1.0, w.isThroughput());
                     standing(lines, who, ranking, row, "aeron");
                 }
             }
