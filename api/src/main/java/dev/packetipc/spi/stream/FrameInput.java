@@ -98,8 +98,12 @@ final class FrameInput {
             allocate((int) Math.min(maxFrameBytes, Math.max(needed, 2L * old.capacity())));
         }
         old.limit(end).position(start);
-        buffer.clear();
-        buffer.put(old);
+        if (buffer == old) {
+            buffer.compact(); // moves the partial frame to the front of the same buffer
+        } else {
+            buffer.clear();
+            buffer.put(old);
+        }
         end -= start;
         start = 0;
     }
