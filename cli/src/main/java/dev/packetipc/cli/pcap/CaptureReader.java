@@ -37,7 +37,7 @@ public abstract class CaptureReader implements AutoCloseable {
         }
         Path file = Path.of(path);
         if (!Files.isRegularFile(file)) {
-            throw new NoSuchFileException(path, null, "no such capture file");
+            throw new NoSuchFileException(path);
         }
         return open(Files.newInputStream(file), path, Files.size(file));
     }
