@@ -91,6 +91,8 @@ final class DemoCommand implements Callable<Integer> {
             CompletableFuture<String> report = readReport(child);
             StreamDigest sent = new StreamDigest();
             long start;
+            String line;
+            // The connection stays open until the receiver is done: it closes first, after the end of the stream.
             try (Connection connection = awaitChild(server, child)) {
                 out.println("  receiver   process " + child.pid());
                 start = System.nanoTime();
@@ -105,11 +107,11 @@ final class DemoCommand implements Callable<Integer> {
                 } finally {
                     progress.close();
                 }
+                line = awaitReport(child, report);
             } catch (Exception e) {
                 child.destroyForcibly();
                 throw e;
             }
-            String line = awaitReport(child, report);
             long nanos = System.nanoTime() - start;
             return summarize(out, chosen.id(), sent, StreamDigest.parse(line), line, nanos);
         }

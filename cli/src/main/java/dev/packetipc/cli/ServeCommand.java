@@ -71,7 +71,10 @@ final class ServeCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--accept-timeout must be positive");
         }
         IpcTransport chosen = transport.resolve();
-        IpcOptions.Builder options = IpcOptions.builder();
+        // No shared memory: serve exits right after the end of the stream, and a client still releasing shared
+        // payloads then could lose the end (its RELEASE, unread at close, resets the socket). Inline payloads need
+        // nothing back from the client, so closing after the end is always safe.
+        IpcOptions.Builder options = IpcOptions.builder().set(IpcOptions.SHARED_MEMORY_BYTES, 0);
         if (name != null) {
             options.set(IpcOptions.SERVER_NAME, name);
         }

@@ -1,0 +1,36 @@
+package dev.packetipc.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** {@code packet-ipc doctor}: what it lists, and that its last line is exactly PASSED or FAILED. */
+class DoctorEndToEndTest {
+    @Test
+    void listsEveryTransportAndTheRuntimeDirectoryAndPasses() throws Exception {
+        Cli.Result result = Cli.run("doctor");
+        assertEquals(0, result.exitCode(), result::toString);
+        assertEquals("doctor: PASSED", result.lastLine(), result::toString);
+        String out = result.stdout();
+        assertTrue(out.contains("  unix       available, priority 100"), result::toString);
+        assertTrue(out.contains("self-test: one packet sent and received"), result::toString);
+        assertTrue(out.contains("  inprocess  available, priority -1"), result::toString);
+        assertTrue(out.contains("  shm        "), "shm is listed, found or not: " + result);
+        assertTrue(out.contains("  pipe       "), "pipe is listed, found or not: " + result);
+        assertTrue(out.contains("default       unix"), result::toString);
+        assertTrue(out.matches("(?s).*runtime dir   /\\S+: (exists|created), owner uid \\d+, rwx------.*"), out);
+        if (Runtime.version().feature() >= 22) {
+            assertTrue(out.contains("JVM flag --enable-native-access=ALL-UNNAMED: in effect"), result::toString);
+        }
+    }
+
+    @Test
+    void failsWhenTheSelectedTransportDoesNotExist() throws Exception {
+        Cli.Result result = Cli.run(Cli.command("doctor"), null, Map.of("PACKETIPC_TRANSPORT", "nosuch"));
+        assertEquals(1, result.exitCode(), result::toString);
+        assertEquals("doctor: FAILED", result.lastLine(), result::toString);
+        assertTrue(result.stdout().contains("no transport has the id 'nosuch'"), result::toString);
+    }
+}
