@@ -56,6 +56,7 @@ public final class PacketView implements IpcPacket {
     @Override
     public byte[] toByteArray() {
         byte[] bytes = new byte[end - start];
+        buffer.limit(end); // data() of an earlier packet may have left the limit below this one
         buffer.get(start, bytes);
         return bytes;
     }

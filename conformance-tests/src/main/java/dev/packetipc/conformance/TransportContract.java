@@ -12,12 +12,15 @@ import dev.packetipc.Packet;
 import dev.packetipc.PacketHandler;
 import dev.packetipc.Server;
 import dev.packetipc.TransportCapability;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Future;
 import java.util.stream.Collectors;
@@ -26,6 +29,7 @@ import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.lifecycle.AddLifecycleHook;
 import net.jqwik.api.state.ActionChain;
 import net.jqwik.api.state.ActionChainArbitrary;
@@ -820,6 +824,73 @@ public abstract class TransportContract {
             for (Session session : sessions) {
                 session.client.close();
                 session.connection.close();
+            }
+        }
+    }
+
+    /**
+     * R204 (optional, {@link TransportCapability#ZERO_COPY_RECEIVE}): large payloads, many times more in total than
+     * the shared-memory region ({@link IpcOptions#SHARED_MEMORY_BYTES} is set to 1 MiB for this rule), stream through
+     * {@code poll} exactly; each is handed out read-only, and is intact for the whole callback.
+     *
+     * <p>If this fails, check: reuse of region space before the client released it (release only after the callback
+     * returned), the wrap-around at the end of the region, a view that lets the user write into shared memory, and
+     * a sender that waits for released space without reading the client's releases.
+     */
+    @Property(tries = 5)
+    @RequiresCapability(TransportCapability.ZERO_COPY_RECEIVE)
+    public void optional_R204_largePayloadsStreamThroughABoundedSharedRegion(
+            @ForAll @IntRange(min = 1, max = 40) int receiveSize, @ForAll long seed) throws Exception {
+        enter("R204");
+        List<Packet> packets = new ArrayList<>();
+        SplittableRandom random = new SplittableRandom(seed);
+        for (int i = 0; i < 64; i++) { // about 9 MiB through a 1 MiB region
+            byte[] data = new byte[random.nextInt(32 << 10, 256 << 10)];
+            random.nextBytes(data);
+            packets.add(Packet.of(i, data));
+        }
+        IpcOptions server = serverOptions().toBuilder()
+                .set(IpcOptions.SHARED_MEMORY_BYTES, 1 << 20)
+                .build();
+        try (Session session = Session.open(transport(), server, clientOptions(), waitTimeout())) {
+            Future<Void> sending = Waits.start(() -> {
+                for (int from = 0; from < packets.size(); from += 5) {
+                    session.connection.send(packets.subList(from, Math.min(packets.size(), from + 5)));
+                }
+                session.connection.sendEnd();
+                return null;
+            });
+            List<String> problems = new ArrayList<>();
+            int[] next = {0};
+            PacketHandler check = packet -> {
+                int index = next[0]++;
+                ByteBuffer data = packet.data();
+                if (!data.isReadOnly()) {
+                    problems.add("packet #" + index + " was handed out writable");
+                }
+                byte[] first = packet.toByteArray();
+                Packet expected = index < packets.size() ? packets.get(index) : null;
+                if (expected == null || !Arrays.equals(first, expected.toByteArray())) {
+                    problems.add("packet #" + index + " (" + first.length + " bytes) differs from what was sent");
+                } else if (!Arrays.equals(packet.toByteArray(), first)) {
+                    problems.add("packet #" + index + " changed while its callback ran");
+                }
+            };
+            long deadline = System.nanoTime() + waitTimeout().multipliedBy(3).toNanos();
+            int n;
+            do {
+                n = call(
+                        waitTimeout().multipliedBy(2),
+                        "poll",
+                        () -> session.client.poll(check, receiveSize, waitTimeout()));
+                if (n == 0 || System.nanoTime() > deadline) {
+                    throw new AssertionError(rule("R204") + "the stream stalled after " + next[0] + " of "
+                            + packets.size() + " packets (sender " + senderOutcome(sending) + ")");
+                }
+            } while (n != Client.END_OF_STREAM && problems.isEmpty());
+            if (!problems.isEmpty() || next[0] != packets.size()) {
+                throw new AssertionError(rule("R204") + "received " + next[0] + " of " + packets.size()
+                        + " packets with receive size " + receiveSize + ": " + problems);
             }
         }
     }

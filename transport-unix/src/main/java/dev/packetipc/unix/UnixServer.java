@@ -5,6 +5,7 @@ import dev.packetipc.Connection;
 import dev.packetipc.IpcException;
 import dev.packetipc.IpcOptions;
 import dev.packetipc.IpcTimeoutException;
+import dev.packetipc.NoSuchServerException;
 import dev.packetipc.Server;
 import dev.packetipc.spi.Timeouts;
 import dev.packetipc.spi.stream.SharedMemory;
@@ -21,7 +22,16 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.newsclub.net.unix.AFUNIXServerSocketChannel;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
@@ -36,6 +46,10 @@ import org.newsclub.net.unix.AFUNIXSocketCredentials;
  */
 final class UnixServer implements Server {
     private static final System.Logger LOG = System.getLogger(UnixServer.class.getName());
+    /** Handshakes run at once; more wait their turn, each bounded by {@link IpcOptions#CONNECT_TIMEOUT}. */
+    private static final int HANDSHAKE_THREADS = 4;
+    /** How long a new server waits to learn whether a server already listens at its path. */
+    private static final long PROBE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final Path path;
     private final String name;
@@ -44,8 +58,11 @@ final class UnixServer implements Server {
     private final SharedMemory sharedMemory;
     private final AFUNIXServerSocketChannel channel;
     private final Selector selector;
-    private final Object fileKey;
+    private final List<Object> fileKey;
     private final long ownUid;
+    private final ExecutorService handshakes;
+    private final Queue<Connection> ready = new ConcurrentLinkedQueue<>();
+    private final Set<UnixStreamChannel> pending = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     private UnixServer(Path path, IpcOptions options, SharedMemory sharedMemory, AFUNIXServerSocketChannel channel)
@@ -56,13 +73,19 @@ final class UnixServer implements Server {
         this.policy = options.get(UnixOptions.PEER_POLICY);
         this.sharedMemory = sharedMemory;
         this.channel = channel;
-        BasicFileAttributes attributes =
-                Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        this.fileKey = attributes.fileKey();
+        this.fileKey = identity(path);
         this.ownUid = ((Number) Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS)).longValue();
         channel.configureBlocking(false);
         this.selector = channel.provider().openSelector();
         channel.register(selector, SelectionKey.OP_ACCEPT);
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(
+                HANDSHAKE_THREADS, HANDSHAKE_THREADS, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), runnable -> {
+                    Thread thread = new Thread(runnable, "packet-ipc-handshake " + name);
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        pool.allowCoreThreadTimeOut(true); // an idle server keeps no thread
+        this.handshakes = pool;
     }
 
     /** Binds a new server at the path the options ask for, or at a fresh one. */
@@ -72,6 +95,7 @@ final class UnixServer implements Server {
         AFUNIXServerSocketChannel channel = null;
         try {
             channel = AFUNIXServerSocketChannel.open();
+            channel.setDeleteOnClose(false); // close() deletes the file only if it is still this server's
             channel.bind(AFUNIXSocketAddress.of(path.toFile()));
             boolean others = options.get(UnixOptions.PEER_POLICY).admitsOthers();
             Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(others ? "rw-rw-rw-" : "rw-------"));
@@ -100,19 +124,30 @@ final class UnixServer implements Server {
             throw new IpcException(path + " exists and is not a socket; refusing to replace it: remove it or pick"
                     + " another IpcOptions.SERVER_NAME");
         }
-        boolean live;
         try {
-            AFUNIXSocketChannel.open(AFUNIXSocketAddress.of(path.toFile())).close();
-            live = true;
-        } catch (IOException refused) {
-            live = false;
+            SocketConnector.connect(path, path.toString(), PROBE_TIMEOUT_NANOS).close();
+        } catch (NoSuchServerException stale) {
+            LOG.log(Level.INFO, "replacing the stale socket file {0} of a server that is gone", path);
+            deleteQuietly(path);
+            return;
+        } catch (IpcTimeoutException busy) {
+            throw new IpcException("a server is already listening at " + path + " (busy: its accept backlog is"
+                    + " full); close it first, or pick another IpcOptions.SERVER_NAME");
+        } catch (IOException e) { // EACCES and the like: it may well be live, so it is left alone
+            throw new IpcException(
+                    "cannot tell whether a server still listens at " + path + " (" + e.getMessage()
+                            + "); refusing to replace it: remove it, or pick another IpcOptions.SERVER_NAME",
+                    e);
         }
-        if (live) {
-            throw new IpcException("a server is already listening at " + path + "; close it first, or pick another"
-                    + " IpcOptions.SERVER_NAME");
-        }
-        LOG.log(Level.INFO, "replacing the stale socket file {0} of a server that is gone", path);
-        deleteQuietly(path);
+        throw new IpcException("a server is already listening at " + path + "; close it first, or pick another"
+                + " IpcOptions.SERVER_NAME");
+    }
+
+    /** What tells this server's socket file from a later one at the same path: inodes are reused, times differ. */
+    private static List<Object> identity(Path path) throws IOException {
+        BasicFileAttributes attributes =
+                Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        return List.of(attributes.fileKey(), attributes.lastModifiedTime(), attributes.creationTime());
     }
 
     private static boolean isSocket(Path path) {
@@ -142,72 +177,94 @@ final class UnixServer implements Server {
 
     private Connection accept0(long waitNanos) throws IpcException {
         long deadline = System.nanoTime() + Math.min(waitNanos, Timeouts.FOREVER / 4);
-        while (true) {
-            AFUNIXSocketChannel client =
-                    acceptOne(waitNanos == Timeouts.FOREVER ? Timeouts.FOREVER : deadline - System.nanoTime());
-            if (client == null) {
-                throw new IpcTimeoutException("no client connected to " + name + " within "
-                        + Duration.ofNanos(waitNanos) + "; accept again, or check that clients use this name");
-            }
-            Connection connection = handshake(client);
-            if (connection != null) {
-                return connection;
-            }
-        }
-    }
-
-    /** The next socket a client connected, or {@code null} when the wait ran out. */
-    private AFUNIXSocketChannel acceptOne(long waitNanos) throws IpcException {
         try {
             while (true) {
                 checkOpen();
+                Connection connection = ready.poll();
+                if (connection != null) {
+                    return connection;
+                }
                 AFUNIXSocketChannel client = channel.accept();
                 if (client != null) {
-                    return client;
+                    startHandshake(client);
+                    continue;
                 }
-                if (waitNanos <= 0) {
-                    return null;
+                long left = waitNanos == Timeouts.FOREVER ? Timeouts.FOREVER : deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new IpcTimeoutException("no client connected to " + name + " within "
+                            + Duration.ofNanos(waitNanos) + "; accept again, or check that clients use this name");
                 }
-                long started = System.nanoTime();
-                if (waitNanos == Timeouts.FOREVER) {
-                    selector.select();
+                if (left == Timeouts.FOREVER) {
+                    selector.select(); // a new client, a finished handshake (wakeup) or close (wakeup)
                 } else {
-                    selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(waitNanos + 999_999)));
-                    waitNanos -= System.nanoTime() - started;
+                    selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left + 999_999)));
                 }
                 selector.selectedKeys().clear();
             }
         } catch (ClosedChannelException | ClosedSelectorException e) {
             throw closedException();
         } catch (IOException e) {
+            if (e instanceof IpcException) {
+                throw (IpcException) e;
+            }
             checkOpen();
             throw new IpcException("accepting a client on " + name + " failed: " + e.getMessage(), e);
         }
     }
 
-    /** Checks the client's credentials and runs the handshake; {@code null} if the client was refused or failed. */
-    private Connection handshake(AFUNIXSocketChannel client) throws IpcException {
+    /**
+     * Checks the client's credentials and runs its handshake on a handshake thread, so that a client that is slow to
+     * say HELLO delays nobody; a finished connection is queued for {@code accept} and wakes it.
+     */
+    private void startHandshake(AFUNIXSocketChannel client) {
         UnixStreamChannel stream;
         try {
             stream = new UnixStreamChannel(client);
         } catch (IOException e) {
             closeQuietly(client);
             LOG.log(Level.WARNING, "a client of {0} could not be set up and was dropped: {1}", name, e);
-            return null;
+            return;
         }
         String refusal = refusal(client);
         if (refusal != null) {
             LOG.log(Level.WARNING, "refused a client of {0}: {1}", name, refusal);
             StreamEndpoints.refuse(stream, refusal);
-            return null;
+            return;
         }
+        pending.add(stream);
         try {
-            return StreamEndpoints.accept(
+            handshakes.execute(() -> handshake(stream));
+        } catch (RejectedExecutionException e) { // closed meanwhile
+            pending.remove(stream);
+            stream.close();
+        }
+    }
+
+    private void handshake(UnixStreamChannel stream) {
+        try {
+            Connection connection = StreamEndpoints.accept(
                     stream, name, options, sharedMemory, Timeouts.toNanos(options.get(IpcOptions.CONNECT_TIMEOUT)));
-        } catch (IpcException e) {
-            checkOpen();
-            LOG.log(Level.WARNING, "a client of {0} failed the handshake and was dropped: {1}", name, e.getMessage());
-            return null;
+            ready.add(connection);
+            if (closed) { // close() may have drained the queue already
+                drainReady();
+            }
+            selector.wakeup();
+        } catch (IpcException | RuntimeException e) {
+            if (!closed) {
+                LOG.log(
+                        Level.WARNING,
+                        "a client of {0} failed the handshake and was dropped: {1}",
+                        name,
+                        e.getMessage());
+            }
+        } finally {
+            pending.remove(stream);
+        }
+    }
+
+    private void drainReady() {
+        for (Connection connection; (connection = ready.poll()) != null; ) {
+            connection.close();
         }
     }
 
@@ -253,6 +310,9 @@ final class UnixServer implements Server {
             }
             closed = true;
         }
+        handshakes.shutdown();
+        pending.forEach(UnixStreamChannel::close); // their handshake threads end at once
+        drainReady(); // accepted, but never handed out
         selector.wakeup();
         closeQuietly(channel);
         try {
@@ -261,9 +321,7 @@ final class UnixServer implements Server {
             // nothing left to do
         }
         try { // only our own file: a new server may have taken the path already
-            Object key = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
-                    .fileKey();
-            if (Objects.equals(key, fileKey)) {
+            if (Objects.equals(identity(path), fileKey)) {
                 Files.deleteIfExists(path);
             }
         } catch (IOException e) {

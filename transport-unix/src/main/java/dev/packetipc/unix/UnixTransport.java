@@ -5,19 +5,16 @@ import dev.packetipc.Client;
 import dev.packetipc.IpcException;
 import dev.packetipc.IpcOptions;
 import dev.packetipc.IpcTransport;
-import dev.packetipc.NoSuchServerException;
 import dev.packetipc.Server;
 import dev.packetipc.TransportCapability;
 import dev.packetipc.spi.Timeouts;
 import dev.packetipc.spi.stream.SharedMemory;
 import dev.packetipc.spi.stream.StreamEndpoints;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Optional;
 import java.util.Set;
-import org.newsclub.net.unix.AFUNIXSocketAddress;
 import org.newsclub.net.unix.AFUNIXSocketChannel;
 
 /**
@@ -73,19 +70,9 @@ public final class UnixTransport implements IpcTransport {
     public Client connect(String name, IpcOptions options) throws IpcException {
         ensureAvailable();
         Path path = SocketPath.forClient(name);
-        if (!Files.exists(path)) {
-            throw new NoSuchServerException("no server at " + name + ": " + path + " does not exist; check that the"
-                    + " server is running and the name is exactly its Server.name()");
-        }
-        AFUNIXSocketChannel socket;
-        try {
-            socket = AFUNIXSocketChannel.open(AFUNIXSocketAddress.of(path.toFile()));
-        } catch (IOException e) {
-            throw new NoSuchServerException(
-                    "no server listens at " + name + " (" + e.getMessage() + "); the server is gone (its socket"
-                            + " file is stale) or this user may not open " + path,
-                    e);
-        }
+        long timeout = Timeouts.toNanos(options.get(IpcOptions.CONNECT_TIMEOUT));
+        long deadline = System.nanoTime() + timeout;
+        AFUNIXSocketChannel socket = SocketConnector.connect(path, name, timeout);
         UnixStreamChannel channel;
         try {
             channel = new UnixStreamChannel(socket);
@@ -97,7 +84,6 @@ public final class UnixTransport implements IpcTransport {
             }
             throw new IpcException("could not set up the socket to " + name + ": " + e.getMessage(), e);
         }
-        return StreamEndpoints.connect(
-                channel, name, options, sharedMemory, Timeouts.toNanos(options.get(IpcOptions.CONNECT_TIMEOUT)));
+        return StreamEndpoints.connect(channel, name, options, sharedMemory, Math.max(0, deadline - System.nanoTime()));
     }
 }

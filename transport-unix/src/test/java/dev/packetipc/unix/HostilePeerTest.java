@@ -97,6 +97,26 @@ class HostilePeerTest {
     }
 
     @Test
+    void aSilentClientDelaysNobodyAndServerCloseHangsItUp() throws Exception {
+        IpcOptions patient = IpcOptions.builder()
+                .set(IpcOptions.CONNECT_TIMEOUT, Duration.ofMinutes(5)) // far beyond this test's own time-out
+                .build();
+        Server server = transport.newServer(patient);
+        try (AFUNIXSocket silent = connectRaw(server.name())) {
+            CompletableFuture<Client> good = CompletableFuture.supplyAsync(() -> connect(server.name()));
+            try (Connection connection = server.accept(WAIT);
+                    Client client = good.get(30, TimeUnit.SECONDS)) {
+                connection.sendEnd();
+                assertTrue(client.receivePackets(1, WAIT).isEmpty());
+            }
+            server.close();
+            assertEquals(-1, RawFrames.readFrame(silent.getInputStream())[0], "close ends pending handshakes");
+        } finally {
+            server.close();
+        }
+    }
+
+    @Test
     void aClientThatSendsAnOversizedFrameAfterTheHandshakeLosesItsConnection() throws Exception {
         try (Server server = transport.newServer();
                 AFUNIXSocket rogue = connectRaw(server.name())) {

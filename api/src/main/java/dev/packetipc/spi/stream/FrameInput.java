@@ -94,15 +94,13 @@ final class FrameInput {
             return;
         }
         ByteBuffer old = buffer;
+        old.limit(end).position(start);
         if (needed > old.capacity()) {
             allocate((int) Math.min(maxFrameBytes, Math.max(needed, 2L * old.capacity())));
-        }
-        old.limit(end).position(start);
-        if (buffer == old) {
-            buffer.compact(); // moves the partial frame to the front of the same buffer
-        } else {
             buffer.clear();
             buffer.put(old);
+        } else {
+            old.compact(); // ByteBuffer.put refuses its own buffer as the source
         }
         end -= start;
         start = 0;

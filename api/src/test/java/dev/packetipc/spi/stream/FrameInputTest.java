@@ -1,69 +1,83 @@
 package dev.packetipc.spi.stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.packetipc.wire.FrameDescriptor;
+import dev.packetipc.Packet;
+import dev.packetipc.wire.FrameEncoder;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
+/**
+ * The receive buffer under every stream transport: frames that straddle the end of the buffer are moved to its front,
+ * frames larger than the buffer make it grow, and every frame comes out whole and unchanged, however the bytes are
+ * cut into reads.
+ */
 class FrameInputTest {
-    private static final int FRAME = 1032;
-
-    /** Hands out a run of BATCH-typed frames a few bytes at a time, so frames straddle reads. */
-    private static final class ChunkedChannel implements StreamChannel {
-        private final ByteBuffer bytes;
-        private final int chunk;
-
-        ChunkedChannel(int frames, int chunk) {
-            this.chunk = chunk;
-            bytes = ByteBuffer.allocate(frames * FRAME).order(ByteOrder.LITTLE_ENDIAN);
-            for (int i = 0; i < frames; i++) {
-                int at = i * FRAME;
-                bytes.putInt(at + FrameDescriptor.LENGTH_OFFSET, FRAME);
-                bytes.put(at + FrameDescriptor.TYPE_OFFSET, FrameDescriptor.TYPE_BATCH);
-                bytes.putInt(at + FrameDescriptor.HEADER_LENGTH + 100, i);
+    @Test
+    void framesCutIntoRandomReadsComeOutWhole() throws IOException {
+        for (long seed = 0; seed < 50; seed++) {
+            SplittableRandom random = new SplittableRandom(seed);
+            List<byte[]> frames = new ArrayList<>();
+            ByteArrayOutputStream stream = new ByteArrayOutputStream();
+            for (int i = 0; i < 200; i++) {
+                byte[] payload = new byte[random.nextInt(0, i % 50 == 0 ? 20_000 : 1500)];
+                random.nextBytes(payload);
+                ByteBuffer frame = ByteBuffer.allocate(payload.length + 64).order(ByteOrder.LITTLE_ENDIAN);
+                FrameEncoder.encodeBatch(List.of(Packet.of(i, payload)), 0, frame, 1 << 20);
+                byte[] bytes = new byte[frame.position()];
+                frame.flip().get(bytes);
+                frames.add(bytes);
+                stream.write(bytes);
             }
+            ScriptedChannel channel = new ScriptedChannel(stream.toByteArray(), random);
+            FrameInput input = new FrameInput(channel, 4096, 1 << 20);
+            for (int i = 0; i < frames.size(); i++) {
+                int length;
+                while ((length = input.frame()) == 0) {
+                    assertEquals(true, input.fill(0) > 0, "seed " + seed + ": the stream ended inside frame " + i);
+                }
+                byte[] got = new byte[length];
+                input.buffer().get(input.start(), got);
+                assertEquals(ByteBuffer.wrap(frames.get(i)), ByteBuffer.wrap(got), "seed " + seed + ", frame " + i);
+                input.consume(length);
+            }
+        }
+    }
+
+    /** Hands out a fixed byte stream in reads of random sizes, the way a socket may. */
+    private static final class ScriptedChannel implements StreamChannel {
+        private final byte[] bytes;
+        private final SplittableRandom random;
+        private int at;
+
+        ScriptedChannel(byte[] bytes, SplittableRandom random) {
+            this.bytes = bytes;
+            this.random = random;
         }
 
         @Override
         public int read(ByteBuffer dst, long timeoutNanos) {
-            if (!bytes.hasRemaining()) {
+            if (at == bytes.length) {
                 return -1;
             }
-            int n = Math.min(chunk, Math.min(dst.remaining(), bytes.remaining()));
-            ByteBuffer slice = bytes.slice(bytes.position(), n);
-            dst.put(slice);
-            bytes.position(bytes.position() + n);
+            int n = Math.min(Math.min(dst.remaining(), bytes.length - at), random.nextInt(1, 9000));
+            dst.put(bytes, at, n);
+            at += n;
             return n;
         }
 
         @Override
         public long write(ByteBuffer[] srcs, long timeoutNanos) {
-            throw new UnsupportedOperationException();
+            throw new UnsupportedOperationException("read only");
         }
 
         @Override
         public void close() {}
-    }
-
-    /** A partial frame at the end of a buffer that is not full is moved to its front, within the same buffer. */
-    @Test
-    void framesThatStraddleTheEndOfTheBufferAreCompactedInPlace() throws Exception {
-        int frames = 50;
-        FrameInput input = new FrameInput(new ChunkedChannel(frames, 1500), 4096, 1 << 20);
-        int seen = 0;
-        while (seen < frames) {
-            int length = input.frame();
-            if (length == 0) {
-                assertTrue(input.fill(StreamChannel.FOREVER) > 0, "the channel ended early");
-                continue;
-            }
-            assertEquals(FRAME, length);
-            assertEquals(seen, input.buffer().getInt(input.start() + FrameDescriptor.HEADER_LENGTH + 100));
-            input.consume(length);
-            seen++;
-        }
     }
 }
