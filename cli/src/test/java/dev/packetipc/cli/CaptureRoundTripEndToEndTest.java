@@ -216,6 +216,26 @@ class CaptureRoundTripEndToEndTest {
     }
 
     @Test
+    void theText2pcapFallbackWritesTheSameDatagramsWithTheirTimestamps() throws Exception {
+        String missing = Tools.missing("text2pcap");
+        assumeTrue(missing == null, missing);
+        for (boolean pcapng : new boolean[] {false, true}) {
+            Path file = dir.resolve(pcapng ? "generated.pcapng" : "generated.pcap");
+            LoopbackCapture.generate(pcapng, file);
+            List<CapturedPacket> packets = read(file);
+            assertEquals(LoopbackCapture.PACKETS, packets.size());
+            for (int i = 0; i < packets.size(); i++) {
+                byte[] bytes = packets.get(i).bytes();
+                byte[] payload = LoopbackCapture.payload(i);
+                int headers = 14 + 20 + 8; // Ethernet, IPv4, UDP
+                assertArrayEquals(payload, Arrays.copyOfRange(bytes, headers, headers + payload.length));
+                assertEquals(
+                        (1000L * i + 7) * 1000, Math.floorMod(packets.get(i).timestampNanos(), 1_000_000_000L));
+            }
+        }
+    }
+
+    @Test
     void largePacketsArriveWhole() throws Exception {
         Path input = dir.resolve("large.pcapng");
         try (java.io.OutputStream out = Files.newOutputStream(input);

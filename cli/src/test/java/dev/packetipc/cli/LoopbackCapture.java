@@ -109,7 +109,7 @@ final class LoopbackCapture {
     }
 
     /** Writes {@link #PACKETS} UDP-over-IPv4-over-Ethernet packets with text2pcap, in pcap or pcapng. */
-    private static void generate(boolean pcapng, Path file) throws Exception {
+    static void generate(boolean pcapng, Path file) throws Exception {
         Path dump = Files.createTempFile("packet-ipc-text2pcap", ".txt");
         try {
             List<String> text = new ArrayList<>();
@@ -126,16 +126,7 @@ final class LoopbackCapture {
             }
             Files.write(dump, text);
             List<String> command = new ArrayList<>(List.of(
-                    "text2pcap",
-                    "-q",
-                    "-t",
-                    "%Y-%m-%d %H:%M:%S.",
-                    "-e",
-                    "0x800",
-                    "-4",
-                    "127.0.0.1,127.0.0.1",
-                    "-u",
-                    "40000,40001"));
+                    "text2pcap", "-q", "-t", "%Y-%m-%d %H:%M:%S.%f", "-4", "127.0.0.1,127.0.0.1", "-u", "40000,40001"));
             if (pcapng) {
                 command.add("-n");
             }
