@@ -62,10 +62,10 @@ class CaptureRoundTripEndToEndTest {
     private static Serving serve(String pcapArgument, Path stdin) throws Exception {
         Process process =
                 Cli.start(Cli.command("serve", "--pcap", pcapArgument, "--accept-timeout", "120"), stdin, Map.of());
-        CompletableFuture<String> name = CompletableFuture.supplyAsync(() -> firstLine(process));
+        CompletableFuture<String> name = Cli.onThread("serve stdout", () -> firstLine(process));
         StringBuffer errors = new StringBuffer();
         CompletableFuture<Integer> linkType = new CompletableFuture<>();
-        CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<String> stderr = Cli.onThread("serve stderr", () -> {
             try (BufferedReader lines =
                     new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
                 String line;

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /** Runs the built jar, target/packet-ipc.jar, as a process: what a user runs. Every wait is bounded. */
 final class Cli {
@@ -113,9 +114,29 @@ final class Cli {
                 stderr.get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
     }
 
+    /**
+     * Runs a blocking task on a thread of its own: the common pool has one thread on a 2-core machine, and a
+     * blocked reader there would starve the others.
+     */
+    static <T> CompletableFuture<T> onThread(String name, Supplier<T> task) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        Thread thread = new Thread(
+                () -> {
+                    try {
+                        result.complete(task.get());
+                    } catch (RuntimeException | Error e) {
+                        result.completeExceptionally(e);
+                    }
+                },
+                name);
+        thread.setDaemon(true);
+        thread.start();
+        return result;
+    }
+
     /** Reads a stream to its end on a thread of its own. */
     static CompletableFuture<String> drain(InputStream in) {
-        return CompletableFuture.supplyAsync(() -> {
+        return onThread("drain", () -> {
             try (InputStream stream = in) {
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
                 stream.transferTo(out);
