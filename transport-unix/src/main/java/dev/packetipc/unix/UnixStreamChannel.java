@@ -97,6 +97,11 @@ final class UnixStreamChannel implements StreamChannel {
         }
     }
 
+    @Override
+    public void shutdownOutput() throws IOException {
+        channel.shutdownOutput();
+    }
+
     /** Sends {@code fd} with the next bytes written. */
     void attach(FileDescriptor fd) throws IOException {
         channel.setOutboundFileDescriptors(fd);

@@ -70,9 +70,9 @@ final class FrameInput {
         }
     }
 
-    /** Whether bytes past the consumed frames are buffered. */
-    boolean hasBufferedBytes() {
-        return end > start;
+    /** Whether a {@link #fill} has room to read into without first moving or growing the buffer. */
+    boolean hasRoom() {
+        return end < buffer.capacity();
     }
 
     /**

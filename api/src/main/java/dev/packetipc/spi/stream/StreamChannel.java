@@ -36,6 +36,12 @@ public interface StreamChannel {
      */
     long write(ByteBuffer[] srcs, long timeoutNanos) throws IOException;
 
+    /**
+     * Half-closes the stream: the peer reads the end of the stream after everything written so far, while this side
+     * can still read. Where the system has no half-close (Windows pipes), this does nothing.
+     */
+    default void shutdownOutput() throws IOException {}
+
     /** Closes the stream and wakes any thread blocked in {@link #read} or {@link #write}. Idempotent. */
     void close();
 }

@@ -38,6 +38,7 @@ final class StreamClient extends AbstractClient implements SharedRegions {
     private int batchFrameLength;
     private volatile boolean endReceived;
     private String gone;
+    private boolean releasesStopped;
     private IpcException failure;
 
     StreamClient(String name, StreamChannel channel, SharedMemory sharedMemory, FrameInput input) {
@@ -67,7 +68,7 @@ final class StreamClient extends AbstractClient implements SharedRegions {
                 if (batch.remaining() == 0) {
                     input.consume(batchFrameLength);
                 }
-                releaseHandedOut(false);
+                releaseEarlyIfDue();
                 return n;
             }
             if (endReceived) {
@@ -81,16 +82,26 @@ final class StreamClient extends AbstractClient implements SharedRegions {
             if (gone != null) {
                 throw new PeerGoneException(gone);
             }
-            releaseHandedOut(true);
-            long wait = Deadlines.left(deadline);
-            int n = input.fill(out.hasRemaining() ? Math.min(wait, IDLE_RETRY_NANOS) : wait);
+            int n = input.fill(0);
+            if (n == 0) { // caught up with the socket: release everything, then wait
+                release(false);
+                long wait = Deadlines.left(deadline);
+                if (wait == 0) {
+                    return 0;
+                }
+                n = input.fill(out.hasRemaining() ? Math.min(wait, IDLE_RETRY_NANOS) : wait);
+            }
             if (n < 0) {
-                gone = "the server " + name() + " went away without ending the stream (it crashed or closed the"
-                        + " connection)";
+                serverClosed(null);
             } else if (n == 0 && Deadlines.left(deadline) == 0) {
                 return 0;
             }
         }
+    }
+
+    private void serverClosed(IOException e) {
+        gone = "the server " + name() + " went away without ending the stream (it crashed or closed the connection)"
+                + (e == null ? "" : ": " + Deadlines.describe(e));
     }
 
     private void handleFrame(ByteBuffer frame, int length) throws IOException {
@@ -106,6 +117,11 @@ final class StreamClient extends AbstractClient implements SharedRegions {
             case FrameDescriptor.TYPE_END:
                 endReceived = true;
                 input.consume(length);
+                try {
+                    channel.shutdownOutput(); // nothing more to release: lets the server's close finish at once
+                } catch (IOException e) {
+                    // the server closed already
+                }
                 return;
             case FrameDescriptor.TYPE_REGION:
                 openRegion(frame);
@@ -158,36 +174,60 @@ final class StreamClient extends AbstractClient implements SharedRegions {
     }
 
     /**
-     * Tells the server what it may reuse: when a quarter of a region was handed out since the last RELEASE, or
-     * always before this client waits (so a server waiting for space never waits for a waiting client).
+     * Sends a RELEASE before this client waits, when a quarter of a region was handed out since the last one, so the
+     * server need not stall until the client has drained everything. Only once the socket is drained, though: if
+     * the server has closed its side, a write fails and junixsocket then closes the socket, bytes still queued in it
+     * (the end of the stream among them) included.
      */
-    private void releaseHandedOut(boolean beforeWaiting) {
-        if (endReceived || gone != null) {
-            return; // the server sends nothing more, so it needs no space back
+    private void releaseEarlyIfDue() {
+        if (!releaseDue(true) || !input.hasRoom()) {
+            return;
+        }
+        try {
+            int n = input.fill(0);
+            if (n == 0) {
+                release(true);
+            } else if (n < 0) {
+                serverClosed(null);
+            }
+        } catch (IOException e) {
+            serverClosed(e); // reported once what arrived before was handed out
+        }
+    }
+
+    private boolean releaseDue(boolean quarterOnly) {
+        if (endReceived || gone != null || releasesStopped) {
+            return false; // the server sends nothing more, so it needs no space back
         }
         for (int id = 0; id < MAX_REGIONS; id++) {
             ByteBuffer region = regions[id];
-            if (region == null) {
-                continue;
+            long unreleased = region == null ? 0 : regionEnds[id] - regionsReleased[id];
+            if (unreleased > 0 && (!quarterOnly || unreleased >= region.capacity() / 4)) {
+                return true;
             }
-            long unreleased = regionEnds[id] - regionsReleased[id];
-            if (unreleased > 0 && (beforeWaiting || unreleased >= region.capacity() / 4)) {
-                if (out.hasRemaining()) {
-                    break; // the last RELEASE is still on its way; this one goes with the next attempt
-                }
+        }
+        return false;
+    }
+
+    /** Tells the server what it may reuse: everything handed out, which callbacks no longer hold. */
+    private void release(boolean quarterOnly) {
+        if (!releaseDue(quarterOnly)) {
+            return;
+        }
+        for (int id = 0; id < MAX_REGIONS && !out.hasRemaining(); id++) { // one RELEASE on its way at a time
+            if (regions[id] != null && regionEnds[id] > regionsReleased[id]) {
                 out.clear();
                 FrameEncoder.encodeRelease(out, id, regionEnds[id]);
                 out.flip();
                 regionsReleased[id] = regionEnds[id];
             }
         }
-        if (out.hasRemaining()) {
-            try {
-                channel.write(outArray, 0);
-            } catch (IOException e) {
-                // the server is gone: reported once what arrived before was handed out
-                gone = "the server " + name() + " went away without ending the stream: " + Deadlines.describe(e);
-            }
+        try {
+            channel.write(outArray, 0);
+        } catch (IOException e) {
+            // The server closed its side: what it sent before is still to be read, and reading tells whether the
+            // end came. So no error here, and no more RELEASE.
+            releasesStopped = true;
         }
     }
 

@@ -28,6 +28,8 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class StreamConnection implements Connection {
     private static final int SEND_BUFFER_BYTES = 1 << 20;
+    /** The longest {@link #close()} waits, after the end of the stream, for the client to finish (see lingerAfterEnd). */
+    private static final long LINGER_NANOS = 2_000_000_000L;
     /** Every 16th flush also reads what the client sent, one non-blocking read. */
     private static final int CONTROL_READ_INTERVAL = 15;
 
@@ -304,11 +306,14 @@ final class StreamConnection implements Connection {
         closed = true;
         if (gone == null && sendLock.tryLock()) { // never between the bytes of another thread's frame
             try {
-                sendBuffer.clear();
-                FrameEncoder.encodeClose(sendBuffer, reason);
-                sendBuffer.flip();
-                channel.write(single, 0);
-                input.fill(0); // what the client sent last is read, so the close is orderly
+                if (ended) {
+                    lingerAfterEnd();
+                } else {
+                    sendBuffer.clear();
+                    FrameEncoder.encodeClose(sendBuffer, reason);
+                    sendBuffer.flip();
+                    channel.write(single, 0);
+                }
             } catch (IOException | RuntimeException e) {
                 // the client is gone already; closing is all that is left
             } finally {
@@ -316,6 +321,24 @@ final class StreamConnection implements Connection {
             }
         }
         closeQuietly();
+    }
+
+    /**
+     * The orderly close after the end of the stream: this side stops writing, then reads (and drops) what the client
+     * still sends until the client closes or half-closes, at most {@link #LINGER_NANOS}. Closing at once instead would
+     * make the client's last RELEASE fail on a closed socket, and some systems then drop the bytes still queued for
+     * the client, the end among them.
+     */
+    private void lingerAfterEnd() throws IOException {
+        channel.shutdownOutput();
+        long deadline = System.nanoTime() + LINGER_NANOS;
+        ByteBuffer sink = ByteBuffer.allocate(4096);
+        for (long left = LINGER_NANOS; left > 0; left = deadline - System.nanoTime()) {
+            sink.clear();
+            if (channel.read(sink, left) < 0) {
+                return;
+            }
+        }
     }
 
     private void closeQuietly() {
