@@ -71,10 +71,7 @@ final class ServeCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--accept-timeout must be positive");
         }
         IpcTransport chosen = transport.resolve();
-        // No shared memory: serve exits right after the end of the stream, and a client still releasing shared
-        // payloads then could lose the end (its RELEASE, unread at close, resets the socket). Inline payloads need
-        // nothing back from the client, so closing after the end is always safe.
-        IpcOptions.Builder options = IpcOptions.builder().set(IpcOptions.SHARED_MEMORY_BYTES, 0);
+        IpcOptions.Builder options = IpcOptions.builder();
         if (name != null) {
             options.set(IpcOptions.SERVER_NAME, name);
         }
