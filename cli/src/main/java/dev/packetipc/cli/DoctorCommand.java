@@ -84,6 +84,7 @@ final class DoctorCommand implements Callable<Integer> {
         for (Map.Entry<String, String> known : KNOWN.entrySet()) {
             if (statuses.stream().noneMatch(s -> s.id().equals(known.getKey()))) {
                 out.println("  " + pad(known.getKey(), 11) + "not on the class path: add " + known.getValue());
+                checkFlags(known.getKey());
             }
         }
         if (!crossProcess) {
@@ -96,7 +97,9 @@ final class DoctorCommand implements Callable<Integer> {
         for (JvmFlags.Flag flag : JvmFlags.neededBy(id)) {
             boolean present = flag.inEffect().getAsBoolean();
             out.println("  " + pad("", 11) + "JVM flag " + flag.text() + ": "
-                    + (present ? "in effect" : "MISSING (bin/packet-ipc adds it; with plain java, add it yourself)"));
+                    + (present
+                            ? "in effect"
+                            : "MISSING (bin/packet-ipc and java -jar add it; with -cp, add it yourself)"));
         }
     }
 

@@ -3,6 +3,7 @@ package dev.packetipc.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -21,6 +22,16 @@ class DoctorEndToEndTest {
         assertTrue(out.contains("  pipe       "), "pipe is listed, found or not: " + result);
         assertTrue(out.contains("default       unix"), result::toString);
         assertTrue(out.matches("(?s).*runtime dir   /\\S+: (exists|created), owner uid \\d+, rwx------.*"), out);
+        // What the shm transport (Chronicle) will need: the jar's manifest and the launcher's flags provide it.
+        for (String flag : List.of(
+                "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
+                "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",
+                "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED")) {
+            assertTrue(out.contains("JVM flag " + flag + ": in effect"), result::toString);
+        }
+        if (Runtime.version().feature() >= 23) {
+            assertTrue(out.contains("JVM flag --sun-misc-unsafe-memory-access=allow: in effect"), result::toString);
+        }
         if (Runtime.version().feature() >= 22) {
             assertTrue(out.contains("JVM flag --enable-native-access=ALL-UNNAMED: in effect"), result::toString);
         }
