@@ -6,6 +6,7 @@ import dev.packetipc.IpcException;
 import dev.packetipc.IpcOptions;
 import dev.packetipc.IpcTimeoutException;
 import dev.packetipc.NoSuchServerException;
+import dev.packetipc.PeerGoneException;
 import dev.packetipc.Server;
 import dev.packetipc.spi.Timeouts;
 import dev.packetipc.spi.stream.SharedMemory;
@@ -250,9 +251,9 @@ final class UnixServer implements Server {
             }
             selector.wakeup();
         } catch (IpcException | RuntimeException e) {
-            if (!closed) {
+            if (!closed) { // a peer that hung up at once is most likely another server probing this one's path
                 LOG.log(
-                        Level.WARNING,
+                        e instanceof PeerGoneException ? Level.DEBUG : Level.WARNING,
                         "a client of {0} failed the handshake and was dropped: {1}",
                         name,
                         e.getMessage());

@@ -1,0 +1,117 @@
+package dev.packetipc.windows;
+
+import dev.packetipc.IpcException;
+import dev.packetipc.ProtocolException;
+import dev.packetipc.spi.stream.SharedMemory;
+import dev.packetipc.spi.stream.StreamChannel;
+import java.io.IOException;
+import java.lang.ref.Cleaner;
+import java.nio.ByteBuffer;
+
+/**
+ * Shared-memory regions as sections backed by the paging file, written only against {@link Win32Pipes}. The server
+ * creates a section and maps it read-write; to share it, it asks the pipe for the client's process id, opens that
+ * process for handle duplication and duplicates the section into it with read access only. The duplicated handle's
+ * value travels in the REGION frame, with the size beside it (Windows cannot report a section's size). The client
+ * maps that handle read-only and closes it at once; its view is unmapped when the buffer is no longer reachable.
+ */
+final class SectionSharedMemory implements SharedMemory {
+    private static final Cleaner CLEANER = Cleaner.create(runnable -> {
+        Thread thread = new Thread(runnable, "packet-ipc-windows-view-cleaner");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    private final Win32Pipes os;
+
+    SectionSharedMemory(Win32Pipes os) {
+        this.os = os;
+    }
+
+    @Override
+    public SharedRegion create(long size) throws IOException {
+        long section = os.createSection(size);
+        try {
+            return new Region(os, section, os.mapView(section, size, true));
+        } catch (Win32Error | RuntimeException e) {
+            os.closeHandle(section);
+            throw e;
+        }
+    }
+
+    @Override
+    public int share(SharedRegion region, StreamChannel channel) throws IOException {
+        long pipe = ((PipeStreamChannel) channel).handle();
+        int clientPid = os.clientProcessId(pipe);
+        long process;
+        try {
+            process = os.openProcess(clientPid);
+        } catch (Win32Error e) {
+            throw new IpcException(
+                    "cannot open the client's process " + clientPid + " to hand it shared memory (" + e.getMessage()
+                            + "); a client running elevated or in another session cannot be given sections: set"
+                            + " IpcOptions.SHARED_MEMORY_BYTES to 0 on the server to send every payload inline",
+                    e);
+        }
+        try {
+            long value = os.duplicateSectionInto(process, ((Region) region).section);
+            if (value != (int) value) {
+                throw new IOException("the duplicated section handle " + value + " does not fit the REGION frame");
+            }
+            return (int) value;
+        } finally {
+            os.closeHandle(process);
+        }
+    }
+
+    @Override
+    public ByteBuffer open(StreamChannel channel, int handle, long size) throws IOException {
+        long section = handle; // handle values are sign-extended from 32 bits, as Windows documents
+        ByteBuffer view;
+        try {
+            view = os.mapView(section, size, false);
+        } catch (Win32Error e) {
+            throw new ProtocolException(
+                    "the REGION frame's handle " + handle + " does not map " + size + " bytes of a section in this"
+                            + " process (" + e.getMessage() + "); the server is not a packet-ipc pipe server, or the"
+                            + " frame is corrupt",
+                    e);
+        }
+        // The view keeps the section alive. A handle that mapped nothing is left alone: it might be another of this
+        // process's handles, named by a hostile frame.
+        os.closeHandle(section);
+        long address = os.addressOf(view);
+        Win32Pipes system = os;
+        CLEANER.register(view, () -> system.unmapView(address));
+        return view.asReadOnlyBuffer();
+    }
+
+    /** A section and its read-write view on the server side. */
+    private static final class Region implements SharedRegion {
+        private final Win32Pipes os;
+        private final long section;
+        private final ByteBuffer view;
+        private boolean closed;
+
+        Region(Win32Pipes os, long section, ByteBuffer view) {
+            this.os = os;
+            this.section = section;
+            this.view = view;
+        }
+
+        @Override
+        public ByteBuffer buffer() {
+            return view;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            os.unmapView(os.addressOf(view));
+            os.closeHandle(section);
+        }
+    }
+}
