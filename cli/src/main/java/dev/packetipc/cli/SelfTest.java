@@ -32,8 +32,17 @@ final class SelfTest {
         Packet sent = Packet.of(start, "packet-ipc doctor".getBytes(StandardCharsets.UTF_8));
         try (Server server = transport.newServer()) {
             CompletableFuture<Connection> accepted = server.acceptAsync();
-            try (Client client = transport.connect(server.name());
-                    Connection connection = accepted.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+            Client client = transport.connect(server.name());
+            Connection connection;
+            try {
+                connection = accepted.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                client.close();
+                throw e;
+            }
+            // The client closes first, as a receiver does when it has seen the end: the connection need not wait.
+            try (connection;
+                    client) {
                 connection.send(List.of(sent));
                 connection.sendEnd();
                 Optional<List<IpcPacket>> got = client.receivePackets(16, TIMEOUT);
