@@ -80,13 +80,22 @@ final class SharedPayloads implements PayloadPlacement {
             ring = new RegionRing(size);
             return region;
         } catch (IOException | RuntimeException e) {
-            failed = true;
-            System.getLogger(SharedPayloads.class.getName())
-                    .log(
-                            System.Logger.Level.WARNING,
-                            "shared memory of " + size + " bytes could not be created; payloads go inline: " + e);
+            giveUp(e);
             return null;
         }
+    }
+
+    /** Switches shared memory off for this connection, before any REGION was sent: every payload goes inline. */
+    void giveUp(Exception cause) {
+        failed = true;
+        ring = null;
+        close();
+        region = null;
+        System.getLogger(SharedPayloads.class.getName())
+                .log(
+                        System.Logger.Level.WARNING,
+                        "shared memory of " + size + " bytes cannot be used with this client; payloads go inline: "
+                                + cause);
     }
 
     SharedMemory memory() {

@@ -136,7 +136,13 @@ final class StreamConnection implements Connection {
         if (region == null) {
             return; // shared memory is off for this connection: the packet goes inline
         }
-        int handle = shared.memory().share(region, channel);
+        int handle;
+        try {
+            handle = shared.memory().share(region, channel);
+        } catch (IOException | RuntimeException e) { // e.g. Windows cannot open an elevated client's process
+            shared.giveUp(e);
+            return;
+        }
         FrameEncoder.encodeRegion(sendBuffer, SharedPayloads.REGION_ID, handle, shared.size());
         flush(deadline);
     }
@@ -172,15 +178,24 @@ final class StreamConnection implements Connection {
     }
 
     private void writeAll(ByteBuffer[] buffers, long deadline) throws IOException, IpcException {
-        while (buffers[buffers.length - 1].hasRemaining()) {
+        while (hasRemaining(buffers)) {
             long written = channel.write(buffers, Deadlines.left(deadline));
-            if (written == 0 && Deadlines.left(deadline) == 0 && buffers[buffers.length - 1].hasRemaining()) {
+            if (written == 0 && Deadlines.left(deadline) == 0 && hasRemaining(buffers)) {
                 closeQuietly();
                 throw new IpcTimeoutException("the client of " + name + " did not take the batch in time and a"
                         + " frame was cut short, so the connection is closed; the client is slow or stuck: give"
                         + " send a longer timeout");
             }
         }
+    }
+
+    private static boolean hasRemaining(ByteBuffer[] buffers) {
+        for (ByteBuffer buffer : buffers) {
+            if (buffer.hasRemaining()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -1,0 +1,103 @@
+package dev.packetipc.shm;
+
+import dev.packetipc.IpcException;
+import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * A small memory-mapped file shared by the two sides of a connection (or, for a server's lease, by the server and
+ * its would-be clients). Every field is a 64-bit word read and written with volatile semantics:
+ *
+ * <pre>
+ * offset  field
+ *   0     magic 0x5049_5043_5348_4d31 ("PIPCSHM1")
+ *   8     left: how many sides have closed (the side that makes it 2 deletes the connection's files)
+ *  64     side 0 (the server): pid, heartbeat (epoch ms), state, -, -, produced bytes
+ * 128     side 1 (the client): pid, heartbeat (epoch ms), state, consumed bytes, consumed cycle
+ * </pre>
+ *
+ * Each side lives on its own cache line; see {@link Side} for the fields. The mapping stays until the garbage
+ * collector frees it; the file itself is deleted by the side that leaves last.
+ */
+final class ControlFile {
+    static final int SIZE = 192;
+    static final long MAGIC = 0x5049_5043_5348_4d31L;
+    private static final int LEFT = 8;
+    private static final int SIDE_0 = 64;
+    private static final int SIDE_1 = 128;
+    private static final VarHandle LONGS = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
+
+    private final MappedByteBuffer buffer;
+
+    private ControlFile(MappedByteBuffer buffer) {
+        this.buffer = buffer;
+    }
+
+    /** Creates a new control file; fails if the file exists. */
+    static ControlFile create(Path path) throws IpcException {
+        try (FileChannel channel = FileChannel.open(
+                path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ControlFile file = new ControlFile(channel.map(FileChannel.MapMode.READ_WRITE, 0, SIZE));
+            file.set(0, MAGIC);
+            return file;
+        } catch (IOException e) {
+            throw new IpcException("cannot create the control file " + path + ": " + e, e);
+        }
+    }
+
+    /**
+     * Opens an existing control file.
+     *
+     * @throws IpcException if it is missing, of the wrong size or without the magic number
+     */
+    static ControlFile open(Path path) throws IpcException {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            if (channel.size() != SIZE) {
+                throw new IpcException(
+                        "the control file " + path + " has " + channel.size() + " bytes instead of " + SIZE);
+            }
+            ControlFile file = new ControlFile(channel.map(FileChannel.MapMode.READ_WRITE, 0, SIZE));
+            if (file.get(0) != MAGIC) {
+                throw new IpcException("the control file " + path + " is not a packet-ipc shm control file");
+            }
+            return file;
+        } catch (IOException e) {
+            throw new IpcException("cannot open the control file " + path + ": " + e, e);
+        }
+    }
+
+    /** Whether a control file exists at the path. */
+    static boolean exists(Path path) {
+        return Files.isRegularFile(path);
+    }
+
+    /** The server's side (of a connection, or of a server's own lease). */
+    Side server() {
+        return new Side(this, SIDE_0);
+    }
+
+    /** The client's side of a connection. */
+    Side client() {
+        return new Side(this, SIDE_1);
+    }
+
+    /** Notes that one side has left; true for the side that left last, which deletes the files. */
+    boolean leaveAndIsLast() {
+        return (long) LONGS.getAndAdd(buffer, LEFT, 1L) == 1L;
+    }
+
+    long get(int offset) {
+        return (long) LONGS.getVolatile(buffer, offset);
+    }
+
+    void set(int offset, long value) {
+        LONGS.setVolatile(buffer, offset, value);
+    }
+}

@@ -1,0 +1,262 @@
+package dev.packetipc.shm;
+
+import dev.packetipc.ClosedException;
+import dev.packetipc.IpcException;
+import dev.packetipc.PacketHandler;
+import dev.packetipc.PeerGoneException;
+import dev.packetipc.ProtocolException;
+import dev.packetipc.spi.AbstractClient;
+import dev.packetipc.spi.PacketView;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.core.time.SystemTimeProvider;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.impl.StoreFileListener;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.wire.DocumentContext;
+
+/**
+ * The client's side: tails the connection's queue, copies each batch document once into a reused buffer (checked
+ * against the layout before anything is handed out) and hands its packets out through one {@link PacketView}.
+ * After each document it publishes how far it has read, which is what the sender's backpressure and retention use.
+ */
+final class ShmClient extends AbstractClient {
+    private final Path directory;
+    private final ControlFile control;
+    private final Side self;
+    private final Side server;
+    private final ShmSettings settings;
+    private final SingleChronicleQueue queue;
+    private final ExcerptTailer tailer;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Backoff backoff = new Backoff();
+    private final PacketView view = new PacketView();
+    private ByteBuffer document = ByteBuffer.allocate(0);
+    private ByteBuffer readOnly = document.asReadOnlyBuffer();
+    private int count;
+    private int index;
+    private int payloadAt;
+    private int terminal;
+    private long consumed;
+    private long stuckSince;
+    private ProtocolException broken;
+    private boolean released;
+    private volatile boolean endReceived;
+
+    ShmClient(String name, Path directory, ControlFile control, Side self, ShmSettings settings) {
+        super(name);
+        this.directory = directory;
+        this.control = control;
+        this.self = self;
+        this.server = control.server();
+        this.settings = settings;
+        this.queue = Queues.open(
+                directory.resolve(ShmFiles.QUEUE),
+                settings.maxDocumentBytes,
+                SystemTimeProvider.INSTANCE,
+                StoreFileListener.noOp());
+        this.tailer = queue.createTailer();
+        tailer.singleThreadedCheckDisabled(true);
+    }
+
+    @Override
+    protected int pollPackets(PacketHandler handler, int limit, long waitNanos) throws IpcException {
+        lock.lock();
+        try {
+            return poll(handler, limit, waitNanos);
+        } catch (InternalError e) {
+            // HotSpot reports a fault in a mapped file (truncated under us) asynchronously, after the faulting read.
+            broken = new ProtocolException(
+                    "the queue of " + name() + " could not be read (" + e + "); its files are corrupt or truncated", e);
+            throw broken;
+        } finally {
+            lock.unlock();
+            releaseIfClosed();
+        }
+    }
+
+    private int poll(PacketHandler handler, int limit, long waitNanos) throws IpcException {
+        long deadline = waitNanos == FOREVER ? Long.MAX_VALUE : System.nanoTime() + waitNanos;
+        int delivered = 0;
+        backoff.reset();
+        while (true) {
+            if (isClosed()) {
+                throw new ClosedException("this shm client of " + name() + " was closed");
+            }
+            if (broken != null) {
+                throw broken;
+            }
+            while (index < count && delivered < limit) {
+                int length = document.getInt(BatchLayout.entryOffset(index) + 8);
+                view.wrap(document.getLong(BatchLayout.entryOffset(index)), readOnly, payloadAt, length);
+                payloadAt += length;
+                index++;
+                delivered++;
+                handler.onPacket(view);
+            }
+            if (delivered == limit) {
+                return delivered;
+            }
+            if (terminal == 0 && readNext(delivered)) {
+                backoff.reset();
+                continue;
+            }
+            if (delivered > 0) {
+                return delivered;
+            }
+            if (terminal == BatchLayout.KIND_END) {
+                return END_OF_STREAM;
+            }
+            if (terminal == BatchLayout.KIND_CLOSE) {
+                throw new PeerGoneException(
+                        "the server closed the connection " + name() + " without sending the end of the stream");
+            }
+            Optional<String> gone = serverGone();
+            if (gone.isPresent()) {
+                if (readDocument()) {
+                    continue;
+                }
+                throw new PeerGoneException("the server of " + name() + " is gone: " + gone.get()
+                        + "; everything it sent was received; connect to a new server");
+            }
+            checkNotStuck();
+            if (waitNanos == 0 || System.nanoTime() - deadline >= 0) {
+                return 0;
+            }
+            backoff.idle();
+        }
+    }
+
+    /** Reads the next document; after packets were handed out in this call a failure waits for the next call. */
+    private boolean readNext(int delivered) throws ProtocolException {
+        try {
+            return readDocument();
+        } catch (ProtocolException e) {
+            if (delivered > 0) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Fails when the server has appended documents this client cannot find for longer than the lease: a damaged
+     * queue file whose headers look like a write in progress would otherwise keep it waiting forever.
+     */
+    private void checkNotStuck() throws ProtocolException {
+        if (terminal != 0 || server.producedBytes() <= consumed) {
+            stuckSince = 0;
+            return;
+        }
+        long now = System.nanoTime();
+        if (stuckSince == 0) {
+            stuckSince = now;
+        } else if (now - stuckSince > settings.leaseMillis * 1_000_000L) {
+            broken = new ProtocolException("the server appended " + (server.producedBytes() - consumed)
+                    + " bytes of documents that this client could not read for " + settings.leaseMillis
+                    + " ms; the queue file of " + name() + " is corrupt");
+            throw broken;
+        }
+    }
+
+    private Optional<String> serverGone() {
+        if (server.state() == Side.CLOSED) {
+            return Optional.of("it closed without a close marker");
+        }
+        return server.goneReason(settings.leaseMillis);
+    }
+
+    /** Reads the next document into the buffer, if one is there. */
+    private boolean readDocument() throws ProtocolException {
+        try (DocumentContext context = tailer.readingDocument()) {
+            if (!context.isPresent()) {
+                return false;
+            }
+            Bytes<?> bytes = context.wire().bytes();
+            long start = bytes.readPosition();
+            long length = bytes.readRemaining();
+            if (length > settings.maxDocumentBytes) {
+                throw new ProtocolException("a queue document of " + length + " bytes exceeds the limit of "
+                        + settings.maxDocumentBytes + " bytes (IpcOptions.MAX_FRAME_BYTES); the queue file is corrupt"
+                        + " or the server allows larger frames than this client");
+            }
+            int size = (int) length;
+            ensureCapacity(size);
+            if (bytes.read(start, document.array(), 0, size) != size) {
+                throw new ProtocolException("a queue document of " + size + " bytes could not be read whole; the"
+                        + " queue file is truncated");
+            }
+            int kind = BatchLayout.validate(document, size);
+            consumed += size;
+            self.publishConsumed(consumed, tailer.cycle());
+            if (kind == BatchLayout.KIND_BATCH) {
+                count = document.getInt(4);
+                index = 0;
+                payloadAt = BatchLayout.entryOffset(count);
+            } else {
+                count = 0;
+                index = 0;
+                terminal = kind;
+                endReceived = kind == BatchLayout.KIND_END;
+            }
+            return true;
+        } catch (ProtocolException e) {
+            broken = e;
+            throw e;
+        } catch (RuntimeException | InternalError e) {
+            broken = new ProtocolException(
+                    "the queue of " + name() + " could not be read (" + e + "); its files are corrupt", e);
+            throw broken;
+        }
+    }
+
+    private void ensureCapacity(int size) {
+        if (document.capacity() < size) {
+            int capacity = (int) Math.min(settings.maxDocumentBytes, Math.max(size, 2L * document.capacity()));
+            document = ByteBuffer.allocate(capacity).order(ByteOrder.LITTLE_ENDIAN);
+            readOnly = document.asReadOnlyBuffer();
+        }
+    }
+
+    @Override
+    public boolean isEndOfStreamReceived() {
+        return endReceived;
+    }
+
+    @Override
+    protected void closeTransport() {
+        self.markClosed();
+        Heartbeats.stop(self);
+        if (!lock.isHeldByCurrentThread()) {
+            releaseIfClosed();
+        }
+    }
+
+    /** Closes the queue once no receive is using it; the side that leaves last deletes the connection's files. */
+    private void releaseIfClosed() {
+        if (!isClosed() || lock.isHeldByCurrentThread()) {
+            return;
+        }
+        lock.lock();
+        try {
+            if (released) {
+                return;
+            }
+            released = true;
+            queue.close();
+            boolean serverGone = server.state() != Side.CLOSED && serverGone().isPresent();
+            if (control.leaveAndIsLast() || serverGone) {
+                ShmFiles.deleteTree(directory);
+                if (!ControlFile.exists(directory.getParent().resolve(ShmFiles.SERVER_LEASE))) {
+                    ShmFiles.deleteIfEmpty(directory.getParent());
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+}

@@ -1,0 +1,308 @@
+package dev.packetipc.shm;
+
+import dev.packetipc.AsIpcPacket;
+import dev.packetipc.ClosedException;
+import dev.packetipc.Connection;
+import dev.packetipc.IpcException;
+import dev.packetipc.IpcTimeoutException;
+import dev.packetipc.PeerGoneException;
+import dev.packetipc.spi.Timeouts;
+import java.io.File;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.locks.ReentrantLock;
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.wire.DocumentContext;
+
+/**
+ * The server's side of one client: appends one Chronicle document per batch (split when a batch exceeds the largest
+ * document), waits while the client lags by more than the buffer, and deletes the cycle files the client has passed.
+ */
+final class ShmConnection implements Connection {
+    private final Path directory;
+    private final ControlFile control;
+    private final Side self;
+    private final Side client;
+    private final ShmSettings settings;
+    private final RollingClock clock = new RollingClock(Queues.ROLL_CYCLE.lengthInMillis());
+    private final ConcurrentSkipListMap<Integer, File> released = new ConcurrentSkipListMap<>();
+    private final SingleChronicleQueue queue;
+    private final ExcerptAppender appender;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Backoff backoff = new Backoff();
+    private final byte[] scratch = new byte[64 * 1024];
+    private volatile boolean closed;
+    private boolean released0;
+    private boolean ended;
+    private long written;
+    private long bytesInCycle;
+    private volatile long packets;
+    private volatile long bytes;
+    private volatile long batches;
+
+    /** Accepts the client whose connection directory this is: opens the queue, then tells the client. */
+    ShmConnection(Path directory, ControlFile control, ShmSettings settings) {
+        this.directory = directory;
+        this.control = control;
+        this.self = control.server();
+        this.client = control.client();
+        this.settings = settings;
+        this.queue = Queues.open(
+                directory.resolve(ShmFiles.QUEUE),
+                settings.maxDocumentBytes,
+                clock,
+                (cycle, file) -> released.put(cycle, file));
+        this.appender = queue.createAppender();
+        appender.singleThreadedCheckDisabled(true);
+        self.openAsThisProcess();
+        Heartbeats.start(self);
+    }
+
+    @Override
+    public void send(List<? extends AsIpcPacket> batch) throws IpcException {
+        send0(batch, Timeouts.FOREVER, null);
+    }
+
+    @Override
+    public void send(List<? extends AsIpcPacket> batch, Duration timeout) throws IpcException {
+        send0(batch, Timeouts.toNanos(timeout), timeout);
+    }
+
+    private void send0(List<? extends AsIpcPacket> batch, long timeoutNanos, Duration timeout) throws IpcException {
+        lock.lock();
+        try {
+            checkOpen();
+            if (batch.isEmpty()) {
+                return;
+            }
+            int largest = settings.maxDocumentBytes - BatchLayout.HEADER_BYTES - BatchLayout.ENTRY_BYTES;
+            for (AsIpcPacket packet : batch) {
+                if (packet.length() > largest) {
+                    throw new IllegalArgumentException("a packet of " + packet.length() + " bytes does not fit in one"
+                            + " shm document of at most " + settings.maxDocumentBytes + " bytes; raise"
+                            + " IpcOptions.MAX_FRAME_BYTES on both server and client");
+                }
+            }
+            long deadline = timeoutNanos == Timeouts.FOREVER ? Long.MAX_VALUE : System.nanoTime() + timeoutNanos;
+            int from = 0;
+            while (from < batch.size()) {
+                int to = from;
+                long payload = 0;
+                while (to < batch.size()
+                        && BatchLayout.documentBytes(
+                                        to - from + 1, payload + batch.get(to).length())
+                                <= settings.maxDocumentBytes) {
+                    payload += batch.get(to).length();
+                    to++;
+                }
+                long documentBytes = BatchLayout.documentBytes(to - from, payload);
+                awaitRoom(documentBytes, deadline, timeout);
+                writeBatch(batch, from, to);
+                account(documentBytes);
+                packets += to - from;
+                bytes += payload;
+                from = to;
+            }
+            batches++;
+        } finally {
+            lock.unlock();
+            releaseIfClosed();
+        }
+    }
+
+    private void awaitRoom(long documentBytes, long deadline, Duration timeout) throws IpcException {
+        backoff.reset();
+        while (true) {
+            checkClient();
+            if (closed) {
+                throw new ClosedException("this shm connection was closed while sending");
+            }
+            long inFlight = written - client.consumedBytes();
+            if (inFlight <= 0 || inFlight + documentBytes <= settings.bufferBytes) {
+                return;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new IpcTimeoutException("the client of " + directory + " did not make room within " + timeout
+                        + ": " + inFlight + " bytes are unread, the buffer is " + settings.bufferBytes
+                        + " bytes (IpcOptions.BUFFER_BYTES); the batch may have been sent in part, so close"
+                        + " the connection");
+            }
+            backoff.idle();
+        }
+    }
+
+    private void writeBatch(List<? extends AsIpcPacket> batch, int from, int to) {
+        try (DocumentContext document = appender.writingDocument()) {
+            try {
+                Bytes<?> out = document.wire().bytes();
+                out.writeInt(BatchLayout.KIND_BATCH);
+                out.writeInt(to - from);
+                for (int i = from; i < to; i++) {
+                    AsIpcPacket packet = batch.get(i);
+                    out.writeLong(packet.timestampNanos());
+                    out.writeInt(packet.length());
+                }
+                for (int i = from; i < to; i++) {
+                    copy(batch.get(i).data(), out);
+                }
+            } catch (RuntimeException | Error e) {
+                document.rollbackOnClose();
+                throw e;
+            }
+        }
+    }
+
+    /** Copies a payload without moving the caller's buffer: absolute reads through one reused array. */
+    private void copy(ByteBuffer data, Bytes<?> out) {
+        int end = data.limit();
+        for (int at = data.position(); at < end; at += scratch.length) {
+            int n = Math.min(scratch.length, end - at);
+            data.get(at, scratch, 0, n);
+            out.write(scratch, 0, n);
+        }
+    }
+
+    private void writeMarker(int kind) {
+        try (DocumentContext document = appender.writingDocument()) {
+            Bytes<?> out = document.wire().bytes();
+            out.writeInt(kind);
+            out.writeInt(0);
+        }
+        account(BatchLayout.HEADER_BYTES);
+    }
+
+    /** Counts a written document, rolls the cycle after enough bytes, deletes cycles the client has passed. */
+    private void account(long documentBytes) {
+        written += documentBytes;
+        self.publishProduced(written);
+        bytesInCycle += documentBytes;
+        if (bytesInCycle >= settings.rollBytes) {
+            bytesInCycle = 0;
+            clock.roll();
+        }
+        deletePassedCycles();
+    }
+
+    /** Deletes released cycle files older than the cycle the client reads; never the current one. */
+    private void deletePassedCycles() {
+        if (released.isEmpty()) {
+            return;
+        }
+        int readerCycle = client.consumedCycle();
+        int current = appender.cycle();
+        for (Map.Entry<Integer, File> entry :
+                released.headMap(Math.min(readerCycle, current)).entrySet()) {
+            if (entry.getValue().delete() || !entry.getValue().exists()) {
+                released.remove(entry.getKey());
+            }
+        }
+    }
+
+    @Override
+    public void sendEnd() throws IpcException {
+        lock.lock();
+        try {
+            if (ended) {
+                return;
+            }
+            checkOpen();
+            writeMarker(BatchLayout.KIND_END);
+            ended = true;
+        } finally {
+            lock.unlock();
+            releaseIfClosed();
+        }
+    }
+
+    private void checkOpen() throws IpcException {
+        if (closed) {
+            throw new ClosedException("this shm connection is closed");
+        }
+        if (ended) {
+            throw new ClosedException("the end of the stream was already sent on this shm connection");
+        }
+        checkClient();
+    }
+
+    private void checkClient() throws PeerGoneException {
+        if (client.state() == Side.CLOSED) {
+            throw new PeerGoneException("the client of " + directory + " closed its end of the connection");
+        }
+        Optional<String> gone = client.goneReason(settings.leaseMillis);
+        if (gone.isPresent()) {
+            throw new PeerGoneException(
+                    "the client of " + directory + " is gone: " + gone.get() + "; close this connection");
+        }
+    }
+
+    @Override
+    public long packetsSent() {
+        return packets;
+    }
+
+    @Override
+    public long bytesSent() {
+        return bytes;
+    }
+
+    @Override
+    public long batchesSent() {
+        return batches;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return !closed
+                && client.state() == Side.OPEN
+                && client.goneReason(settings.leaseMillis).isEmpty();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        if (!lock.isHeldByCurrentThread()) {
+            releaseIfClosed();
+        }
+    }
+
+    /** Writes the close marker, marks this side closed and releases the queue; by the side that leaves last. */
+    private void releaseIfClosed() {
+        if (!closed || lock.isHeldByCurrentThread()) {
+            return;
+        }
+        lock.lock();
+        try {
+            if (released0) {
+                return;
+            }
+            released0 = true;
+            boolean clientGone = client.state() != Side.OPEN
+                    || client.goneReason(settings.leaseMillis).isPresent();
+            if (!ended && !clientGone) {
+                try {
+                    writeMarker(BatchLayout.KIND_CLOSE);
+                } catch (RuntimeException e) {
+                    // the client will see the lease closed instead
+                }
+            }
+            self.markClosed();
+            Heartbeats.stop(self);
+            queue.close();
+            if (control.leaveAndIsLast() || clientGone) {
+                ShmFiles.deleteTree(directory);
+                if (!ControlFile.exists(directory.getParent().resolve(ShmFiles.SERVER_LEASE))) {
+                    ShmFiles.deleteIfEmpty(directory.getParent());
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+}

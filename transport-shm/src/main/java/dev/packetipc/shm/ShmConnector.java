@@ -1,0 +1,104 @@
+package dev.packetipc.shm;
+
+import dev.packetipc.IpcException;
+import dev.packetipc.IpcOptions;
+import dev.packetipc.IpcTimeoutException;
+import dev.packetipc.NoSuchServerException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The client's half of the handshake: check the server's lease, prepare a connection directory with a control file,
+ * rename it into the server's directory (the announcement), and wait until the server marks its side open.
+ */
+final class ShmConnector {
+    private ShmConnector() {}
+
+    static ShmClient connect(String name, IpcOptions options) throws IpcException {
+        Path server = ShmFiles.directoryOf(name);
+        ShmSettings settings = new ShmSettings(options);
+        checkServer(name, server, settings);
+        String id = UUID.randomUUID().toString();
+        Path announcing = server.resolve(ShmFiles.ANNOUNCING + id);
+        Path connection = server.resolve(ShmFiles.CONNECTION + id);
+        Side self = null;
+        boolean done = false;
+        try {
+            Files.createDirectory(announcing);
+            ControlFile control = ControlFile.create(announcing.resolve(ShmFiles.CONTROL));
+            self = control.client();
+            self.openAsThisProcess();
+            Heartbeats.start(self);
+            Files.move(announcing, connection, StandardCopyOption.ATOMIC_MOVE);
+            awaitAccept(name, server, control, options.get(IpcOptions.CONNECT_TIMEOUT), settings);
+            ShmClient client = new ShmClient(name, connection, control, self, settings);
+            done = true;
+            return client;
+        } catch (IOException e) {
+            throw new NoSuchServerException(
+                    "cannot announce a client in " + server + " (" + e + "); the server " + name
+                            + " has closed, or the name is not a server's name",
+                    e);
+        } finally {
+            if (!done) {
+                if (self != null) {
+                    self.markClosed();
+                    Heartbeats.stop(self);
+                }
+                ShmFiles.deleteTree(announcing);
+                ShmFiles.deleteTree(connection);
+                if (!ControlFile.exists(server.resolve(ShmFiles.SERVER_LEASE))) {
+                    ShmFiles.deleteIfEmpty(server);
+                }
+            }
+        }
+    }
+
+    private static void checkServer(String name, Path server, ShmSettings settings) throws NoSuchServerException {
+        Optional<String> problem = serverProblem(server, settings);
+        if (problem.isPresent()) {
+            throw new NoSuchServerException("no shm server answers to " + name + ": " + problem.get()
+                    + "; check that the server is running and the name is exactly its Server.name()");
+        }
+    }
+
+    private static Optional<String> serverProblem(Path server, ShmSettings settings) {
+        Path leasePath = server.resolve(ShmFiles.SERVER_LEASE);
+        if (!ControlFile.exists(leasePath)) {
+            return Optional.of("there is no server lease " + leasePath);
+        }
+        try {
+            Side side = ControlFile.open(leasePath).server();
+            if (side.state() != Side.OPEN) {
+                return Optional.of("the server has closed");
+            }
+            return side.goneReason(settings.leaseMillis).map(reason -> "the server is gone: " + reason);
+        } catch (IpcException e) {
+            return Optional.of(e.getMessage());
+        }
+    }
+
+    private static void awaitAccept(
+            String name, Path server, ControlFile control, Duration timeout, ShmSettings settings) throws IpcException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Backoff backoff = new Backoff();
+        long nextServerCheck = 0;
+        while (control.server().state() == Side.NONE) {
+            long now = System.nanoTime();
+            if (now - nextServerCheck >= 0) {
+                checkServer(name, server, settings);
+                nextServerCheck = now + 20_000_000L;
+            }
+            if (now - deadline >= 0) {
+                throw new IpcTimeoutException("the shm server " + name + " did not accept this client within " + timeout
+                        + " (IpcOptions.CONNECT_TIMEOUT); is it calling Server.accept()?");
+            }
+            backoff.idle();
+        }
+    }
+}

@@ -1,0 +1,183 @@
+package dev.packetipc.shm;
+
+import dev.packetipc.ClosedException;
+import dev.packetipc.Connection;
+import dev.packetipc.IpcException;
+import dev.packetipc.IpcOptions;
+import dev.packetipc.IpcTimeoutException;
+import dev.packetipc.Server;
+import dev.packetipc.spi.Timeouts;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * An shm server: a directory with a lease. Clients announce themselves by renaming a prepared connection directory
+ * into it; {@link #accept} picks them up, opens each one's queue and marks its side of the control file open.
+ */
+final class ShmServer implements Server {
+    private final Path directory;
+    private final String name;
+    private final Side self;
+    private final ShmSettings settings;
+    private final Set<Path> taken = new HashSet<>();
+    private final Object acceptLock = new Object();
+    private volatile boolean closed;
+
+    private ShmServer(Path directory, ControlFile lease, ShmSettings settings) {
+        this.directory = directory;
+        this.name = ShmFiles.nameOf(directory);
+        this.self = lease.server();
+        this.settings = settings;
+    }
+
+    /** Starts a server, cleaning what crashed servers left behind first. */
+    static ShmServer start(IpcOptions options) throws IpcException {
+        ShmSettings settings = new ShmSettings(options);
+        Path root = ShmFiles.root();
+        Leftovers.cleanAll(root, settings.leaseMillis);
+        String requested = options.get(IpcOptions.SERVER_NAME);
+        Path directory = requested == null
+                ? root.resolve(UUID.randomUUID().toString().substring(0, 13))
+                : root.resolve(
+                        requested.startsWith(ShmFiles.SCHEME_PREFIX)
+                                ? ShmFiles.directoryOf(requested).toString()
+                                : requested);
+        if (Files.exists(directory) && !Leftovers.cleanServer(directory, settings.leaseMillis)) {
+            throw new IpcException("the shm server name " + ShmFiles.nameOf(directory) + " is taken by a live server"
+                    + " (or its directory holds files that are not packet-ipc's); choose another"
+                    + " IpcOptions.SERVER_NAME or leave it unset");
+        }
+        // Prepared beside its final place, so that the rename stays on one file system.
+        Path fresh = directory.resolveSibling(ShmFiles.NEW_SERVER + UUID.randomUUID());
+        try {
+            Files.createDirectories(directory.getParent());
+            Files.createDirectory(
+                    fresh, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            ControlFile lease = ControlFile.create(fresh.resolve(ShmFiles.SERVER_LEASE));
+            ShmServer server = new ShmServer(directory, lease, settings);
+            server.self.openAsThisProcess();
+            Heartbeats.start(server.self);
+            try {
+                Files.move(fresh, directory, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                Heartbeats.stop(server.self);
+                throw e;
+            }
+            return server;
+        } catch (FileAlreadyExistsException e) {
+            ShmFiles.deleteTree(fresh);
+            throw new IpcException(
+                    "the shm server name " + ShmFiles.nameOf(directory) + " was taken meanwhile; "
+                            + "choose another IpcOptions.SERVER_NAME",
+                    e);
+        } catch (IOException e) {
+            ShmFiles.deleteTree(fresh);
+            throw new IpcException("cannot create the shm server directory " + directory + ": " + e, e);
+        }
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Connection accept() throws IpcException {
+        return accept0(Timeouts.FOREVER, null);
+    }
+
+    @Override
+    public Connection accept(Duration timeout) throws IpcException {
+        return accept0(Timeouts.toNanos(timeout), timeout);
+    }
+
+    private Connection accept0(long timeoutNanos, Duration timeout) throws IpcException {
+        long deadline = timeoutNanos == Timeouts.FOREVER ? Long.MAX_VALUE : System.nanoTime() + timeoutNanos;
+        Backoff backoff = new Backoff();
+        while (true) {
+            if (closed) {
+                throw new ClosedException("the shm server " + name + " is closed");
+            }
+            synchronized (acceptLock) {
+                Connection connection = acceptWaiting();
+                if (connection != null) {
+                    return connection;
+                }
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                throw new IpcTimeoutException("no client connected to " + name + " within " + timeout);
+            }
+            backoff.idle();
+        }
+    }
+
+    /** Accepts the first announced client that still lives; deletes announcements of clients that died. */
+    private Connection acceptWaiting() throws IpcException {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory, ShmFiles.CONNECTION + "*")) {
+            for (Path entry : entries) {
+                if (taken.contains(entry) || closed) {
+                    continue;
+                }
+                ControlFile control;
+                try {
+                    control = ControlFile.open(entry.resolve(ShmFiles.CONTROL));
+                } catch (IpcException e) {
+                    taken.add(entry);
+                    ShmFiles.deleteTree(entry);
+                    continue;
+                }
+                Side client = control.client();
+                taken.add(entry);
+                if (client.state() != Side.OPEN
+                        || client.goneReason(settings.leaseMillis).isPresent()) {
+                    ShmFiles.deleteTree(entry);
+                    continue;
+                }
+                try {
+                    return new ShmConnection(entry, control, settings);
+                } catch (RuntimeException e) {
+                    ShmFiles.deleteTree(entry);
+                    throw new IpcException("cannot open the queue for the client in " + entry + ": " + e, e);
+                }
+            }
+            return null;
+        } catch (IOException e) {
+            if (closed) {
+                throw new ClosedException("the shm server " + name + " is closed");
+            }
+            throw new IpcException("cannot list the shm server directory " + directory + ": " + e, e);
+        }
+    }
+
+    @Override
+    public boolean isOpen() {
+        return !closed;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        self.markClosed();
+        Heartbeats.stop(self);
+        synchronized (acceptLock) {
+            try {
+                Files.deleteIfExists(directory.resolve(ShmFiles.SERVER_LEASE));
+            } catch (IOException e) {
+                // a later server start cleans it
+            }
+            ShmFiles.deleteIfEmpty(directory);
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package dev.packetipc.shm;
+
+import dev.packetipc.Client;
+import dev.packetipc.Connection;
+import dev.packetipc.IpcOptions;
+import dev.packetipc.Packet;
+import dev.packetipc.Server;
+import java.util.List;
+
+/**
+ * The other side in the crash and availability tests, run in a child JVM by {@link PeerJvm}:
+ *
+ * <ul>
+ *   <li>{@code availability}: prints {@code AVAILABLE true|false} and {@code CAUSE <message>};
+ *   <li>{@code server}: starts a server, prints {@code NAME <name>}, accepts one client and sends to it until killed;
+ *   <li>{@code client <name>}: connects, receives one batch, prints {@code RECEIVED}, then sleeps until killed.
+ * </ul>
+ */
+public final class ShmPeerMain {
+    private ShmPeerMain() {}
+
+    /** Runs the role named by the first argument. */
+    public static void main(String[] args) throws Exception {
+        ShmTransport transport = new ShmTransport();
+        switch (args[0]) {
+            case "availability":
+                System.out.println("AVAILABLE " + transport.isAvailable());
+                System.out.println("CAUSE "
+                        + transport
+                                .unavailabilityCause()
+                                .map(Throwable::getMessage)
+                                .orElse(""));
+                break;
+            case "server":
+                try (Server server = transport.newServer(IpcOptions.defaults())) {
+                    System.out.println("NAME " + server.name());
+                    System.out.println("PROPERTY chronicle.analytics.disable="
+                            + System.getProperty("chronicle.analytics.disable"));
+                    try (Connection connection = server.accept()) {
+                        List<Packet> batch = List.of(Packet.of(1, new byte[100]), Packet.of(2, new byte[100]));
+                        while (true) {
+                            connection.send(batch);
+                            Thread.sleep(5);
+                        }
+                    }
+                }
+            case "client":
+                try (Client client = transport.connect(args[1])) {
+                    client.receivePackets(10);
+                    System.out.println("RECEIVED");
+                    Thread.sleep(Long.MAX_VALUE);
+                }
+                break;
+            default:
+                throw new IllegalArgumentException("unknown role " + args[0]);
+        }
+    }
+}
