@@ -14,7 +14,18 @@ public final class Main {
 
     /** Runs the command and returns its exit code. */
     public static int run(String[] args) {
+        quietLibraries();
         return commandLine().execute(args);
+    }
+
+    /**
+     * SLF4J (which Chronicle Queue uses) warns on stderr that it has no logging provider; a command's stderr is for
+     * its own errors. A user's own setting wins.
+     */
+    private static void quietLibraries() {
+        if (System.getProperty("slf4j.internal.verbosity") == null) {
+            System.setProperty("slf4j.internal.verbosity", "ERROR");
+        }
     }
 
     /** The command line with its error handling: one line on stderr, a stack trace only with {@code --verbose}. */
