@@ -6,9 +6,9 @@ import dev.packetipc.IpcException;
 import dev.packetipc.IpcOptions;
 import dev.packetipc.IpcTimeoutException;
 import dev.packetipc.NoSuchServerException;
-import dev.packetipc.PeerGoneException;
 import dev.packetipc.Server;
 import dev.packetipc.spi.Timeouts;
+import dev.packetipc.spi.stream.HandshakePool;
 import dev.packetipc.spi.stream.SharedMemory;
 import dev.packetipc.spi.stream.StreamEndpoints;
 import java.io.IOException;
@@ -26,13 +26,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Queue;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.newsclub.net.unix.AFUNIXServerSocketChannel;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
@@ -47,46 +41,35 @@ import org.newsclub.net.unix.AFUNIXSocketCredentials;
  */
 final class UnixServer implements Server {
     private static final System.Logger LOG = System.getLogger(UnixServer.class.getName());
-    /** Handshakes run at once; more wait their turn, each bounded by {@link IpcOptions#CONNECT_TIMEOUT}. */
-    private static final int HANDSHAKE_THREADS = 4;
     /** How long a new server waits to learn whether a server already listens at its path. */
     private static final long PROBE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final Path path;
     private final String name;
-    private final IpcOptions options;
     private final PeerPolicy policy;
-    private final SharedMemory sharedMemory;
     private final AFUNIXServerSocketChannel channel;
     private final Selector selector;
     private final List<Object> fileKey;
     private final long ownUid;
-    private final ExecutorService handshakes;
+    private final HandshakePool handshakes;
     private final Queue<Connection> ready = new ConcurrentLinkedQueue<>();
-    private final Set<UnixStreamChannel> pending = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     private UnixServer(Path path, IpcOptions options, SharedMemory sharedMemory, AFUNIXServerSocketChannel channel)
             throws IOException {
         this.path = path;
         this.name = SocketPath.nameOf(path);
-        this.options = options;
         this.policy = options.get(UnixOptions.PEER_POLICY);
-        this.sharedMemory = sharedMemory;
         this.channel = channel;
         this.fileKey = identity(path);
         this.ownUid = ((Number) Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS)).longValue();
         channel.configureBlocking(false);
         this.selector = channel.provider().openSelector();
         channel.register(selector, SelectionKey.OP_ACCEPT);
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(
-                HANDSHAKE_THREADS, HANDSHAKE_THREADS, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), runnable -> {
-                    Thread thread = new Thread(runnable, "packet-ipc-handshake " + name);
-                    thread.setDaemon(true);
-                    return thread;
-                });
-        pool.allowCoreThreadTimeOut(true); // an idle server keeps no thread
-        this.handshakes = pool;
+        this.handshakes = new HandshakePool(name, options, sharedMemory, connection -> {
+            ready.add(connection);
+            selector.wakeup();
+        });
     }
 
     /** Binds a new server at the path the options ask for, or at a fresh one. */
@@ -213,10 +196,7 @@ final class UnixServer implements Server {
         }
     }
 
-    /**
-     * Checks the client's credentials and runs its handshake on a handshake thread, so that a client that is slow to
-     * say HELLO delays nobody; a finished connection is queued for {@code accept} and wakes it.
-     */
+    /** Checks the client's credentials, then hands it to the handshake pool. */
     private void startHandshake(AFUNIXSocketChannel client) {
         UnixStreamChannel stream;
         try {
@@ -232,41 +212,7 @@ final class UnixServer implements Server {
             StreamEndpoints.refuse(stream, refusal);
             return;
         }
-        pending.add(stream);
-        try {
-            handshakes.execute(() -> handshake(stream));
-        } catch (RejectedExecutionException e) { // closed meanwhile
-            pending.remove(stream);
-            stream.close();
-        }
-    }
-
-    private void handshake(UnixStreamChannel stream) {
-        try {
-            Connection connection = StreamEndpoints.accept(
-                    stream, name, options, sharedMemory, Timeouts.toNanos(options.get(IpcOptions.CONNECT_TIMEOUT)));
-            ready.add(connection);
-            if (closed) { // close() may have drained the queue already
-                drainReady();
-            }
-            selector.wakeup();
-        } catch (IpcException | RuntimeException e) {
-            if (!closed) { // a peer that hung up at once is most likely another server probing this one's path
-                LOG.log(
-                        e instanceof PeerGoneException ? Level.DEBUG : Level.WARNING,
-                        "a client of {0} failed the handshake and was dropped: {1}",
-                        name,
-                        e.getMessage());
-            }
-        } finally {
-            pending.remove(stream);
-        }
-    }
-
-    private void drainReady() {
-        for (Connection connection; (connection = ready.poll()) != null; ) {
-            connection.close();
-        }
+        handshakes.start(stream);
     }
 
     /** Why the client may not connect, or {@code null} if it may. */
@@ -311,9 +257,10 @@ final class UnixServer implements Server {
             }
             closed = true;
         }
-        handshakes.shutdown();
-        pending.forEach(UnixStreamChannel::close); // their handshake threads end at once
-        drainReady(); // accepted, but never handed out
+        handshakes.close(); // ends pending handshakes; nothing reaches the queue after this
+        for (Connection connection; (connection = ready.poll()) != null; ) {
+            connection.close(); // accepted, but never handed out
+        }
         selector.wakeup();
         closeQuietly(channel);
         try {

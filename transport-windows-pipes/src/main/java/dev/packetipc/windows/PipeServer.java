@@ -7,18 +7,13 @@ import dev.packetipc.IpcOptions;
 import dev.packetipc.IpcTimeoutException;
 import dev.packetipc.Server;
 import dev.packetipc.spi.Timeouts;
+import dev.packetipc.spi.stream.HandshakePool;
 import dev.packetipc.spi.stream.SharedMemory;
-import dev.packetipc.spi.stream.StreamEndpoints;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,20 +29,15 @@ final class PipeServer implements Server {
     private static final System.Logger LOG = System.getLogger(PipeServer.class.getName());
     /** The size of each instance's in and out buffers. */
     static final int PIPE_BUFFER_BYTES = 64 << 10;
-    /** Handshakes run at once; more wait their turn, each bounded by {@link IpcOptions#CONNECT_TIMEOUT}. */
-    private static final int HANDSHAKE_THREADS = 4;
     /** Put in {@link #ready} to wake {@code accept}: the server closed or cannot listen any more. */
     private static final Object WAKE = new Object();
 
     private final Win32Pipes os;
     private final PipeName name;
     private final String sddl;
-    private final IpcOptions options;
-    private final SharedMemory sharedMemory;
     private final long connectIo;
     private final BlockingQueue<Object> ready = new LinkedBlockingQueue<>();
-    private final Set<PipeStreamChannel> pending = ConcurrentHashMap.newKeySet();
-    private final ExecutorService handshakes;
+    private final HandshakePool handshakes;
     private final Thread listener;
     /** The instance waiting for the next client; guarded by this. */
     private long listening;
@@ -66,18 +56,9 @@ final class PipeServer implements Server {
         this.os = os;
         this.name = name;
         this.sddl = sddl;
-        this.options = options;
-        this.sharedMemory = sharedMemory;
         this.connectIo = connectIo;
         this.listening = firstInstance;
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(
-                HANDSHAKE_THREADS, HANDSHAKE_THREADS, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), runnable -> {
-                    Thread thread = new Thread(runnable, "packet-ipc-handshake " + name);
-                    thread.setDaemon(true);
-                    return thread;
-                });
-        pool.allowCoreThreadTimeOut(true); // an idle server keeps no handshake thread
-        this.handshakes = pool;
+        this.handshakes = new HandshakePool(name.serverName(), options, sharedMemory, ready::add);
         this.listener = new Thread(this::listen, "packet-ipc-listener " + name);
         listener.setDaemon(true);
     }
@@ -187,46 +168,12 @@ final class PipeServer implements Server {
         }
     }
 
-    /** Runs the client's handshake on the pool; a finished connection is queued for {@code accept}. */
+    /** Hands the client to the handshake pool; a finished connection is queued for {@code accept}. */
     private void startHandshake(long client) {
-        PipeStreamChannel channel;
         try {
-            channel = new PipeStreamChannel(os, client);
+            handshakes.start(new PipeStreamChannel(os, client));
         } catch (Win32Error e) {
             LOG.log(Level.WARNING, "a client of {0} could not be set up and was dropped: {1}", name, e.getMessage());
-            return;
-        }
-        pending.add(channel);
-        try {
-            handshakes.execute(() -> handshake(channel));
-        } catch (RejectedExecutionException e) { // closed meanwhile
-            pending.remove(channel);
-            channel.close();
-        }
-    }
-
-    private void handshake(PipeStreamChannel channel) {
-        try {
-            Connection connection = StreamEndpoints.accept(
-                    channel,
-                    name.serverName(),
-                    options,
-                    sharedMemory,
-                    Timeouts.toNanos(options.get(IpcOptions.CONNECT_TIMEOUT)));
-            ready.add(connection);
-            if (closed) { // close() may have drained the queue already
-                drainReady();
-            }
-        } catch (IpcException | RuntimeException e) {
-            if (!closed) {
-                LOG.log(
-                        Level.WARNING,
-                        "a client of {0} failed the handshake and was dropped: {1}",
-                        name,
-                        e.getMessage());
-            }
-        } finally {
-            pending.remove(channel);
         }
     }
 
@@ -293,8 +240,7 @@ final class PipeServer implements Server {
                 os.cancel(listening, connectIo); // the listener wakes, sees the server closed and releases
             }
         }
-        handshakes.shutdown();
-        pending.forEach(PipeStreamChannel::close); // their handshake threads end at once
+        handshakes.close(); // ends pending handshakes; nothing reaches the queue after this
         drainReady(); // accepted, but never handed out
         ready.add(WAKE);
         try {

@@ -1,0 +1,108 @@
+package dev.packetipc.spi.stream;
+
+import dev.packetipc.Connection;
+import dev.packetipc.IpcException;
+import dev.packetipc.IpcOptions;
+import dev.packetipc.PeerGoneException;
+import dev.packetipc.spi.Timeouts;
+import java.lang.System.Logger.Level;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * A stream server's handshakes, run on a small pool of daemon threads rather than in {@code accept()}, so that a
+ * client that is slow to say HELLO delays no other client. Each handshake is bounded by {@link
+ * IpcOptions#CONNECT_TIMEOUT}; a client that fails it is logged and dropped; a finished connection goes to the
+ * server's sink. {@link #close()} ends pending handshakes, and no connection reaches the sink after it returns.
+ */
+public final class HandshakePool implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(HandshakePool.class.getName());
+    /** Handshakes that run at once; more wait their turn. */
+    private static final int THREADS = 4;
+
+    private final String serverName;
+    private final IpcOptions options;
+    private final SharedMemory sharedMemory;
+    private final Consumer<Connection> sink;
+    private final ThreadPoolExecutor threads;
+    private final Set<StreamChannel> pending = ConcurrentHashMap.newKeySet();
+    private boolean closed;
+
+    /**
+     * A pool for one server.
+     *
+     * @param sharedMemory how to share regions with clients, or {@code null}
+     * @param sink takes each finished connection (queues it for {@code accept} and wakes it); called on a pool thread
+     */
+    public HandshakePool(String serverName, IpcOptions options, SharedMemory sharedMemory, Consumer<Connection> sink) {
+        this.serverName = serverName;
+        this.options = options;
+        this.sharedMemory = sharedMemory;
+        this.sink = sink;
+        this.threads = new ThreadPoolExecutor(
+                THREADS, THREADS, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), runnable -> {
+                    Thread thread = new Thread(runnable, "packet-ipc-handshake " + serverName);
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        threads.allowCoreThreadTimeOut(true); // an idle server keeps no thread
+    }
+
+    /** Starts the handshake of a freshly accepted channel; after {@link #close()} the channel is closed instead. */
+    public void start(StreamChannel channel) {
+        pending.add(channel);
+        try {
+            threads.execute(() -> handshake(channel));
+        } catch (RejectedExecutionException e) { // closed meanwhile
+            pending.remove(channel);
+            channel.close();
+        }
+    }
+
+    private void handshake(StreamChannel channel) {
+        try {
+            Connection connection = StreamEndpoints.accept(
+                    channel,
+                    serverName,
+                    options,
+                    sharedMemory,
+                    Timeouts.toNanos(options.get(IpcOptions.CONNECT_TIMEOUT)));
+            synchronized (this) {
+                if (!closed) {
+                    sink.accept(connection);
+                    return;
+                }
+            }
+            connection.close();
+        } catch (IpcException | RuntimeException e) {
+            if (!isClosed()) { // a peer that hung up at once is most likely another server probing this one's name
+                LOG.log(
+                        e instanceof PeerGoneException ? Level.DEBUG : Level.WARNING,
+                        "a client of {0} failed the handshake and was dropped: {1}",
+                        serverName,
+                        e.getMessage());
+            }
+        } finally {
+            pending.remove(channel);
+        }
+    }
+
+    private synchronized boolean isClosed() {
+        return closed;
+    }
+
+    /** Ends pending handshakes (their channels are closed) and lets the threads go. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            closed = true;
+        }
+        threads.shutdown();
+        pending.forEach(StreamChannel::close);
+    }
+}
