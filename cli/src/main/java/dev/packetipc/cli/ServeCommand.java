@@ -1,0 +1,122 @@
+package dev.packetipc.cli;
+
+import dev.packetipc.Connection;
+import dev.packetipc.IpcOptions;
+import dev.packetipc.IpcTransport;
+import dev.packetipc.Server;
+import dev.packetipc.cli.pcap.CaptureReader;
+import dev.packetipc.cli.pcap.CapturedPacket;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code packet-ipc serve --pcap FILE}: starts a server, prints its name on stdout, and streams the capture to the
+ * first client that connects, then the end of the stream. The capture's link type is printed on stderr, for
+ * {@code receive --linktype}: it does not travel on the wire.
+ */
+@Command(
+        name = "serve",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Streams a pcap or pcapng capture to the first client that connects, then ends the stream.",
+            "Prints the server's name on stdout (one line) and, on stderr, the capture's link type and the command"
+                    + " that receives it: packet-ipc receive NAME --linktype N --out FILE"
+        })
+final class ServeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    TransportOption transport;
+
+    @Option(
+            names = "--pcap",
+            required = true,
+            paramLabel = "FILE",
+            description = "The capture to stream: pcap or pcapng, or '-' for standard input.")
+    String pcap;
+
+    @Option(
+            names = "--name",
+            paramLabel = "NAME",
+            description = "The server's name in the transport's form (unix: a plain name in the runtime directory or"
+                    + " an absolute socket path). Default: a fresh name.")
+    String name;
+
+    @Option(names = "--batch", defaultValue = "256", description = "Packets per send (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(
+            names = "--accept-timeout",
+            paramLabel = "SECONDS",
+            description = "Give up when no client connected within this time. Default: wait until interrupted.")
+    Long acceptTimeoutSeconds;
+
+    @Override
+    public Integer call() throws Exception {
+        if (batch < 1 || batch > 65536) {
+            throw new ParameterException(spec.commandLine(), "--batch must be 1 to 65536, was " + batch);
+        }
+        if (acceptTimeoutSeconds != null && acceptTimeoutSeconds <= 0) {
+            throw new ParameterException(spec.commandLine(), "--accept-timeout must be positive");
+        }
+        IpcTransport chosen = transport.resolve();
+        IpcOptions.Builder options = IpcOptions.builder();
+        if (name != null) {
+            options.set(IpcOptions.SERVER_NAME, name);
+        }
+        PrintStream err = System.err;
+        try (CaptureReader capture = CaptureReader.open(pcap);
+                Server server = chosen.newServer(options.build())) {
+            System.out.println(server.name());
+            System.out.flush();
+            int linkType = capture.linkType() < 0 ? 1 : capture.linkType();
+            err.println("serve: serving " + capture.source() + " (" + capture.format() + ", link type " + linkType
+                    + ") as " + server.name());
+            err.println("serve: receive it with: packet-ipc receive " + server.name() + " --linktype " + linkType
+                    + " --out FILE");
+            try (Connection connection = acceptTimeoutSeconds == null
+                    ? server.accept()
+                    : server.accept(Duration.ofSeconds(acceptTimeoutSeconds))) {
+                stream(capture, connection);
+                connection.sendEnd();
+                err.println("serve: sent " + connection.packetsSent() + " packets, " + connection.bytesSent()
+                        + " bytes (" + Units.bytes(connection.bytesSent()) + ")");
+            }
+        }
+        return ExitCodes.OK;
+    }
+
+    private void stream(CaptureReader capture, Connection connection) throws Exception {
+        List<CapturedPacket> next = new ArrayList<>(batch);
+        long index = 0;
+        CapturedPacket packet;
+        while ((packet = capture.next()) != null) {
+            index++;
+            if (packet.linkType() != capture.linkType()) {
+                throw new IOException(capture.source() + ": packet " + index + " has link type " + packet.linkType()
+                        + " but the first interface has "
+                        + capture.linkType() + "; a packet-ipc stream carries one link type: split the"
+                        + " capture by interface first (tshark -r FILE -Y 'frame.interface_id == 0' -w PART)");
+            }
+            next.add(packet);
+            if (next.size() == batch) {
+                connection.send(next);
+                next.clear();
+            }
+        }
+        if (!next.isEmpty()) {
+            connection.send(next);
+        }
+    }
+}
