@@ -24,6 +24,8 @@ public final class HandshakePool implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(HandshakePool.class.getName());
     /** Handshakes that run at once; more wait their turn. */
     private static final int THREADS = 4;
+    /** How long close waits for handshakes to end: a closed channel ends them at once. */
+    private static final long CLOSE_WAIT_SECONDS = 5;
 
     private final String serverName;
     private final IpcOptions options;
@@ -96,7 +98,10 @@ public final class HandshakePool implements AutoCloseable {
         return closed;
     }
 
-    /** Ends pending handshakes (their channels are closed) and lets the threads go. Idempotent. */
+    /**
+     * Ends pending handshakes (their channels are closed) and waits, a few seconds at most, until their threads have
+     * let go of everything, so that nothing of theirs outlives the server's close. Idempotent.
+     */
     @Override
     public void close() {
         synchronized (this) {
@@ -104,5 +109,10 @@ public final class HandshakePool implements AutoCloseable {
         }
         threads.shutdown();
         pending.forEach(StreamChannel::close);
+        try {
+            threads.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
