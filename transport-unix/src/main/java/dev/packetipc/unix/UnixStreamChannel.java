@@ -40,10 +40,6 @@ final class UnixStreamChannel implements StreamChannel {
         }
     }
 
-    AFUNIXSocketChannel socket() {
-        return channel;
-    }
-
     @Override
     public int read(ByteBuffer dst, long timeoutNanos) throws IOException {
         long deadline = System.nanoTime() + Math.min(timeoutNanos, FOREVER / 4);

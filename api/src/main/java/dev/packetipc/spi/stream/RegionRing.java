@@ -25,10 +25,6 @@ final class RegionRing {
         this.size = size;
     }
 
-    long size() {
-        return size;
-    }
-
     /** The offset for a payload of {@code length} bytes, or -1 while the receiver holds too much. */
     long allocate(int length) {
         long offset = head % size;

@@ -211,7 +211,8 @@ final class StreamClient extends AbstractClient implements SharedRegions {
 
     /** Tells the server what it may reuse: everything handed out, which callbacks no longer hold. */
     private void release(boolean quarterOnly) {
-        if (!releaseDue(quarterOnly)) {
+        boolean pending = out.hasRemaining(); // a RELEASE the socket took only in part: finish it first
+        if (!pending && !releaseDue(quarterOnly) || releasesStopped || endReceived) {
             return;
         }
         for (int id = 0; id < MAX_REGIONS && !out.hasRemaining(); id++) { // one RELEASE on its way at a time
