@@ -167,13 +167,10 @@ final class PipeStreamChannel implements StreamChannel {
                 return os.finish(handle, io);
             } catch (Win32Error e) {
                 if (e.code() == Win32Error.ERROR_OPERATION_ABORTED) {
-                    if (e.transferred() > 0) {
-                        return e.transferred();
-                    }
-                    if (isClosed()) {
+                    if (isClosed()) { // what moved before the close no longer matters: the caller closed the channel
                         throw new ClosedChannelException();
                     }
-                    return 0;
+                    return e.transferred(); // the time ran out; what moved still counts
                 }
                 return failed(e, read);
             }

@@ -2,6 +2,7 @@ package dev.packetipc.windows;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -191,6 +192,27 @@ class PipeStreamChannelTest {
             }
         });
         assertTrue(writing.await(10, TimeUnit.SECONDS));
+        client.close();
+        ExecutionException e = assertThrows(ExecutionException.class, () -> write.get(10, TimeUnit.SECONDS));
+        assertTrue(e.getCause().getCause() instanceof ClosedChannelException, String.valueOf(e.getCause()));
+    }
+
+    @Test
+    void closeDuringAPartlyDoneWriteThrowsClosedChannelExceptionNotAShortCount() throws Exception {
+        CompletableFuture<Long> write = CompletableFuture.supplyAsync(() -> {
+            try {
+                return client.write(new ByteBuffer[] {ByteBuffer.allocate(8 << 20)}, StreamChannel.FOREVER);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        // bytes arriving prove the write is under way; 8 MiB cannot all fit the pipe, so it is blocked part-way
+        ByteBuffer first = ByteBuffer.allocateDirect(8);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (first.hasRemaining() && System.nanoTime() < deadline) {
+            server.read(first, TimeUnit.SECONDS.toNanos(1));
+        }
+        assertFalse(first.hasRemaining(), "the write never started");
         client.close();
         ExecutionException e = assertThrows(ExecutionException.class, () -> write.get(10, TimeUnit.SECONDS));
         assertTrue(e.getCause().getCause() instanceof ClosedChannelException, String.valueOf(e.getCause()));
