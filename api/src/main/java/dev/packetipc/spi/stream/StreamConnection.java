@@ -30,8 +30,8 @@ final class StreamConnection implements Connection {
     private static final int SEND_BUFFER_BYTES = 1 << 20;
     /** The longest {@link #close()} waits, after the end of the stream, for the client to finish (see lingerAfterEnd). */
     private static final long LINGER_NANOS = 2_000_000_000L;
-    /** Every 16th flush also reads what the client sent, one non-blocking read. */
-    private static final int CONTROL_READ_INTERVAL = 15;
+    /** Every 16th flush also reads what the client sent, one non-blocking read (not the flush of the end). */
+    static final int CONTROL_READ_INTERVAL = 15;
 
     private final StreamChannel channel;
     private final String name;
@@ -166,15 +166,20 @@ final class StreamConnection implements Connection {
     }
 
     private void flush(long deadline) throws IOException, IpcException {
+        if (writeBuffered(deadline) && (++flushes & CONTROL_READ_INTERVAL) == 0) {
+            readControlFrames(0); // a client that sends garbage or goes away is noticed even if writes still work
+        }
+    }
+
+    /** Writes what the send buffer holds; returns whether there was anything. */
+    private boolean writeBuffered(long deadline) throws IOException, IpcException {
         if (sendBuffer.position() == 0) {
-            return;
+            return false;
         }
         sendBuffer.flip();
         writeAll(single, deadline);
         sendBuffer.clear();
-        if ((++flushes & CONTROL_READ_INTERVAL) == 0) {
-            readControlFrames(0); // a client that sends garbage or goes away is noticed even if writes still work
-        }
+        return true;
     }
 
     private void writeAll(ByteBuffer[] buffers, long deadline) throws IOException, IpcException {
@@ -251,7 +256,8 @@ final class StreamConnection implements Connection {
             }
             checkSendable();
             FrameEncoder.encodeEnd(sendBuffer);
-            flush(Timeouts.FOREVER);
+            // no read after the end: a client that took it may already have shut its side, as it should
+            writeBuffered(Timeouts.FOREVER);
             ended = true;
         } catch (IOException e) {
             throw failure(e);
