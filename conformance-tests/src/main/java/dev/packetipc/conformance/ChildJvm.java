@@ -16,10 +16,19 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A child JVM running {@link ChildMain} with this JVM's class path, its output captured for failure messages. Closing
- * it destroys the process if it still runs.
+ * A child JVM on this JVM's class path, for tests that need a real process boundary: the conformance suite runs its
+ * peers in one, and a transport's own tests can run theirs the same way. The child's standard output and error are
+ * captured line by line, for {@link #awaitLine} and for failure messages; closing it kills the process if it still
+ * runs.
+ *
+ * <pre>{@code
+ * try (ChildJvm peer = ChildJvm.start(List.of("-Xmx256m"), MyPeerMain.class, List.of("serve"))) {
+ *     String name = peer.awaitLine("NAME ", Duration.ofSeconds(30));
+ *     ...
+ * }
+ * }</pre>
  */
-final class ChildJvm implements AutoCloseable {
+public final class ChildJvm implements AutoCloseable {
     private final Process process;
     private final StringBuffer output = new StringBuffer();
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
@@ -33,8 +42,17 @@ final class ChildJvm implements AutoCloseable {
         pump.start();
     }
 
-    /** Starts {@link ChildMain} with these JVM arguments and program arguments. */
+    /** Starts the suite's own {@link ChildMain} with these JVM arguments and program arguments. */
     static ChildJvm start(List<String> jvmArguments, List<String> arguments) throws IOException {
+        return start(jvmArguments, ChildMain.class, arguments);
+    }
+
+    /**
+     * Starts {@code mainClass} in a new JVM: the same {@code java}, this JVM's class path and temporary directory,
+     * and these JVM arguments (flags a transport needs, for example) and program arguments.
+     */
+    public static ChildJvm start(List<String> jvmArguments, Class<?> mainClass, List<String> arguments)
+            throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmArguments);
@@ -44,7 +62,7 @@ final class ChildJvm implements AutoCloseable {
         }
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
-        command.add(ChildMain.class.getName());
+        command.add(mainClass.getName());
         command.addAll(arguments);
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         return new ChildJvm(process, command);
@@ -64,7 +82,7 @@ final class ChildJvm implements AutoCloseable {
     }
 
     /** The first line of output that starts with the prefix, without it; fails if none comes in time. */
-    String awaitLine(String prefix, Duration timeout) throws InterruptedException {
+    public String awaitLine(String prefix, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             long left = deadline - System.nanoTime();
@@ -80,19 +98,19 @@ final class ChildJvm implements AutoCloseable {
     }
 
     /** Writes one line to the child's standard input. */
-    void say(String line) throws IOException {
+    public void say(String line) throws IOException {
         Writer in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
         in.write(line + "\n");
         in.flush();
     }
 
     /** Whether the child still runs. */
-    boolean isAlive() {
+    public boolean isAlive() {
         return process.isAlive();
     }
 
     /** Waits for the child to exit and returns its exit code; destroys it and fails if it does not exit in time. */
-    int awaitExit(Duration timeout) throws InterruptedException {
+    public int awaitExit(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             process.destroyForcibly();
             throw new AssertionError(
@@ -102,9 +120,17 @@ final class ChildJvm implements AutoCloseable {
     }
 
     /** The command and everything the child printed so far, for failure messages. */
-    String describe() {
+    public String describe() {
         return "\n--- child JVM command: " + String.join(" ", command) + "\n--- child JVM output:\n" + output
                 + "--- end of child JVM output";
+    }
+
+    /** Kills the child as {@code SIGKILL} would (a crash, as far as its peers can tell) and waits until it is gone. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            throw new AssertionError("the child JVM was killed but had not ended after 30 s" + describe());
+        }
     }
 
     @Override

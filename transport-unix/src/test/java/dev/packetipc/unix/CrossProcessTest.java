@@ -12,6 +12,7 @@ import dev.packetipc.IpcPacket;
 import dev.packetipc.Packet;
 import dev.packetipc.PeerGoneException;
 import dev.packetipc.Server;
+import dev.packetipc.conformance.ChildJvm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,14 +32,14 @@ class CrossProcessTest {
 
     @Test
     void aKilledServerGivesTheClientPeerGoneAfterWhatArrivedAndLeavesAReplaceableFile() throws Exception {
-        try (ChildProcess child = ChildProcess.start("server-then-hang")) {
-            String name = child.await("NAME ", WAIT);
+        try (ChildJvm child = UnixPeerMain.start("server-then-hang")) {
+            String name = child.awaitLine("NAME ", WAIT);
             List<IpcPacket> received = new ArrayList<>();
             try (Client client = transport.connect(name)) {
                 while (received.size() < 13) {
                     received.addAll(client.receivePackets(13, WAIT).orElseThrow());
                 }
-                child.await("SENT", WAIT);
+                child.awaitLine("SENT", WAIT);
                 child.kill();
                 PeerGoneException gone = assertThrows(PeerGoneException.class, () -> client.receivePackets(1, WAIT));
                 assertTrue(gone.getMessage().contains("went away"), gone.getMessage());
@@ -75,10 +76,10 @@ class CrossProcessTest {
     @Test
     void aKilledClientGivesTheServerPeerGone() throws Exception {
         try (Server server = transport.newServer();
-                ChildProcess child = ChildProcess.start("client-hang", server.name());
+                ChildJvm child = UnixPeerMain.start("client-hang", server.name());
                 Connection connection = server.accept(WAIT)) {
             connection.send(List.of(Packet.of(1, new byte[10])));
-            child.await("RECEIVING", WAIT);
+            child.awaitLine("RECEIVING", WAIT);
             child.kill();
             List<Packet> batch = Streams.sized(64, 1000, 1000, 1);
             PeerGoneException gone = assertThrows(PeerGoneException.class, () -> {
@@ -99,13 +100,13 @@ class CrossProcessTest {
         List<Packet> packets = Streams.sized(400, 0, 200 << 10, 7); // about 40 MB through a 1 MiB region
         long bytes = packets.stream().mapToLong(Packet::length).sum();
         try (Server server = transport.newServer(options);
-                ChildProcess child = ChildProcess.start("client-check", server.name());
+                ChildJvm child = UnixPeerMain.start("client-check", server.name());
                 Connection connection = server.accept(WAIT)) {
             for (int from = 0; from < packets.size(); from += 7) {
                 connection.send(packets.subList(from, Math.min(packets.size(), from + 7)), WAIT);
             }
             connection.sendEnd();
-            String ok = child.await("OK ", WAIT);
+            String ok = child.awaitLine("OK ", WAIT);
             assertEquals(packets.size() + " " + bytes + " " + Streams.crc(packets) + " false", ok);
             assertEquals(0, child.awaitExit(WAIT));
         }
@@ -114,8 +115,8 @@ class CrossProcessTest {
     @Test
     void theClientSideOfAKilledServerCanReconnectToNothingFast() throws Exception {
         String name;
-        try (ChildProcess child = ChildProcess.start("server-then-hang")) {
-            name = child.await("NAME ", WAIT);
+        try (ChildJvm child = UnixPeerMain.start("server-then-hang")) {
+            name = child.awaitLine("NAME ", WAIT);
             child.kill();
         }
         long started = System.nanoTime();

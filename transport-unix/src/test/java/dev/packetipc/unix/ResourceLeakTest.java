@@ -13,6 +13,7 @@ import dev.packetipc.IpcPacket;
 import dev.packetipc.Packet;
 import dev.packetipc.PeerGoneException;
 import dev.packetipc.Server;
+import dev.packetipc.conformance.ChildJvm;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.util.ArrayList;
@@ -125,10 +126,10 @@ class ResourceLeakTest {
     void aKilledClientProcessLeavesNothingOpenInTheServer() throws Exception {
         OpenResources before = OpenResources.now();
         try (Server server = transport.newServer();
-                ChildProcess child = ChildProcess.start("client-hang", server.name());
+                ChildJvm child = UnixPeerMain.start("client-hang", server.name());
                 Connection connection = server.accept(RoundTrip.WAIT)) {
             connection.send(Streams.packets(8, 1), RoundTrip.WAIT); // with shared payloads: the region fd travels
-            child.await("RECEIVING", RoundTrip.WAIT);
+            child.awaitLine("RECEIVING", RoundTrip.WAIT);
             child.kill();
             assertSendFailsWithPeerGone(connection);
         }
@@ -138,8 +139,8 @@ class ResourceLeakTest {
     @Test
     void aKilledServerProcessLeavesNothingOpenInTheClient() throws Exception {
         OpenResources before = OpenResources.now();
-        try (ChildProcess child = ChildProcess.start("server-then-hang")) {
-            String name = child.await("NAME ", RoundTrip.WAIT);
+        try (ChildJvm child = UnixPeerMain.start("server-then-hang")) {
+            String name = child.awaitLine("NAME ", RoundTrip.WAIT);
             try (Client client = transport.connect(name)) {
                 int received = 0;
                 while (received < 13) { // what the child sends, shared payloads included
@@ -147,7 +148,7 @@ class ResourceLeakTest {
                             .orElseThrow()
                             .size();
                 }
-                child.await("SENT", RoundTrip.WAIT);
+                child.awaitLine("SENT", RoundTrip.WAIT);
                 child.kill();
                 assertThrows(PeerGoneException.class, () -> client.receivePackets(1, RoundTrip.WAIT));
             }

@@ -4,6 +4,8 @@ import dev.packetipc.Client;
 import dev.packetipc.Connection;
 import dev.packetipc.IpcOptions;
 import dev.packetipc.Server;
+import dev.packetipc.conformance.ChildJvm;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -20,6 +22,11 @@ import java.util.zip.CRC32;
  */
 public final class UnixPeerMain {
     private UnixPeerMain() {}
+
+    /** Starts this class in a child JVM with these arguments (see above). */
+    static ChildJvm start(String... arguments) throws IOException {
+        return ChildJvm.start(TestJvms.nativeAccessFlags(), UnixPeerMain.class, List.of(arguments));
+    }
 
     public static void main(String[] args) throws Exception {
         UnixTransport transport = new UnixTransport();
