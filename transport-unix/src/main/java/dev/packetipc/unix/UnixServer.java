@@ -77,16 +77,20 @@ final class UnixServer implements Server {
         Path path = SocketPath.forServer(options.get(IpcOptions.SERVER_NAME));
         removeIfStale(path);
         AFUNIXServerSocketChannel channel = null;
+        boolean bound = false;
         try {
             channel = AFUNIXServerSocketChannel.open();
             channel.setDeleteOnClose(false); // close() deletes the file only if it is still this server's
             channel.bind(AFUNIXSocketAddress.of(path.toFile()));
+            bound = true;
             boolean others = options.get(UnixOptions.PEER_POLICY).admitsOthers();
             Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(others ? "rw-rw-rw-" : "rw-------"));
             return new UnixServer(path, options, sharedMemory, channel);
         } catch (IOException e) {
             if (channel != null) {
                 closeQuietly(channel);
+            }
+            if (bound) { // a failed bind leaves the file at the path alone: it may be another server's
                 deleteQuietly(path);
             }
             throw new IpcException(
