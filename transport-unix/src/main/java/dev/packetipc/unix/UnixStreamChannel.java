@@ -12,15 +12,17 @@ import java.util.concurrent.TimeUnit;
 import org.newsclub.net.unix.AFUNIXSocketChannel;
 
 /**
- * A connected Unix domain socket as the stream engine's {@link StreamChannel}: non-blocking, with one selector for
- * waiting to read and one for waiting to write, so that every wait has a time-out and {@link #close()} wakes both.
- * File descriptors travel beside the bytes ({@code SCM_RIGHTS}).
+ * A connected Unix domain socket as the stream engine's {@link StreamChannel}: non-blocking, so that every wait has a
+ * time-out and {@link #close()} wakes it. Waiting to read uses {@code poll(2)} directly where it can ({@link
+ * ReadableWaiter}, on Linux), else a selector; waiting to write (only when the client lags) uses a selector. File
+ * descriptors travel beside the bytes ({@code SCM_RIGHTS}).
  */
 final class UnixStreamChannel implements StreamChannel {
     /** Room for the ancillary data of a few descriptors. */
     private static final int ANCILLARY_BUFFER_BYTES = 1024;
 
     private final AFUNIXSocketChannel channel;
+    private final ReadableWaiter waiter;
     private final Selector readable;
     private final Selector writable;
     private volatile boolean closed;
@@ -29,10 +31,13 @@ final class UnixStreamChannel implements StreamChannel {
         this.channel = channel;
         channel.configureBlocking(false);
         channel.setAncillaryReceiveBufferSize(ANCILLARY_BUFFER_BYTES);
-        this.readable = channel.provider().openSelector();
+        this.waiter = ReadableWaiter.forChannel(channel);
+        this.readable = waiter == null ? channel.provider().openSelector() : null;
         this.writable = channel.provider().openSelector();
         try {
-            channel.register(readable, SelectionKey.OP_READ);
+            if (readable != null) {
+                channel.register(readable, SelectionKey.OP_READ);
+            }
             channel.register(writable, SelectionKey.OP_WRITE);
         } catch (IOException | RuntimeException e) {
             close();
@@ -52,7 +57,11 @@ final class UnixStreamChannel implements StreamChannel {
             if (left <= 0) {
                 return 0;
             }
-            await(readable, left);
+            if (waiter == null) {
+                await(readable, left);
+            } else if (!waiter.await(left) || closed) {
+                throw new ClosedChannelException();
+            }
         }
     }
 
@@ -121,14 +130,25 @@ final class UnixStreamChannel implements StreamChannel {
     @Override
     public void close() {
         closed = true;
-        readable.wakeup();
+        if (waiter != null) {
+            try {
+                channel.shutdownInput(); // wakes a thread in poll(2), and any later poll returns at once
+            } catch (IOException e) {
+                // not connected any more: nothing waits on it then
+            }
+            waiter.awaitNoPoller(); // only then may the descriptor be closed (and its number reused)
+        } else {
+            readable.wakeup();
+        }
         writable.wakeup();
         try {
             channel.close();
         } catch (IOException e) {
             // nothing left to do
         }
-        closeQuietly(readable);
+        if (readable != null) {
+            closeQuietly(readable);
+        }
         closeQuietly(writable);
     }
 

@@ -82,14 +82,19 @@ final class StreamClient extends AbstractClient implements SharedRegions {
             if (gone != null) {
                 throw new PeerGoneException(gone);
             }
-            int n = input.fill(0);
-            if (n == 0) { // caught up with the socket: release everything, then wait
-                release(false);
-                long wait = Deadlines.left(deadline);
-                if (wait == 0) {
-                    return 0;
+            int n;
+            if (out.hasRemaining() || releaseDue(false)) {
+                n = input.fill(0);
+                if (n == 0) { // caught up with the socket: release everything, then wait
+                    release(false);
+                    long wait = Deadlines.left(deadline);
+                    if (wait == 0) {
+                        return 0;
+                    }
+                    n = input.fill(out.hasRemaining() ? Math.min(wait, IDLE_RETRY_NANOS) : wait);
                 }
-                n = input.fill(out.hasRemaining() ? Math.min(wait, IDLE_RETRY_NANOS) : wait);
+            } else { // nothing to release: one read that waits if the socket is empty (an empty read costs syscalls)
+                n = input.fill(Deadlines.left(deadline));
             }
             if (n < 0) {
                 serverClosed(null);
