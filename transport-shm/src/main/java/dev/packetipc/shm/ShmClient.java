@@ -8,7 +8,6 @@ import dev.packetipc.ProtocolException;
 import dev.packetipc.spi.AbstractClient;
 import dev.packetipc.spi.PacketView;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
@@ -20,9 +19,11 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.wire.DocumentContext;
 
 /**
- * The client's side: tails the connection's queue, copies each batch document once into a reused buffer (checked
- * against the layout before anything is handed out) and hands its packets out through one {@link PacketView}.
- * After each document it publishes how far it has read, which is what the sender's backpressure and retention use.
+ * The client's side: tails the connection's queue and walks each batch document in place, through windows on the
+ * mapped file whose bounds are the document's (checked against the layout before anything is handed out); its
+ * packets go out through one {@link PacketView} over that memory. The document stays mapped until the next one is
+ * read, which happens only once all its packets were handed out. After each document it publishes how far it has
+ * read, which is what the sender's backpressure and retention use.
  */
 final class ShmClient extends AbstractClient {
     private final Path directory;
@@ -35,8 +36,10 @@ final class ShmClient extends AbstractClient {
     private final ReentrantLock lock = new ReentrantLock();
     private final Backoff backoff = new Backoff();
     private final PacketView view = new PacketView();
-    private ByteBuffer document = ByteBuffer.allocate(0);
-    private ByteBuffer readOnly = document.asReadOnlyBuffer();
+    private final MappedWindow headers = MappedWindow.readOnly();
+    private final MappedWindow payloads = MappedWindow.readOnly();
+    private ByteBuffer document;
+    private ByteBuffer readOnly;
     private int count;
     private int index;
     private int payloadAt;
@@ -61,6 +64,7 @@ final class ShmClient extends AbstractClient {
                 StoreFileListener.noOp());
         this.tailer = queue.createTailer();
         tailer.singleThreadedCheckDisabled(true);
+        detach();
     }
 
     @Override
@@ -170,8 +174,9 @@ final class ShmClient extends AbstractClient {
         return server.goneReason(settings.leaseMillis);
     }
 
-    /** Reads the next document into the buffer, if one is there. */
+    /** Reads the next document in place, if one is there; the previous one must have been handed out whole. */
     private boolean readDocument() throws ProtocolException {
+        detach();
         try (DocumentContext context = tailer.readingDocument()) {
             if (!context.isPresent()) {
                 return false;
@@ -185,41 +190,47 @@ final class ShmClient extends AbstractClient {
                         + " or the server allows larger frames than this client");
             }
             int size = (int) length;
-            ensureCapacity(size);
-            if (bytes.read(start, document.array(), 0, size) != size) {
-                throw new ProtocolException("a queue document of " + size + " bytes could not be read whole; the"
-                        + " queue file is truncated");
+            ByteBuffer doc = headers.point(bytes, start, size, false);
+            ByteBuffer view = payloads.point(bytes, start, size, false);
+            if (doc == null || view == null) {
+                throw new ProtocolException("a queue document of " + size + " bytes at offset " + start
+                        + " does not lie inside one mapped region of the queue file; the queue file is corrupt");
             }
-            int kind = BatchLayout.validate(document, size);
+            int kind = BatchLayout.validate(doc, size);
             consumed += size;
             self.publishConsumed(consumed, tailer.cycle());
             if (kind == BatchLayout.KIND_BATCH) {
-                count = document.getInt(4);
+                document = doc;
+                readOnly = view;
+                count = doc.getInt(4);
                 index = 0;
                 payloadAt = BatchLayout.entryOffset(count);
             } else {
-                count = 0;
-                index = 0;
+                detach();
                 terminal = kind;
                 endReceived = kind == BatchLayout.KIND_END;
             }
             return true;
         } catch (ProtocolException e) {
+            detach();
             broken = e;
             throw e;
         } catch (RuntimeException | InternalError e) {
+            detach();
             broken = new ProtocolException(
                     "the queue of " + name() + " could not be read (" + e + "); its files are corrupt", e);
             throw broken;
         }
     }
 
-    private void ensureCapacity(int size) {
-        if (document.capacity() < size) {
-            int capacity = (int) Math.min(settings.maxDocumentBytes, Math.max(size, 2L * document.capacity()));
-            document = ByteBuffer.allocate(capacity).order(ByteOrder.LITTLE_ENDIAN);
-            readOnly = document.asReadOnlyBuffer();
-        }
+    /** Forgets the current document: nothing points into the queue file any more. */
+    private void detach() {
+        headers.detach();
+        payloads.detach();
+        document = null;
+        readOnly = null;
+        count = 0;
+        index = 0;
     }
 
     @Override
@@ -247,6 +258,7 @@ final class ShmClient extends AbstractClient {
                 return;
             }
             released = true;
+            detach();
             queue.close();
             boolean serverGone = server.state() != Side.CLOSED && serverGone().isPresent();
             if (control.leaveAndIsLast() || serverGone) {

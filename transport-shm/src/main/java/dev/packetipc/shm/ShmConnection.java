@@ -22,8 +22,8 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.wire.DocumentContext;
 
 /**
- * The server's side of one client: appends one Chronicle document per batch (split when a batch exceeds the largest
- * document), waits while the client lags by more than the buffer, and deletes the cycle files the client has passed.
+ * The server's side of one client: appends one Chronicle document per batch (split into documents of about an eighth
+ * of the buffer, so the client reads one while the next is written), filled in place in the mapped file; waits while the client lags by more than the buffer, and deletes the cycle files the client has passed.
  */
 final class ShmConnection implements Connection {
     private final Path directory;
@@ -38,6 +38,7 @@ final class ShmConnection implements Connection {
     private final ReentrantLock lock = new ReentrantLock();
     private final Backoff backoff = new Backoff();
     private final byte[] scratch = new byte[64 * 1024];
+    private final MappedWindow window = MappedWindow.writable();
     private volatile boolean closed;
     private boolean released0;
     private boolean ended;
@@ -96,15 +97,17 @@ final class ShmConnection implements Connection {
                 int to = from;
                 long payload = 0;
                 while (to < batch.size()
-                        && BatchLayout.documentBytes(
-                                        to - from + 1, payload + batch.get(to).length())
-                                <= settings.maxDocumentBytes) {
+                        && (to == from
+                                || BatchLayout.documentBytes(
+                                                to - from + 1,
+                                                payload + batch.get(to).length())
+                                        <= settings.splitBytes)) {
                     payload += batch.get(to).length();
                     to++;
                 }
                 long documentBytes = BatchLayout.documentBytes(to - from, payload);
                 awaitRoom(documentBytes, deadline, timeout);
-                writeBatch(batch, from, to);
+                writeBatch(batch, from, to, (int) documentBytes);
                 account(documentBytes);
                 packets += to - from;
                 bytes += payload;
@@ -138,24 +141,56 @@ final class ShmConnection implements Connection {
         }
     }
 
-    private void writeBatch(List<? extends AsIpcPacket> batch, int from, int to) {
+    private void writeBatch(List<? extends AsIpcPacket> batch, int from, int to, int documentBytes) {
         try (DocumentContext document = appender.writingDocument()) {
             try {
                 Bytes<?> out = document.wire().bytes();
-                out.writeInt(BatchLayout.KIND_BATCH);
-                out.writeInt(to - from);
-                for (int i = from; i < to; i++) {
-                    AsIpcPacket packet = batch.get(i);
-                    out.writeLong(packet.timestampNanos());
-                    out.writeInt(packet.length());
-                }
-                for (int i = from; i < to; i++) {
-                    copy(batch.get(i).data(), out);
+                long start = out.writePosition();
+                ByteBuffer target = window.point(out, start, documentBytes, true);
+                if (target != null) {
+                    fill(target, batch, from, to);
+                    window.detach();
+                    out.writeSkip(documentBytes);
+                } else {
+                    stream(out, batch, from, to);
                 }
             } catch (RuntimeException | Error e) {
+                window.detach();
                 document.rollbackOnClose();
                 throw e;
             }
+        }
+    }
+
+    /** Writes a document in place, in one pass: one copy of each payload, straight into the mapped file. */
+    private static void fill(ByteBuffer target, List<? extends AsIpcPacket> batch, int from, int to) {
+        target.putInt(0, BatchLayout.KIND_BATCH);
+        target.putInt(4, to - from);
+        int entry = BatchLayout.HEADER_BYTES;
+        int payloadAt = BatchLayout.entryOffset(to - from);
+        for (int i = from; i < to; i++) {
+            AsIpcPacket packet = batch.get(i);
+            ByteBuffer data = packet.data();
+            int length = packet.length();
+            target.putLong(entry, packet.timestampNanos());
+            target.putInt(entry + 8, length);
+            target.put(payloadAt, data, data.position(), length);
+            entry += BatchLayout.ENTRY_BYTES;
+            payloadAt += length;
+        }
+    }
+
+    /** Writes a document through Chronicle's streaming writes: when it does not lie inside one mapped region. */
+    private void stream(Bytes<?> out, List<? extends AsIpcPacket> batch, int from, int to) {
+        out.writeInt(BatchLayout.KIND_BATCH);
+        out.writeInt(to - from);
+        for (int i = from; i < to; i++) {
+            AsIpcPacket packet = batch.get(i);
+            out.writeLong(packet.timestampNanos());
+            out.writeInt(packet.length());
+        }
+        for (int i = from; i < to; i++) {
+            copy(batch.get(i).data(), out);
         }
     }
 

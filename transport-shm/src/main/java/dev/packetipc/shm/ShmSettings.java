@@ -4,15 +4,26 @@ import dev.packetipc.IpcOptions;
 
 /** The options one server or client works with, resolved once. */
 final class ShmSettings {
+    /** The smallest cycle file: a stream rolls no more often than every this many bytes. */
+    static final long MIN_ROLL_BYTES = 1L << 20;
+    /** The largest cycle file (unless the buffer is larger): bounds what one file holds on disk. */
+    static final long MAX_ROLL_BYTES = 32L << 20;
+    /** The smallest document a batch is split into when it is larger (unless a single packet is larger). */
+    static final long MIN_SPLIT_BYTES = 64L << 10;
+    /** Batches are split into documents of about the buffer over this many, so the reader works while more come. */
+    static final int DOCUMENTS_PER_BUFFER = 8;
+
     final int maxDocumentBytes;
     final long bufferBytes;
     final long rollBytes;
+    final long splitBytes;
     final long leaseMillis;
 
     ShmSettings(IpcOptions options) {
         this.maxDocumentBytes = options.get(IpcOptions.MAX_FRAME_BYTES);
         this.bufferBytes = options.get(IpcOptions.BUFFER_BYTES);
-        this.rollBytes = Math.max(bufferBytes, 1 << 20);
+        this.rollBytes = Math.max(bufferBytes, Math.min(MAX_ROLL_BYTES, Math.max(MIN_ROLL_BYTES, 4 * bufferBytes)));
+        this.splitBytes = Math.min(maxDocumentBytes, Math.max(MIN_SPLIT_BYTES, bufferBytes / DOCUMENTS_PER_BUFFER));
         this.leaseMillis = options.get(ShmOptions.LEASE_TIMEOUT).toMillis();
     }
 }

@@ -48,7 +48,10 @@ public final class ShmTransport implements IpcTransport {
 
     @Override
     public Set<TransportCapability> capabilities() {
-        return EnumSet.of(TransportCapability.CROSS_PROCESS, TransportCapability.MULTIPLE_CLIENTS);
+        return EnumSet.of(
+                TransportCapability.CROSS_PROCESS,
+                TransportCapability.MULTIPLE_CLIENTS,
+                TransportCapability.ZERO_COPY_RECEIVE);
     }
 
     @Override
