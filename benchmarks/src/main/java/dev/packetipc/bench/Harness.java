@@ -2,6 +2,7 @@ package dev.packetipc.bench;
 
 import dev.packetipc.PacketIpc;
 import dev.packetipc.TransportStatus;
+import dev.packetipc.spi.RuntimeDirectory;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -187,13 +188,28 @@ public final class Harness {
                 "-Dchronicle.analytics.disable=true",
                 "-Dchronicle.announcer.disable=true",
                 "-Dchronicle.disk.monitor.disable=true",
-                "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir")));
+                "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
+                "-D" + RuntimeDirectory.PROPERTY + "=" + runtimeDirectory()));
         if (Runtime.version().feature() >= 24) {
             args.add("--enable-native-access=ALL-UNNAMED");
             args.add("--sun-misc-unsafe-memory-access=allow");
         }
         args.addAll(extra);
         return args;
+    }
+
+    /**
+     * Where our transports keep their files in the child JVMs: the one given to this JVM, else beside raw Chronicle's
+     * queues ({@link ChronicleMedium#baseDirectory()}, {@code /dev/shm} when it has room), so that the shared-memory
+     * transport and its baseline map files of the same file system.
+     */
+    private static String runtimeDirectory() {
+        String given = System.getProperty(RuntimeDirectory.PROPERTY);
+        return given != null
+                ? given
+                : ChronicleMedium.baseDirectory()
+                        .resolve("packet-ipc-bench-" + RuntimeDirectory.userId())
+                        .toString();
     }
 
     /**

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.packetipc.TransportUnavailableException;
+import dev.packetipc.conformance.ChildJvm;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -12,9 +13,9 @@ import org.junit.jupiter.api.Test;
 class AvailabilityTest {
     @Test
     void aJvmWithoutTheFlagsReportsUnavailableAndListsEveryFlag() throws Exception {
-        try (PeerJvm peer = PeerJvm.start(List.of(), "availability")) {
-            assertEquals("false", peer.expect("AVAILABLE ", Duration.ofSeconds(60)));
-            String cause = peer.expect("CAUSE ", Duration.ofSeconds(10));
+        try (ChildJvm peer = ShmPeerMain.start(List.of(), "availability")) {
+            assertEquals("false", peer.awaitLine("AVAILABLE ", Duration.ofSeconds(60)));
+            String cause = peer.awaitLine("CAUSE ", Duration.ofSeconds(10));
             for (String flag : JvmFlags.required()) {
                 assertTrue(cause.contains(flag), "the message names " + flag + ": " + cause);
             }

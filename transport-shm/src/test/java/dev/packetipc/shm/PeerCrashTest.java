@@ -11,6 +11,7 @@ import dev.packetipc.IpcException;
 import dev.packetipc.Packet;
 import dev.packetipc.PeerGoneException;
 import dev.packetipc.Server;
+import dev.packetipc.conformance.ChildJvm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,12 +30,12 @@ class PeerCrashTest {
     @Test
     void aKilledServerIsReportedAsGoneToItsClientAndItsFilesAreCleanedByTheNextServer() throws Exception {
         Path serverDirectory;
-        try (PeerJvm peer = PeerJvm.withFlags("server")) {
-            String name = peer.expect("NAME ", STARTUP);
+        try (ChildJvm peer = ShmPeerMain.withFlags("server")) {
+            String name = peer.awaitLine("NAME ", STARTUP);
             serverDirectory = ShmFiles.directoryOf(name);
             try (Client client = transport.connect(name)) {
                 assertTrue(client.receivePackets(10, STARTUP).isPresent());
-                peer.killHard();
+                peer.kill();
                 long start = System.nanoTime();
                 PeerGoneException gone = assertThrows(PeerGoneException.class, () -> drain(client));
                 Duration took = Duration.ofNanos(System.nanoTime() - start);
@@ -53,14 +54,14 @@ class PeerCrashTest {
     @Test
     void aKilledClientIsReportedAsGoneToTheSender() throws Exception {
         try (Server server = transport.newServer();
-                PeerJvm peer = PeerJvm.withFlags("client", server.name())) {
+                ChildJvm peer = ShmPeerMain.withFlags("client", server.name())) {
             Connection connection = server.accept(STARTUP);
             try {
                 List<Packet> batch = List.of(Packet.of(7, new byte[64]));
                 connection.send(batch);
-                peer.expect("RECEIVED", STARTUP);
+                peer.awaitLine("RECEIVED", STARTUP);
                 Path connectionDirectory = onlyConnection(server);
-                peer.killHard();
+                peer.kill();
                 long start = System.nanoTime();
                 PeerGoneException gone = assertThrows(PeerGoneException.class, () -> {
                     while (System.nanoTime() - start < DETECTION.toNanos()) {
@@ -81,9 +82,9 @@ class PeerCrashTest {
     void chronicleSettingsTheUserChoseAreKeptAndTheOthersAreTurnedOff() throws Exception {
         List<String> flags = new java.util.ArrayList<>(JvmFlags.required());
         flags.add("-Dchronicle.analytics.disable=false");
-        try (PeerJvm peer = PeerJvm.start(flags, "server")) {
-            peer.expect("NAME ", STARTUP);
-            assertEquals("false", peer.expect("PROPERTY chronicle.analytics.disable=", STARTUP));
+        try (ChildJvm peer = ShmPeerMain.start(flags, "server")) {
+            peer.awaitLine("NAME ", STARTUP);
+            assertEquals("false", peer.awaitLine("PROPERTY chronicle.analytics.disable=", STARTUP));
         }
         ChronicleSettings.apply();
         assertEquals("true", System.getProperty("chronicle.announcer.disable"));

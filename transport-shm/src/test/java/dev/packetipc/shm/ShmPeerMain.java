@@ -5,10 +5,12 @@ import dev.packetipc.Connection;
 import dev.packetipc.IpcOptions;
 import dev.packetipc.Packet;
 import dev.packetipc.Server;
+import dev.packetipc.conformance.ChildJvm;
+import java.io.IOException;
 import java.util.List;
 
 /**
- * The other side in the crash and availability tests, run in a child JVM by {@link PeerJvm}:
+ * The other side in the crash and availability tests, run in a child JVM by {@link #start}:
  *
  * <ul>
  *   <li>{@code availability}: prints {@code AVAILABLE true|false} and {@code CAUSE <message>};
@@ -18,6 +20,16 @@ import java.util.List;
  */
 public final class ShmPeerMain {
     private ShmPeerMain() {}
+
+    /** Starts this class in a child JVM with the flags Chronicle needs. */
+    static ChildJvm withFlags(String... arguments) throws IOException {
+        return start(JvmFlags.required(), arguments);
+    }
+
+    /** Starts this class in a child JVM with exactly these JVM flags. */
+    static ChildJvm start(List<String> flags, String... arguments) throws IOException {
+        return ChildJvm.start(flags, ShmPeerMain.class, List.of(arguments));
+    }
 
     /** Runs the role named by the first argument. */
     public static void main(String[] args) throws Exception {
