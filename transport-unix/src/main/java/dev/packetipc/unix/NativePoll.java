@@ -6,7 +6,7 @@ import com.sun.jna.Platform;
 /**
  * {@code poll(2)} on one descriptor, bound with JNA's direct mapping (a plain native call, no proxy): waiting for a
  * socket to become readable this way costs one system call, where a {@link java.nio.channels.Selector} adds its own
- * bookkeeping to every wait. Linux only; loaded on first use, never elsewhere.
+ * bookkeeping to every wait. 64-bit Linux only; loaded on first use, never elsewhere.
  */
 final class NativePoll {
     /** {@code POLLIN}. */
@@ -35,17 +35,17 @@ final class NativePoll {
      */
     static native int poll(long fds, int nfds, int timeout);
 
-    /** Binds {@link #poll} once, on Linux only. */
+    /** Binds {@link #poll} once, on 64-bit Linux only. */
     private static final class Binding {
         static final boolean BOUND = bind();
 
         private Binding() {}
 
         private static boolean bind() {
-            if (!Platform.isLinux()) {
-                return false;
-            }
             try {
+                if (!Platform.isLinux() || !Platform.is64Bit()) { // poll's pointer is passed as a 64-bit long
+                    return false;
+                }
                 Native.register(NativePoll.class, "c");
                 return true;
             } catch (LinkageError | RuntimeException e) { // no JNA native library, or native access denied

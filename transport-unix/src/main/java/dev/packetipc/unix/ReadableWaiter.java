@@ -15,21 +15,28 @@ import org.newsclub.net.unix.FileDescriptorCast;
  *
  * <p>Closing is made safe in two steps, because a thread blocked in {@code poll} is not woken by {@code close} and
  * must never poll a descriptor number the system has already given to another file: the owner first shuts the socket
- * down (which wakes every {@code poll} on it, and makes any later one return at once), then calls {@link
- * #awaitNoPoller()} before it closes the descriptor.
+ * down (which wakes every {@code poll} on it, and makes any later one return at once), then hands the closing of the
+ * descriptor to {@link #closeWhenNoPoller}, which runs it only once no thread is between entering and leaving {@link
+ * #await}.
  */
 final class ReadableWaiter {
-    /** The longest {@link #awaitNoPoller()} waits: a woken poll returns in microseconds. */
+    /** The longest {@link #closeWhenNoPoller} waits for pollers: a woken poll returns in microseconds. */
     private static final long CLOSE_WAIT_MILLIS = 1000;
+    /** Longer waits than this (about 24 days) are cut to it: the millisecond rounding must not overflow. */
+    private static final long MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(Integer.MAX_VALUE);
 
     private final int fd;
     private final Memory pollfd = new Memory(NativePoll.POLLFD_BYTES);
     private final long address = Pointer.nativeValue(pollfd);
     private int pollers;
     private boolean closing;
+    /** The descriptor's closing, left to the last poller when the closing thread could not wait for it. */
+    private Runnable closeByLastPoller;
 
     private ReadableWaiter(int fd) {
         this.fd = fd;
+        pollfd.setInt(0, fd); // the kernel writes only revents, so the rest is set once
+        pollfd.setShort(NativePoll.EVENTS_OFFSET, NativePoll.POLLIN);
     }
 
     /** A waiter for {@code channel}, or {@code null} where {@code poll} is not available (then use a selector). */
@@ -61,10 +68,8 @@ final class ReadableWaiter {
         try {
             int millis = nanos == StreamChannel.FOREVER
                     ? -1
-                    : (int) Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(nanos + 999_999));
-            pollfd.setInt(0, fd);
-            pollfd.setShort(NativePoll.EVENTS_OFFSET, NativePoll.POLLIN);
-            pollfd.setShort(NativePoll.REVENTS_OFFSET, (short) 0);
+                    : (int) Math.min(
+                            Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(Math.min(nanos, MAX_NANOS) + 999_999));
             if (NativePoll.poll(address, 1, millis) < 0) {
                 int errno = Native.getLastError();
                 if (errno != NativePoll.EINTR) {
@@ -73,25 +78,54 @@ final class ReadableWaiter {
             }
             return true;
         } finally {
+            Runnable close = null;
             synchronized (this) {
                 if (--pollers == 0 && closing) {
                     notifyAll();
+                    close = closeByLastPoller;
+                    closeByLastPoller = null;
                 }
+            }
+            if (close != null) {
+                close.run();
             }
         }
     }
 
-    /** Refuses further waits and waits (bounded) until no thread polls; call it after the socket was shut down. */
-    synchronized void awaitNoPoller() {
-        closing = true;
-        long deadline = System.currentTimeMillis() + CLOSE_WAIT_MILLIS;
-        long left;
-        while (pollers > 0 && (left = deadline - System.currentTimeMillis()) > 0) {
-            try {
-                wait(left);
-            } catch (InterruptedException e) {
+    /** How many threads are inside {@link #await} now (for tests). */
+    synchronized int pollers() {
+        return pollers;
+    }
+
+    /**
+     * Refuses further waits and runs {@code closeDescriptor} once no thread polls: at once if none does, else after the
+     * woken pollers left (they leave within microseconds of the shutdown), or, if they have not within {@link
+     * #CLOSE_WAIT_MILLIS}, in the last of them as it leaves. Call it after the socket was shut down. An interrupt does
+     * not cut the wait short; it is kept for the caller.
+     */
+    void closeWhenNoPoller(Runnable closeDescriptor) {
+        boolean interrupted = false;
+        try {
+            synchronized (this) {
+                closing = true;
+                long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MILLIS);
+                long left;
+                while (pollers > 0 && (left = deadline - System.nanoTime()) > 0) {
+                    try {
+                        TimeUnit.NANOSECONDS.timedWait(this, left);
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                if (pollers > 0) {
+                    closeByLastPoller = closeDescriptor;
+                    return;
+                }
+            }
+            closeDescriptor.run();
+        } finally {
+            if (interrupted) {
                 Thread.currentThread().interrupt();
-                return;
             }
         }
     }

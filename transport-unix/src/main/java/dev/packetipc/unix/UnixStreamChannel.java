@@ -50,6 +50,9 @@ final class UnixStreamChannel implements StreamChannel {
         long deadline = System.nanoTime() + Math.min(timeoutNanos, FOREVER / 4);
         while (true) {
             int n = channel.read(dst);
+            if (n < 0 && closed) { // close() shut the socket down: this end closed, the peer did not go away
+                throw new ClosedChannelException();
+            }
             if (n != 0 || timeoutNanos == 0) {
                 return n;
             }
@@ -130,17 +133,21 @@ final class UnixStreamChannel implements StreamChannel {
     @Override
     public void close() {
         closed = true;
-        if (waiter != null) {
-            try {
-                channel.shutdownInput(); // wakes a thread in poll(2), and any later poll returns at once
-            } catch (IOException e) {
-                // not connected any more: nothing waits on it then
-            }
-            waiter.awaitNoPoller(); // only then may the descriptor be closed (and its number reused)
-        } else {
-            readable.wakeup();
-        }
         writable.wakeup();
+        if (waiter == null) {
+            readable.wakeup();
+            closeDescriptor();
+            return;
+        }
+        try {
+            channel.shutdownInput(); // wakes a thread in poll(2), and any later poll returns at once
+        } catch (IOException e) {
+            // not connected any more: nothing waits on it then
+        }
+        waiter.closeWhenNoPoller(this::closeDescriptor); // never while a thread may still poll its number
+    }
+
+    private void closeDescriptor() {
         try {
             channel.close();
         } catch (IOException e) {

@@ -1,0 +1,124 @@
+package dev.packetipc.unix;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.packetipc.spi.stream.StreamChannel;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.newsclub.net.unix.AFUNIXSocketChannel;
+import org.newsclub.net.unix.AFUNIXSocketPair;
+
+/**
+ * Waiting to read with {@code poll(2)}, and closing around it: a reader blocked in poll is woken by close and told the
+ * channel is closed (not that the peer went away), and the descriptor is closed only once no thread polls it, even
+ * when the closing thread is interrupted or the pollers are slow to leave.
+ */
+@Timeout(60)
+class ReadableWaiterTest {
+    @Test
+    void closeWakesAReaderBlockedInPollAndItSeesTheChannelClosed() throws Exception {
+        assumeTrue(NativePoll.isAvailable(), "poll(2) through JNA is used only on 64-bit Linux");
+        AFUNIXSocketPair<AFUNIXSocketChannel> pair = AFUNIXSocketPair.open();
+        UnixStreamChannel channel = new UnixStreamChannel(pair.getSocket1());
+        try {
+            CompletableFuture<Integer> read = blockedRead(channel);
+            channel.close();
+            ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    ExecutionException.class, () -> read.get(10, TimeUnit.SECONDS));
+            assertInstanceOf(ClosedChannelException.class, e.getCause().getCause(), String.valueOf(e.getCause()));
+            assertFalse(pair.getSocket1().isOpen(), "the descriptor was not closed");
+        } finally {
+            pair.getSocket2().close();
+        }
+    }
+
+    @Test
+    void anInterruptedThreadStillClosesOnlyAfterTheReaderLeftAndKeepsItsInterrupt() throws Exception {
+        assumeTrue(NativePoll.isAvailable(), "poll(2) through JNA is used only on 64-bit Linux");
+        AFUNIXSocketPair<AFUNIXSocketChannel> pair = AFUNIXSocketPair.open();
+        UnixStreamChannel channel = new UnixStreamChannel(pair.getSocket1());
+        try {
+            CompletableFuture<Integer> read = blockedRead(channel);
+            Thread.currentThread().interrupt();
+            try {
+                channel.close();
+                assertTrue(Thread.currentThread().isInterrupted(), "close() swallowed the caller's interrupt");
+            } finally {
+                Thread.interrupted();
+            }
+            ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    ExecutionException.class, () -> read.get(10, TimeUnit.SECONDS));
+            assertInstanceOf(ClosedChannelException.class, e.getCause().getCause(), String.valueOf(e.getCause()));
+            assertFalse(pair.getSocket1().isOpen(), "the descriptor was not closed");
+        } finally {
+            pair.getSocket2().close();
+        }
+    }
+
+    @Test
+    void whenAPollerDoesNotLeaveInTimeTheLastPollerClosesTheDescriptor() throws Exception {
+        assumeTrue(NativePoll.isAvailable(), "poll(2) through JNA is used only on 64-bit Linux");
+        AFUNIXSocketPair<AFUNIXSocketChannel> pair = AFUNIXSocketPair.open();
+        try {
+            ReadableWaiter waiter = ReadableWaiter.forChannel(pair.getSocket1());
+            assertNotNull(waiter);
+            CountDownLatch polling = new CountDownLatch(1);
+            AtomicReference<String> closedBy = new AtomicReference<>();
+            Thread poller = new Thread(
+                    () -> {
+                        try {
+                            polling.countDown();
+                            waiter.await(StreamChannel.FOREVER); // nothing shuts the socket down: it stays here
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    },
+                    "the-poller");
+            poller.start();
+            assertTrue(polling.await(10, TimeUnit.SECONDS));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (waiter.pollers() == 0 && System.nanoTime() < deadline) { // no event marks entering poll(2)
+                Thread.yield();
+            }
+            assertEquals(1, waiter.pollers(), "the poller never started to wait");
+            // the closing thread gives up waiting (about 1 s) and leaves the close to the poller
+            waiter.closeWhenNoPoller(() -> closedBy.set(Thread.currentThread().getName()));
+            assertNull(closedBy.get(), "the descriptor was closed while a thread still polled it");
+            pair.getSocket2().write(ByteBuffer.wrap(new byte[] {1})); // the poll returns now
+            poller.join(10_000);
+            assertFalse(poller.isAlive(), "the poller did not return after data arrived");
+            assertEquals("the-poller", closedBy.get(), "the last poller did not close the descriptor");
+            assertFalse(waiter.await(StreamChannel.FOREVER), "a closed waiter let a new wait start");
+        } finally {
+            pair.getSocket1().close();
+            pair.getSocket2().close();
+        }
+    }
+
+    private static CompletableFuture<Integer> blockedRead(UnixStreamChannel channel) throws InterruptedException {
+        CountDownLatch reading = new CountDownLatch(1);
+        CompletableFuture<Integer> read = CompletableFuture.supplyAsync(() -> {
+            reading.countDown();
+            try {
+                return channel.read(ByteBuffer.allocateDirect(64), StreamChannel.FOREVER);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertTrue(reading.await(10, TimeUnit.SECONDS));
+        return read;
+    }
+}
