@@ -8,6 +8,11 @@ import java.nio.ByteBuffer;
  * <p>Packets in the lists that {@link Client#receivePackets(int)} returns belong to the caller and may be kept.
  * The packet handed to a {@link PacketHandler} by {@link Client#poll(PacketHandler, int)} is a reused flyweight
  * that is valid only inside the callback: call {@link #toPacket()} to keep it.
+ *
+ * <p>With transports that receive in place ({@code ZERO_COPY_RECEIVE}), {@link #data()} of such a packet is a view of
+ * memory the transport shares with the sender and unmaps when the client closes. Do not keep that buffer, nor a
+ * {@code slice()} or {@code duplicate()} of it, past the callback: later its bytes belong to other packets, and after
+ * the client is closed reading it may crash the JVM.
  */
 public interface IpcPacket extends AsIpcPacket {
     /** Copies the payload into a new array. */

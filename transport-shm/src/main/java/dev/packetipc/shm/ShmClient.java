@@ -96,6 +96,9 @@ final class ShmClient extends AbstractClient {
             }
             while (index < count && delivered < limit) {
                 int length = document.getInt(BatchLayout.entryOffset(index) + 8);
+                if (length < 0 || length > readOnly.capacity() - payloadAt) {
+                    throw rewritten("packet #" + index + " now has length=" + length); // checked, then changed
+                }
                 view.wrap(document.getLong(BatchLayout.entryOffset(index)), readOnly, payloadAt, length);
                 payloadAt += length;
                 index++;
@@ -202,7 +205,10 @@ final class ShmClient extends AbstractClient {
             if (kind == BatchLayout.KIND_BATCH) {
                 document = doc;
                 readOnly = view;
-                count = doc.getInt(4);
+                count = doc.getInt(4); // read again from the shared file: it may differ from what validate saw
+                if (count < 0 || BatchLayout.documentBytes(count, 0) > size) {
+                    throw rewritten("its count is now " + count);
+                }
                 index = 0;
                 payloadAt = BatchLayout.entryOffset(count);
             } else {
@@ -221,6 +227,17 @@ final class ShmClient extends AbstractClient {
                     "the queue of " + name() + " could not be read (" + e + "); its files are corrupt", e);
             throw broken;
         }
+    }
+
+    /**
+     * The document changed in the shared file after it was validated (only another writer can do that): the client
+     * stops reading, as with any corrupt document, and says so.
+     */
+    private ProtocolException rewritten(String what) {
+        detach();
+        broken = new ProtocolException("a batch document of " + name() + " changed after it was checked (" + what
+                + "); something other than its server writes the queue files, so the queue is corrupt");
+        return broken;
     }
 
     /** Forgets the current document: nothing points into the queue file any more. */
