@@ -230,10 +230,11 @@ final class ShmConnection implements Connection {
         if (released.isEmpty()) {
             return;
         }
-        int readerCycle = client.consumedCycle();
-        int current = appender.cycle();
-        for (Map.Entry<Integer, File> entry :
-                released.headMap(Math.min(readerCycle, current)).entrySet()) {
+        int passed = Math.min(client.consumedCycle(), appender.cycle());
+        if (released.firstKey() >= passed) { // the usual case on every send: nothing to delete, nothing allocated
+            return;
+        }
+        for (Map.Entry<Integer, File> entry : released.headMap(passed).entrySet()) {
             if (entry.getValue().delete() || !entry.getValue().exists()) {
                 released.remove(entry.getKey());
             }
