@@ -28,10 +28,15 @@ final class UnixStreamChannel implements StreamChannel {
     private volatile boolean closed;
 
     UnixStreamChannel(AFUNIXSocketChannel channel) throws IOException {
+        this(channel, true);
+    }
+
+    /** With {@code pollIfPossible} false, reads wait through a selector even where {@code poll(2)} is there (tests). */
+    UnixStreamChannel(AFUNIXSocketChannel channel, boolean pollIfPossible) throws IOException {
         this.channel = channel;
         channel.configureBlocking(false);
         channel.setAncillaryReceiveBufferSize(ANCILLARY_BUFFER_BYTES);
-        this.waiter = ReadableWaiter.forChannel(channel);
+        this.waiter = pollIfPossible ? ReadableWaiter.forChannel(channel) : null;
         this.readable = waiter == null ? channel.provider().openSelector() : null;
         this.writable = channel.provider().openSelector();
         try {

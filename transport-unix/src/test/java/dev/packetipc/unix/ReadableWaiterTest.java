@@ -23,7 +23,7 @@ import org.newsclub.net.unix.AFUNIXSocketChannel;
 import org.newsclub.net.unix.AFUNIXSocketPair;
 
 /**
- * Waiting to read with {@code poll(2)}, and closing around it: a reader blocked in poll is woken by close and told the
+ * Waiting to read with {@code poll(2)} (and, for systems without it, through a selector), and closing around it: a reader blocked in poll is woken by close and told the
  * channel is closed (not that the peer went away), and the descriptor is closed only once no thread polls it, even
  * when the closing thread is interrupted or the pollers are slow to leave.
  */
@@ -39,11 +39,20 @@ class ReadableWaiterTest {
         closeWhileAReaderIsBlocked(true);
     }
 
-    /** A reader blocks in poll; close() (from an interrupted thread, if asked) ends its read as closed, not as EOF. */
+    @Test
+    void closeWakesAReaderWaitingInTheSelectorAsOnSystemsWithoutPoll() throws Exception {
+        closeWhileAReaderIsBlocked(false, false);
+    }
+
     private static void closeWhileAReaderIsBlocked(boolean interrupted) throws Exception {
         assumeTrue(NativePoll.isAvailable(), "poll(2) through JNA is used only on 64-bit Linux");
+        closeWhileAReaderIsBlocked(interrupted, true);
+    }
+
+    /** A reader blocks; close() (from an interrupted thread, if asked) ends its read as closed, not as end of stream. */
+    private static void closeWhileAReaderIsBlocked(boolean interrupted, boolean poll) throws Exception {
         AFUNIXSocketPair<AFUNIXSocketChannel> pair = AFUNIXSocketPair.open();
-        UnixStreamChannel channel = new UnixStreamChannel(pair.getSocket1());
+        UnixStreamChannel channel = new UnixStreamChannel(pair.getSocket1(), poll);
         try {
             CompletableFuture<Integer> read = blockedRead(channel);
             if (interrupted) {
