@@ -15,8 +15,6 @@ final class NativePoll {
     static final int POLLFD_BYTES = 8;
     /** Offset of {@code events} in {@code struct pollfd}. */
     static final int EVENTS_OFFSET = 4;
-    /** Offset of {@code revents} in {@code struct pollfd}. */
-    static final int REVENTS_OFFSET = 6;
     /** {@code EINTR}. */
     static final int EINTR = 4;
 
