@@ -1,0 +1,72 @@
+package com.example.quickstart;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Runs the quick start as the README tells a user to: the server in one JVM, the client in another. */
+class QuickStartTest {
+    @Test
+    @Timeout(120)
+    void clientInAnotherProcessReceivesExactlyWhatTheServerSent() throws Exception {
+        assumeFalse(
+                System.getProperty("os.name").startsWith("Windows"),
+                "the example depends on the unix transport, the default on Linux and macOS");
+        Process server = java(QuickStartServer.class, "3000");
+        try (BufferedReader serverOut = reader(server)) {
+            String name = serverOut.readLine();
+            assertTrue(name != null && name.startsWith("unix://"), "the server's first line is its name: " + name);
+            Process client = java(QuickStartClient.class, name);
+            CompletableFuture<List<String>> clientOut = CompletableFuture.supplyAsync(() -> lines(client));
+            assertTrue(client.waitFor(90, TimeUnit.SECONDS), "the client did not finish in 90 s");
+            assertTrue(server.waitFor(30, TimeUnit.SECONDS), "the server did not finish in 30 s after its client");
+            List<String> received = clientOut.get(10, TimeUnit.SECONDS);
+            String sent = serverOut.readLine();
+            assertEquals(0, client.exitValue(), "client failed: " + received);
+            assertEquals(0, server.exitValue(), "server failed: " + sent);
+            assertTrue(sent.startsWith("sent 3000 packets"), sent);
+            assertEquals(List.of(sent.replace("sent ", "received ")), received);
+        } finally {
+            server.destroyForcibly();
+        }
+    }
+
+    private static Process java(Class<?> main, String argument) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"));
+        command.add(main.getName());
+        command.add(argument);
+        return new ProcessBuilder(command).redirectErrorStream(true).start();
+    }
+
+    private static BufferedReader reader(Process process) {
+        return new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    }
+
+    private static List<String> lines(Process process) {
+        try (BufferedReader reader = reader(process)) {
+            List<String> lines = new ArrayList<>();
+            for (String line; (line = reader.readLine()) != null; ) {
+                lines.add(line);
+            }
+            return lines;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
