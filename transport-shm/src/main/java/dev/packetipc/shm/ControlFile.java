@@ -8,6 +8,7 @@ import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -58,7 +59,8 @@ final class ControlFile {
      * @throws IpcException if it is missing, of the wrong size or without the magic number
      */
     static ControlFile open(Path path) throws IpcException {
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        try (FileChannel channel =
+                FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
             if (channel.size() != SIZE) {
                 throw new IpcException(
                         "the control file " + path + " has " + channel.size() + " bytes instead of " + SIZE);
@@ -75,7 +77,23 @@ final class ControlFile {
 
     /** Whether a control file exists at the path. */
     static boolean exists(Path path) {
-        return Files.isRegularFile(path);
+        return Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /**
+     * Whether the path is a control file of this transport (a regular file, not a link, of the right size with the
+     * magic number): the marker that makes the directory holding it the transport's to delete.
+     */
+    static boolean isOurs(Path path) {
+        if (!exists(path)) {
+            return false;
+        }
+        try {
+            open(path);
+            return true;
+        } catch (IpcException e) {
+            return false;
+        }
     }
 
     /** The server's side (of a connection, or of a server's own lease). */

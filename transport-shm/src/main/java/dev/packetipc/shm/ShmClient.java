@@ -280,9 +280,7 @@ final class ShmClient extends AbstractClient {
             boolean serverGone = server.state() != Side.CLOSED && serverGone().isPresent();
             if (control.leaveAndIsLast() || serverGone) {
                 ShmFiles.deleteTree(directory);
-                if (!ControlFile.exists(directory.getParent().resolve(ShmFiles.SERVER_LEASE))) {
-                    ShmFiles.deleteIfEmpty(directory.getParent());
-                }
+                ShmFiles.removeServerIfDone(directory.getParent(), false);
             }
         } finally {
             lock.unlock();

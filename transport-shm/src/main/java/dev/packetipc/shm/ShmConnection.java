@@ -333,9 +333,7 @@ final class ShmConnection implements Connection {
             queue.close();
             if (control.leaveAndIsLast() || clientGone) {
                 ShmFiles.deleteTree(directory);
-                if (!ControlFile.exists(directory.getParent().resolve(ShmFiles.SERVER_LEASE))) {
-                    ShmFiles.deleteIfEmpty(directory.getParent());
-                }
+                ShmFiles.removeServerIfDone(directory.getParent(), false);
             }
         } finally {
             lock.unlock();

@@ -6,6 +6,7 @@ import dev.packetipc.IpcTimeoutException;
 import dev.packetipc.NoSuchServerException;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
@@ -29,7 +30,7 @@ final class ShmConnector {
         Side self = null;
         boolean done = false;
         try {
-            Files.createDirectory(announcing);
+            Files.createDirectory(announcing, ShmFiles.privateDirectory());
             ControlFile control = ControlFile.create(announcing.resolve(ShmFiles.CONTROL));
             self = control.client();
             self.openAsThisProcess();
@@ -52,9 +53,7 @@ final class ShmConnector {
                 }
                 ShmFiles.deleteTree(announcing);
                 ShmFiles.deleteTree(connection);
-                if (!ControlFile.exists(server.resolve(ShmFiles.SERVER_LEASE))) {
-                    ShmFiles.deleteIfEmpty(server);
-                }
+                ShmFiles.removeServerIfDone(server, false);
             }
         }
     }
@@ -68,6 +67,9 @@ final class ShmConnector {
     }
 
     private static Optional<String> serverProblem(Path server, ShmSettings settings) {
+        if (!Files.isDirectory(server, LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.of(server + " is not a directory (symbolic links are not followed)");
+        }
         Path leasePath = server.resolve(ShmFiles.SERVER_LEASE);
         if (!ControlFile.exists(leasePath)) {
             return Optional.of("there is no server lease " + leasePath);

@@ -11,9 +11,9 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
@@ -42,26 +42,26 @@ final class ShmServer implements Server {
     /** Starts a server, cleaning what crashed servers left behind first. */
     static ShmServer start(IpcOptions options) throws IpcException {
         ShmSettings settings = new ShmSettings(options);
+        String requested = options.get(IpcOptions.SERVER_NAME);
+        Path directory;
+        if (requested == null) {
+            directory = ShmFiles.root().resolve(UUID.randomUUID().toString().substring(0, 13));
+        } else {
+            // Checked before any file is touched: a bare name, or the shm:// name of a directory in the shm root.
+            directory = ShmFiles.serverDirectoryFor(requested, ShmFiles.rootPath());
+        }
         Path root = ShmFiles.root();
         Leftovers.cleanAll(root, settings.leaseMillis);
-        String requested = options.get(IpcOptions.SERVER_NAME);
-        Path directory = requested == null
-                ? root.resolve(UUID.randomUUID().toString().substring(0, 13))
-                : root.resolve(
-                        requested.startsWith(ShmFiles.SCHEME_PREFIX)
-                                ? ShmFiles.directoryOf(requested).toString()
-                                : requested);
-        if (Files.exists(directory) && !Leftovers.cleanServer(directory, settings.leaseMillis)) {
-            throw new IpcException("the shm server name " + ShmFiles.nameOf(directory) + " is taken by a live server"
-                    + " (or its directory holds files that are not packet-ipc's); choose another"
+        if (Files.exists(directory, LinkOption.NOFOLLOW_LINKS)
+                && !Leftovers.cleanServer(directory, settings.leaseMillis)) {
+            throw new IpcException("the shm server name " + ShmFiles.nameOf(directory) + " is taken by a live server,"
+                    + " or by something that is not a packet-ipc shm server (left alone); choose another"
                     + " IpcOptions.SERVER_NAME or leave it unset");
         }
         // Prepared beside its final place, so that the rename stays on one file system.
         Path fresh = directory.resolveSibling(ShmFiles.NEW_SERVER + UUID.randomUUID());
         try {
-            Files.createDirectories(directory.getParent());
-            Files.createDirectory(
-                    fresh, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectory(fresh, ShmFiles.privateDirectory());
             ControlFile lease = ControlFile.create(fresh.resolve(ShmFiles.SERVER_LEASE));
             ShmServer server = new ShmServer(directory, lease, settings);
             server.self.openAsThisProcess();
@@ -172,12 +172,8 @@ final class ShmServer implements Server {
         self.markClosed();
         Heartbeats.stop(self);
         synchronized (acceptLock) {
-            try {
-                Files.deleteIfExists(directory.resolve(ShmFiles.SERVER_LEASE));
-            } catch (IOException e) {
-                // a later server start cleans it
-            }
-            ShmFiles.deleteIfEmpty(directory);
+            // The lease stays while connections remain: it marks the directory as the transport's to delete.
+            ShmFiles.removeServerIfDone(directory, false);
         }
     }
 }
