@@ -20,8 +20,9 @@ import java.nio.file.StandardOpenOption;
  * offset  field
  *   0     magic 0x5049_5043_5348_4d31 ("PIPCSHM1")
  *   8     left: how many sides have closed (the side that makes it 2 deletes the connection's files)
- *  64     side 0 (the server): pid, heartbeat (epoch ms), state, -, -, produced bytes
- * 128     side 1 (the client): pid, heartbeat (epoch ms), state, consumed bytes, consumed cycle
+ *  64     side 0 (the server): pid, heartbeat counter, state, -, -, produced bytes, start time, pid namespace
+ * 128     side 1 (the client): pid, heartbeat counter, state, consumed bytes, consumed cycle, -, start time,
+ *         pid namespace
  * </pre>
  *
  * Each side lives on its own cache line; see {@link Side} for the fields. The mapping stays until the garbage
@@ -41,12 +42,19 @@ final class ControlFile {
         this.buffer = buffer;
     }
 
-    /** Creates a new control file; fails if the file exists. */
-    static ControlFile create(Path path) throws IpcException {
+    /**
+     * Creates a new control file and opens one side of it for this process; fails if the file exists. The owner of
+     * that side (pid, start time, namespace) is written before the magic number, so a file that carries the magic
+     * always names a process that can be checked.
+     */
+    static ControlFile create(Path path, boolean clientSide) throws IpcException {
         try (FileChannel channel = FileChannel.open(
                 path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             ControlFile file = new ControlFile(channel.map(FileChannel.MapMode.READ_WRITE, 0, SIZE));
+            Side side = clientSide ? file.client() : file.server();
+            side.claimForThisProcess();
             file.set(0, MAGIC);
+            side.markOpen();
             return file;
         } catch (IOException e) {
             throw new IpcException("cannot create the control file " + path + ": " + e, e);

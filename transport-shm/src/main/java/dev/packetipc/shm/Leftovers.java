@@ -50,7 +50,7 @@ final class Leftovers {
             return false;
         }
         Path lease = server.resolve(ShmFiles.SERVER_LEASE);
-        if (!ControlFile.isOurs(lease) || isAlive(lease, leaseMillis, false)) {
+        if (!ControlFile.isOurs(lease) || isAlive(lease, false)) {
             return false;
         }
         cleanConnections(server, leaseMillis);
@@ -85,7 +85,7 @@ final class Leftovers {
     private static void cleanUnfinished(Path server, long leaseMillis) {
         Path lease = server.resolve(ShmFiles.SERVER_LEASE);
         if (ControlFile.isOurs(lease)) {
-            if (!isAlive(lease, leaseMillis, false)) {
+            if (!isAlive(lease, false)) {
                 ShmFiles.removeServerIfDone(server, true);
             }
         } else if (!isYoung(server)) {
@@ -99,17 +99,19 @@ final class Leftovers {
         if (!Files.exists(control, LinkOption.NOFOLLOW_LINKS)) {
             return isYoung(connection);
         }
-        return isAlive(control, leaseMillis, false) || isAlive(control, leaseMillis, true);
+        return isAlive(control, false) || isAlive(control, true);
     }
 
-    private static boolean isAlive(Path controlPath, long leaseMillis, boolean clientSide) {
+    /** Whether the side may live: open and its process not verifiably gone (a silent side in another pid namespace
+     * may, so its files are kept). */
+    private static boolean isAlive(Path controlPath, boolean clientSide) {
         if (!ControlFile.exists(controlPath)) {
             return false;
         }
         try {
             ControlFile control = ControlFile.open(controlPath);
             Side side = clientSide ? control.client() : control.server();
-            return side.state() == Side.OPEN && side.goneReason(leaseMillis).isEmpty();
+            return side.mayLive();
         } catch (IpcException e) {
             return false;
         }

@@ -30,6 +30,7 @@ final class ShmConnection implements Connection {
     private final ControlFile control;
     private final Side self;
     private final Side client;
+    private final PeerWatch clientWatch;
     private final ShmSettings settings;
     private final RollingClock clock = new RollingClock(Queues.ROLL_CYCLE.lengthInMillis());
     private final ConcurrentSkipListMap<Integer, File> released = new ConcurrentSkipListMap<>();
@@ -54,6 +55,7 @@ final class ShmConnection implements Connection {
         this.control = control;
         this.self = control.server();
         this.client = control.client();
+        this.clientWatch = new PeerWatch(client, settings.leaseMillis);
         this.settings = settings;
         this.queue = Queues.open(
                 directory.resolve(ShmFiles.QUEUE),
@@ -271,10 +273,10 @@ final class ShmConnection implements Connection {
         if (client.state() == Side.CLOSED) {
             throw new PeerGoneException("the client of " + directory + " closed its end of the connection");
         }
-        Optional<String> gone = client.goneReason(settings.leaseMillis);
+        Optional<PeerWatch.Verdict> gone = clientWatch.check();
         if (gone.isPresent()) {
             throw new PeerGoneException(
-                    "the client of " + directory + " is gone: " + gone.get() + "; close this connection");
+                    "the client of " + directory + " is gone: " + gone.get().reason() + "; close this connection");
         }
     }
 
@@ -295,9 +297,7 @@ final class ShmConnection implements Connection {
 
     @Override
     public boolean isOpen() {
-        return !closed
-                && client.state() == Side.OPEN
-                && client.goneReason(settings.leaseMillis).isEmpty();
+        return !closed && client.state() == Side.OPEN && clientWatch.check().isEmpty();
     }
 
     @Override
@@ -319,8 +319,10 @@ final class ShmConnection implements Connection {
                 return;
             }
             released0 = true;
-            boolean clientGone = client.state() != Side.OPEN
-                    || client.goneReason(settings.leaseMillis).isPresent();
+            boolean clientGone =
+                    client.state() != Side.OPEN || clientWatch.check().isPresent();
+            // Only a client whose process is verifiably gone leaves its files to this side; a silent one keeps them.
+            boolean clientDead = client.state() == Side.OPEN && client.isVerifiablyGone();
             if (!ended && !clientGone) {
                 try {
                     writeMarker(BatchLayout.KIND_CLOSE);
@@ -331,7 +333,7 @@ final class ShmConnection implements Connection {
             self.markClosed();
             Heartbeats.stop(self);
             queue.close();
-            if (control.leaveAndIsLast() || clientGone) {
+            if (control.leaveAndIsLast() || clientDead) {
                 ShmFiles.deleteTree(directory);
                 ShmFiles.removeServerIfDone(directory.getParent(), false);
             }

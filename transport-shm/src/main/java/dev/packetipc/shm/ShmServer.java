@@ -62,9 +62,8 @@ final class ShmServer implements Server {
         Path fresh = directory.resolveSibling(ShmFiles.NEW_SERVER + UUID.randomUUID());
         try {
             Files.createDirectory(fresh, ShmFiles.privateDirectory());
-            ControlFile lease = ControlFile.create(fresh.resolve(ShmFiles.SERVER_LEASE));
+            ControlFile lease = ControlFile.create(fresh.resolve(ShmFiles.SERVER_LEASE), false);
             ShmServer server = new ShmServer(directory, lease, settings);
-            server.self.openAsThisProcess();
             Heartbeats.start(server.self);
             try {
                 Files.move(fresh, directory, StandardCopyOption.ATOMIC_MOVE);
@@ -131,14 +130,15 @@ final class ShmServer implements Server {
                 try {
                     control = ControlFile.open(entry.resolve(ShmFiles.CONTROL));
                 } catch (IpcException e) {
-                    taken.add(entry);
-                    ShmFiles.deleteTree(entry);
+                    taken.add(entry); // not a connection of this transport: left alone
                     continue;
                 }
                 Side client = control.client();
                 taken.add(entry);
-                if (client.state() != Side.OPEN
-                        || client.goneReason(settings.leaseMillis).isPresent()) {
+                if (client.state() != Side.OPEN) {
+                    continue; // the client gave up and deletes its directory itself (or a later cleanup does)
+                }
+                if (client.isVerifiablyGone()) {
                     ShmFiles.deleteTree(entry);
                     continue;
                 }

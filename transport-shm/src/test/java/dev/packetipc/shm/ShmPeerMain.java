@@ -17,6 +17,8 @@ import java.util.List;
  *   <li>{@code server}: starts a server, prints {@code NAME <name>}, accepts one client and sends to it until killed;
  *   <li>{@code client <name>}: connects, receives one batch, prints {@code RECEIVED}, then sleeps until killed.
  * </ul>
+ *
+ * Every role first prints {@code PID <pid>}.
  */
 public final class ShmPeerMain {
     private ShmPeerMain() {}
@@ -34,6 +36,7 @@ public final class ShmPeerMain {
     /** Runs the role named by the first argument. */
     public static void main(String[] args) throws Exception {
         ShmTransport transport = new ShmTransport();
+        System.out.println("PID " + ProcessHandle.current().pid());
         switch (args[0]) {
             case "availability":
                 System.out.println("AVAILABLE " + transport.isAvailable());
