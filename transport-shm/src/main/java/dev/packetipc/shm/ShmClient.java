@@ -102,6 +102,8 @@ final class ShmClient extends AbstractClient {
                     throw rewritten("packet #" + index + " now has length=" + length); // checked, then changed
                 }
                 view.wrap(document.getLong(BatchLayout.entryOffset(index)), readOnly, payloadAt, length);
+                // Consumed before it is handed out: if the handler throws, the exception reaches the caller as it
+                // is, and the next poll goes on with the next packet (no replay, nothing skipped).
                 payloadAt += length;
                 index++;
                 delivered++;

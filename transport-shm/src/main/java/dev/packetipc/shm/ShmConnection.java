@@ -85,14 +85,7 @@ final class ShmConnection implements Connection {
             if (batch.isEmpty()) {
                 return;
             }
-            int largest = settings.maxDocumentBytes - BatchLayout.HEADER_BYTES - BatchLayout.ENTRY_BYTES;
-            for (AsIpcPacket packet : batch) {
-                if (packet.length() > largest) {
-                    throw new IllegalArgumentException("a packet of " + packet.length() + " bytes does not fit in one"
-                            + " shm document of at most " + settings.maxDocumentBytes + " bytes; raise"
-                            + " IpcOptions.MAX_FRAME_BYTES on both server and client");
-                }
-            }
+            validate(batch);
             long deadline = timeoutNanos == Timeouts.FOREVER ? Long.MAX_VALUE : System.nanoTime() + timeoutNanos;
             int from = 0;
             while (from < batch.size()) {
@@ -119,6 +112,37 @@ final class ShmConnection implements Connection {
         } finally {
             lock.unlock();
             releaseIfClosed();
+        }
+    }
+
+    /**
+     * Checks the whole batch before anything of it is written, so that a batch refused here is not sent in part:
+     * every packet present, its length not negative, its data holding at least that many bytes, and small enough for
+     * one document.
+     *
+     * @throws IllegalArgumentException naming the packet and the limit it breaks; nothing of the batch was sent
+     */
+    private void validate(List<? extends AsIpcPacket> batch) {
+        int largest = settings.maxDocumentBytes - BatchLayout.HEADER_BYTES - BatchLayout.ENTRY_BYTES;
+        for (int i = 0; i < batch.size(); i++) {
+            AsIpcPacket packet = batch.get(i);
+            if (packet == null) {
+                throw new IllegalArgumentException(
+                        "packet #" + i + " of the batch is null; nothing of the batch was sent");
+            }
+            ByteBuffer data = packet.data();
+            int length = packet.length();
+            if (data == null || length < 0 || data.remaining() < length) {
+                throw new IllegalArgumentException("packet #" + i + " of the batch says its length is " + length
+                        + " bytes but its data() holds " + (data == null ? "nothing" : data.remaining() + " bytes")
+                        + "; nothing of the batch was sent");
+            }
+            if (length > largest) {
+                throw new IllegalArgumentException("packet #" + i + " of the batch has " + length + " bytes, more than"
+                        + " the " + largest + " bytes that fit in one shm document of at most "
+                        + settings.maxDocumentBytes + " bytes (IpcOptions.MAX_FRAME_BYTES); nothing of the batch was"
+                        + " sent; raise IpcOptions.MAX_FRAME_BYTES on both server and client");
+            }
         }
     }
 
