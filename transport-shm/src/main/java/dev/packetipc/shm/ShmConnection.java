@@ -8,7 +8,10 @@ import dev.packetipc.IpcTimeoutException;
 import dev.packetipc.PeerGoneException;
 import dev.packetipc.spi.Timeouts;
 import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -57,11 +60,14 @@ final class ShmConnection implements Connection {
         this.client = control.client();
         this.clientWatch = new PeerWatch(client, settings.leaseMillis);
         this.settings = settings;
+        Path queueDirectory = directory.resolve(ShmFiles.QUEUE);
+        try {
+            Files.createDirectory(queueDirectory, ShmFiles.privateDirectory()); // 0700, not Chronicle's umask default
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the queue directory " + queueDirectory + ": " + e, e);
+        }
         this.queue = Queues.open(
-                directory.resolve(ShmFiles.QUEUE),
-                settings.maxDocumentBytes,
-                clock,
-                (cycle, file) -> released.put(cycle, file));
+                queueDirectory, settings.maxDocumentBytes, clock, (cycle, file) -> released.put(cycle, file));
         this.appender = queue.createAppender();
         appender.singleThreadedCheckDisabled(true);
         self.openAsThisProcess();

@@ -24,12 +24,16 @@ import java.util.UUID;
  * into it; {@link #accept} picks them up, opens each one's queue and marks its side of the control file open.
  */
 final class ShmServer implements Server {
+    /** How often a waiting accept removes what dead clients left in this server's directory. */
+    private static final long CLEANUP_EVERY_NANOS = 1_000_000_000L;
+
     private final Path directory;
     private final String name;
     private final Side self;
     private final ShmSettings settings;
     private final Set<Path> taken = new HashSet<>();
     private final Object acceptLock = new Object();
+    private long nextCleanup = System.nanoTime();
     private volatile boolean closed;
 
     private ShmServer(Path directory, ControlFile lease, ShmSettings settings) {
@@ -107,6 +111,13 @@ final class ShmServer implements Server {
                 throw new ClosedException("the shm server " + name + " is closed");
             }
             synchronized (acceptLock) {
+                long now = System.nanoTime();
+                if (now - nextCleanup >= 0) {
+                    // What clients that died while connecting left here (t-* and c-* of dead processes).
+                    Leftovers.cleanConnections(directory, settings.leaseMillis);
+                    taken.removeIf(entry -> !Files.exists(entry, LinkOption.NOFOLLOW_LINKS));
+                    nextCleanup = now + CLEANUP_EVERY_NANOS;
+                }
                 Connection connection = acceptWaiting();
                 if (connection != null) {
                     return connection;

@@ -9,16 +9,10 @@ import dev.packetipc.IpcOptions;
 import dev.packetipc.Packet;
 import dev.packetipc.PeerGoneException;
 import dev.packetipc.Server;
-import java.io.IOException;
-import java.nio.ByteOrder;
-import java.nio.MappedByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
@@ -152,57 +146,6 @@ class LivenessTest {
                 throw new AssertionError("not within " + WAIT + ": " + what);
             }
             LockSupport.parkNanos(1_000_000);
-        }
-    }
-
-    /** A client announced by writing its control file byte by byte; the test moves its heartbeat. */
-    private static final class FakeClient implements AutoCloseable {
-        final Path directory;
-        private final FileChannel channel;
-        private final MappedByteBuffer words;
-
-        private FakeClient(Path directory, FileChannel channel, MappedByteBuffer words) {
-            this.directory = directory;
-            this.channel = channel;
-            this.words = words;
-        }
-
-        static FakeClient announce(Server server, long pid, long namespace) throws IOException {
-            Path serverDirectory = ShmFiles.directoryOf(server.name());
-            String id = UUID.randomUUID().toString();
-            Path announcing = Files.createDirectory(serverDirectory.resolve("t-" + id));
-            FileChannel channel = FileChannel.open(
-                    announcing.resolve(ShmFiles.CONTROL),
-                    StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.READ,
-                    StandardOpenOption.WRITE);
-            MappedByteBuffer words = channel.map(FileChannel.MapMode.READ_WRITE, 0, ControlFile.SIZE);
-            words.order(ByteOrder.nativeOrder());
-            words.putLong(CLIENT, pid);
-            words.putLong(CLIENT + 8, System.currentTimeMillis());
-            words.putLong(CLIENT + 56, namespace);
-            words.putLong(CLIENT + 16, 1); // OPEN
-            words.putLong(0, ControlFile.MAGIC);
-            Path announced = serverDirectory.resolve("c-" + id);
-            Files.move(announcing, announced, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            return new FakeClient(announced, channel, words);
-        }
-
-        void setHeartbeat(long value) {
-            words.putLong(CLIENT + 8, value);
-        }
-
-        void setPid(long pid) {
-            words.putLong(CLIENT, pid);
-        }
-
-        void setStart(long start) {
-            words.putLong(CLIENT + 48, start);
-        }
-
-        @Override
-        public void close() throws IOException {
-            channel.close();
         }
     }
 }

@@ -15,7 +15,8 @@ import java.util.List;
  * <ul>
  *   <li>{@code availability}: prints {@code AVAILABLE true|false} and {@code CAUSE <message>};
  *   <li>{@code server}: starts a server, prints {@code NAME <name>}, accepts one client and sends to it until killed;
- *   <li>{@code client <name>}: connects, receives one batch, prints {@code RECEIVED}, then sleeps until killed.
+ *   <li>{@code client <name>}: connects, receives one batch, prints {@code RECEIVED}, then sleeps until killed;
+ *   <li>{@code connecting <name>}: prints {@code CONNECTING} and connects, waiting up to 10 minutes for the accept.
  * </ul>
  *
  * Every role first prints {@code PID <pid>}.
@@ -64,6 +65,16 @@ public final class ShmPeerMain {
                     client.receivePackets(10);
                     System.out.println("RECEIVED");
                     Thread.sleep(Long.MAX_VALUE);
+                }
+                break;
+            case "connecting":
+                System.out.println("CONNECTING");
+                try (Client client = transport.connect(
+                        args[1],
+                        IpcOptions.builder()
+                                .set(IpcOptions.CONNECT_TIMEOUT, java.time.Duration.ofMinutes(10))
+                                .build())) {
+                    System.out.println("CONNECTED " + client.name());
                 }
                 break;
             default:
