@@ -4,6 +4,7 @@ import dev.packetipc.IpcException;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
@@ -36,10 +37,17 @@ final class ControlFile {
     private static final int SIDE_1 = 128;
     private static final VarHandle LONGS = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
 
-    private final MappedByteBuffer buffer;
+    private final ByteBuffer buffer;
+    private final boolean snapshot;
 
     private ControlFile(MappedByteBuffer buffer) {
         this.buffer = buffer;
+        this.snapshot = false;
+    }
+
+    private ControlFile(ByteBuffer copy, boolean snapshot) {
+        this.buffer = copy;
+        this.snapshot = snapshot;
     }
 
     /**
@@ -83,6 +91,36 @@ final class ControlFile {
         }
     }
 
+    /**
+     * Reads a copy of an existing control file, without mapping it: for one-shot checks (cleanup, a client's look at
+     * a lease), which would otherwise leave a mapping behind until the next garbage collection each time. The copy
+     * cannot be written.
+     *
+     * @throws IpcException if it is missing, a link, of the wrong size or without the magic number
+     */
+    static ControlFile read(Path path) throws IpcException {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            if (channel.size() != SIZE) {
+                throw new IpcException(
+                        "the control file " + path + " has " + channel.size() + " bytes instead of " + SIZE);
+            }
+            ByteBuffer copy = ByteBuffer.allocate(SIZE).order(ByteOrder.nativeOrder());
+            while (copy.hasRemaining() && channel.read(copy, copy.position()) >= 0) {
+                // read until full
+            }
+            if (copy.hasRemaining()) {
+                throw new IpcException("the control file " + path + " was cut short while it was read");
+            }
+            ControlFile file = new ControlFile(copy, true);
+            if (file.get(0) != MAGIC) {
+                throw new IpcException("the control file " + path + " is not a packet-ipc shm control file");
+            }
+            return file;
+        } catch (IOException e) {
+            throw new IpcException("cannot read the control file " + path + ": " + e, e);
+        }
+    }
+
     /** Whether a control file exists at the path. */
     static boolean exists(Path path) {
         return Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS);
@@ -97,7 +135,7 @@ final class ControlFile {
             return false;
         }
         try {
-            open(path);
+            read(path);
             return true;
         } catch (IpcException e) {
             return false;
@@ -120,10 +158,13 @@ final class ControlFile {
     }
 
     long get(int offset) {
-        return (long) LONGS.getVolatile(buffer, offset);
+        return snapshot ? buffer.getLong(offset) : (long) LONGS.getVolatile(buffer, offset);
     }
 
     void set(int offset, long value) {
+        if (snapshot) {
+            throw new IllegalStateException("a copy of a control file cannot be written");
+        }
         LONGS.setVolatile(buffer, offset, value);
     }
 }

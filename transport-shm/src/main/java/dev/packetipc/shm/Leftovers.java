@@ -54,7 +54,7 @@ final class Leftovers {
             return false;
         }
         cleanConnections(server, leaseMillis);
-        ShmFiles.removeServerIfDone(server, true);
+        ShmFiles.removeServerIfDone(server);
         return !Files.exists(server, LinkOption.NOFOLLOW_LINKS);
     }
 
@@ -86,7 +86,7 @@ final class Leftovers {
         Path lease = server.resolve(ShmFiles.SERVER_LEASE);
         if (ControlFile.isOurs(lease)) {
             if (!isAlive(lease, false)) {
-                ShmFiles.removeServerIfDone(server, true);
+                ShmFiles.removeServerIfDone(server);
             }
         } else if (!isYoung(server)) {
             ShmFiles.deleteIfEmpty(server);
@@ -109,7 +109,7 @@ final class Leftovers {
             return false;
         }
         try {
-            ControlFile control = ControlFile.open(controlPath);
+            ControlFile control = ControlFile.read(controlPath);
             Side side = clientSide ? control.client() : control.server();
             return side.mayLive();
         } catch (IpcException e) {

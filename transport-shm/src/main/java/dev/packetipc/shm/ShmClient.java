@@ -285,7 +285,7 @@ final class ShmClient extends AbstractClient {
             boolean serverDead = server.state() == Side.OPEN && server.isVerifiablyGone();
             if (control.leaveAndIsLast() || serverDead) {
                 ShmFiles.deleteTree(directory);
-                ShmFiles.removeServerIfDone(directory.getParent(), false);
+                ShmFiles.removeServerIfDone(directory.getParent());
             }
         } finally {
             lock.unlock();

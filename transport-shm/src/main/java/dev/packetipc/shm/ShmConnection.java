@@ -365,7 +365,7 @@ final class ShmConnection implements Connection {
             queue.close();
             if (control.leaveAndIsLast() || clientDead) {
                 ShmFiles.deleteTree(directory);
-                ShmFiles.removeServerIfDone(directory.getParent(), false);
+                ShmFiles.removeServerIfDone(directory.getParent());
             }
         } finally {
             lock.unlock();

@@ -52,7 +52,7 @@ final class ShmConnector {
                 }
                 ShmFiles.deleteTree(announcing);
                 ShmFiles.deleteTree(connection);
-                ShmFiles.removeServerIfDone(server, false);
+                ShmFiles.removeServerIfDone(server);
             }
         }
     }
@@ -75,7 +75,7 @@ final class ShmConnector {
             return Optional.of("there is no server lease " + leasePath);
         }
         try {
-            Side side = ControlFile.open(leasePath).server();
+            Side side = ControlFile.read(leasePath).server();
             if (side.state() != Side.OPEN) {
                 return Optional.of("the server has closed");
             }

@@ -154,21 +154,20 @@ final class ShmFiles {
     }
 
     /**
-     * Deletes a server directory once it holds nothing but its lease and the lease says the server has closed (or,
-     * with {@code leaseDead}, that the server died). Does nothing to a directory without a valid lease: it is not
-     * the transport's.
+     * Deletes a server directory once it holds nothing but its lease and the lease's server no longer runs: closed,
+     * or its process verifiably gone. Does nothing to a directory without a valid lease: it is not the transport's.
      */
-    static void removeServerIfDone(Path server, boolean leaseDead) {
+    static void removeServerIfDone(Path server) {
         Path lease = server.resolve(SERVER_LEASE);
-        if (!Files.isDirectory(server, LinkOption.NOFOLLOW_LINKS) || !ControlFile.isOurs(lease)) {
+        if (!Files.isDirectory(server, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         try {
-            if (!leaseDead && ControlFile.open(lease).server().state() != Side.CLOSED) {
+            if (ControlFile.read(lease).server().mayLive()) {
                 return;
             }
         } catch (IpcException e) {
-            return;
+            return; // no valid lease: not the transport's, or already being removed
         }
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(server)) {
             for (Path entry : entries) {

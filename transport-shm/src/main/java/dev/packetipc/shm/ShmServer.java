@@ -184,7 +184,7 @@ final class ShmServer implements Server {
         Heartbeats.stop(self);
         synchronized (acceptLock) {
             // The lease stays while connections remain: it marks the directory as the transport's to delete.
-            ShmFiles.removeServerIfDone(directory, false);
+            ShmFiles.removeServerIfDone(directory);
         }
     }
 }

@@ -58,6 +58,24 @@ final class FakeClient implements AutoCloseable {
         return new FakeClient(announcing, channel, words);
     }
 
+    /** Writes a server lease byte by byte: a server of this pid and namespace, state OPEN. */
+    static void writeLease(Path serverDirectory, long pid, long namespace) throws IOException {
+        try (FileChannel channel = FileChannel.open(
+                serverDirectory.resolve(ShmFiles.SERVER_LEASE),
+                StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.READ,
+                StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer words =
+                    java.nio.ByteBuffer.allocate(ControlFile.SIZE).order(ByteOrder.nativeOrder());
+            words.putLong(64, pid);
+            words.putLong(64 + 8, 1);
+            words.putLong(64 + 16, 1); // OPEN
+            words.putLong(64 + 56, namespace);
+            words.putLong(0, ControlFile.MAGIC);
+            channel.write(words, 0);
+        }
+    }
+
     void setHeartbeat(long value) {
         words.putLong(CLIENT + 8, value);
     }

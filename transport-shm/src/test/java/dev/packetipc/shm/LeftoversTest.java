@@ -95,6 +95,46 @@ class LeftoversTest {
         }
     }
 
+    @Test
+    void aNewServerRemovesTheDirectoryOfADeadServerAndKeepsOneWhoseDeathCannotBeVerified() throws Exception {
+        Path root = ShmFiles.root();
+        Path dead = Files.createDirectory(root.resolve("dead-server"), ShmFiles.privateDirectory());
+        FakeClient.writeLease(dead, FakeClient.NO_SUCH_PID, ProcessIdentity.NAMESPACE);
+        FakeClient deadClient = FakeClient.prepare(dead, FakeClient.NO_SUCH_PID, ProcessIdentity.NAMESPACE);
+        Path foreign = Files.createDirectory(root.resolve("foreign-server"), ShmFiles.privateDirectory());
+        FakeClient.writeLease(foreign, FakeClient.NO_SUCH_PID, 1);
+        try (Server server = transport.newServer()) {
+            assertTrue(server.isOpen());
+            assertFalse(Files.exists(dead), "a dead server's directory and its dead clients are removed");
+            assertTrue(Files.exists(foreign.resolve(ShmFiles.SERVER_LEASE)), "a server in another pid namespace");
+        } finally {
+            deadClient.close();
+            ShmFiles.deleteTree(dead);
+            ShmFiles.deleteTree(foreign);
+        }
+    }
+
+    @Test
+    void checksOfControlFilesLeaveNoMappingBehind() throws Exception {
+        try (LocalPair pair = LocalPair.open(IpcOptions.defaults())) {
+            Path directory = ShmFiles.directoryOf(pair.server.name());
+            Path control = pair.connectionDirectory().resolve(ShmFiles.CONTROL);
+            long before = mappingsOf(control);
+            for (int i = 0; i < 200; i++) {
+                Leftovers.cleanConnections(directory, 5000);
+                Leftovers.cleanAll(directory.getParent(), 5000);
+            }
+            assertEquals(before, mappingsOf(control), "one-shot checks read the file instead of mapping it");
+            assertTrue(pair.connection.isOpen(), "and the live connection is left alone");
+        }
+    }
+
+    private static long mappingsOf(Path file) throws Exception {
+        try (Stream<String> maps = Files.lines(Path.of("/proc/self/maps"))) {
+            return maps.filter(line -> line.endsWith(file.toString())).count();
+        }
+    }
+
     private static Path awaitConnectionDirectory(Path server, ChildJvm peer) throws Exception {
         long deadline = System.nanoTime() + STARTUP.toNanos();
         while (true) {
