@@ -115,6 +115,25 @@ class UserFilesSurviveTest {
     }
 
     @Test
+    void cleaningADeadServerDeletesLinksInItButNotWhatTheyPointAt() throws Exception {
+        Path dead = Files.createDirectory(ShmFiles.root().resolve("dead-with-links"), ShmFiles.privateDirectory());
+        FakeClient.writeLease(dead, FakeClient.NO_SUCH_PID, ProcessIdentity.NAMESPACE);
+        FakeClient client = FakeClient.prepare(dead, FakeClient.NO_SUCH_PID, ProcessIdentity.NAMESPACE);
+        Files.createSymbolicLink(client.directory.resolve("queue"), user);
+        Files.createSymbolicLink(dead.resolve(ShmFiles.CONNECTION + "link"), user);
+        client.close();
+        try (Server server = transport.newServer()) {
+            assertTrue(server.isOpen());
+            assertTrue(Files.notExists(client.directory, LinkOption.NOFOLLOW_LINKS), "the dead client's directory");
+            assertTrue(Files.isSymbolicLink(dead.resolve(ShmFiles.CONNECTION + "link")), "a link is not followed");
+        } finally {
+            Files.deleteIfExists(dead.resolve(ShmFiles.CONNECTION + "link"));
+            ShmFiles.deleteTree(dead);
+        }
+        assertUserFilesSurvive();
+    }
+
+    @Test
     void connectingToTheUsersDirectoryTouchesNothing() throws Exception {
         assertThrows(NoSuchServerException.class, () -> transport.connect("shm://" + user));
         assertThrows(IllegalArgumentException.class, () -> transport.connect(user.toString()));
