@@ -11,7 +11,9 @@ import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -63,6 +65,10 @@ final class ShmConnection implements Connection {
         Path queueDirectory = directory.resolve(ShmFiles.QUEUE);
         try {
             Files.createDirectory(queueDirectory, ShmFiles.privateDirectory()); // 0700, not Chronicle's umask default
+        } catch (FileAlreadyExistsException e) {
+            if (!Files.isDirectory(queueDirectory, LinkOption.NOFOLLOW_LINKS)) {
+                throw new UncheckedIOException("the queue directory " + queueDirectory + " is not a directory", e);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the queue directory " + queueDirectory + ": " + e, e);
         }
