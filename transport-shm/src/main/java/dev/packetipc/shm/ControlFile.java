@@ -4,10 +4,12 @@ import dev.packetipc.IpcException;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -19,8 +21,9 @@ import java.nio.file.StandardOpenOption;
  * offset  field
  *   0     magic 0x5049_5043_5348_4d31 ("PIPCSHM1")
  *   8     left: how many sides have closed (the side that makes it 2 deletes the connection's files)
- *  64     side 0 (the server): pid, heartbeat (epoch ms), state, -, -, produced bytes
- * 128     side 1 (the client): pid, heartbeat (epoch ms), state, consumed bytes, consumed cycle
+ *  64     side 0 (the server): pid, heartbeat counter, state, -, -, produced bytes, start time, pid namespace
+ * 128     side 1 (the client): pid, heartbeat counter, state, consumed bytes, consumed cycle, -, start time,
+ *         pid namespace
  * </pre>
  *
  * Each side lives on its own cache line; see {@link Side} for the fields. The mapping stays until the garbage
@@ -34,18 +37,32 @@ final class ControlFile {
     private static final int SIDE_1 = 128;
     private static final VarHandle LONGS = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
 
-    private final MappedByteBuffer buffer;
+    private final ByteBuffer buffer;
+    private final boolean snapshot;
 
     private ControlFile(MappedByteBuffer buffer) {
         this.buffer = buffer;
+        this.snapshot = false;
     }
 
-    /** Creates a new control file; fails if the file exists. */
-    static ControlFile create(Path path) throws IpcException {
+    private ControlFile(ByteBuffer copy, boolean snapshot) {
+        this.buffer = copy;
+        this.snapshot = snapshot;
+    }
+
+    /**
+     * Creates a new control file and opens one side of it for this process; fails if the file exists. The owner of
+     * that side (pid, start time, namespace) is written before the magic number, so a file that carries the magic
+     * always names a process that can be checked.
+     */
+    static ControlFile create(Path path, boolean clientSide) throws IpcException {
         try (FileChannel channel = FileChannel.open(
                 path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             ControlFile file = new ControlFile(channel.map(FileChannel.MapMode.READ_WRITE, 0, SIZE));
+            Side side = clientSide ? file.client() : file.server();
+            side.claimForThisProcess();
             file.set(0, MAGIC);
+            side.markOpen();
             return file;
         } catch (IOException e) {
             throw new IpcException("cannot create the control file " + path + ": " + e, e);
@@ -58,7 +75,8 @@ final class ControlFile {
      * @throws IpcException if it is missing, of the wrong size or without the magic number
      */
     static ControlFile open(Path path) throws IpcException {
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        try (FileChannel channel =
+                FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
             if (channel.size() != SIZE) {
                 throw new IpcException(
                         "the control file " + path + " has " + channel.size() + " bytes instead of " + SIZE);
@@ -73,9 +91,55 @@ final class ControlFile {
         }
     }
 
+    /**
+     * Reads a copy of an existing control file, without mapping it: for one-shot checks (cleanup, a client's look at
+     * a lease), which would otherwise leave a mapping behind until the next garbage collection each time. The copy
+     * cannot be written.
+     *
+     * @throws IpcException if it is missing, a link, of the wrong size or without the magic number
+     */
+    static ControlFile read(Path path) throws IpcException {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            if (channel.size() != SIZE) {
+                throw new IpcException(
+                        "the control file " + path + " has " + channel.size() + " bytes instead of " + SIZE);
+            }
+            ByteBuffer copy = ByteBuffer.allocate(SIZE).order(ByteOrder.nativeOrder());
+            while (copy.hasRemaining() && channel.read(copy, copy.position()) >= 0) {
+                // read until full
+            }
+            if (copy.hasRemaining()) {
+                throw new IpcException("the control file " + path + " was cut short while it was read");
+            }
+            ControlFile file = new ControlFile(copy, true);
+            if (file.get(0) != MAGIC) {
+                throw new IpcException("the control file " + path + " is not a packet-ipc shm control file");
+            }
+            return file;
+        } catch (IOException e) {
+            throw new IpcException("cannot read the control file " + path + ": " + e, e);
+        }
+    }
+
     /** Whether a control file exists at the path. */
     static boolean exists(Path path) {
-        return Files.isRegularFile(path);
+        return Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /**
+     * Whether the path is a control file of this transport (a regular file, not a link, of the right size with the
+     * magic number): the marker that makes the directory holding it the transport's to delete.
+     */
+    static boolean isOurs(Path path) {
+        if (!exists(path)) {
+            return false;
+        }
+        try {
+            read(path);
+            return true;
+        } catch (IpcException e) {
+            return false;
+        }
     }
 
     /** The server's side (of a connection, or of a server's own lease). */
@@ -94,10 +158,13 @@ final class ControlFile {
     }
 
     long get(int offset) {
-        return (long) LONGS.getVolatile(buffer, offset);
+        return snapshot ? buffer.getLong(offset) : (long) LONGS.getVolatile(buffer, offset);
     }
 
     void set(int offset, long value) {
+        if (snapshot) {
+            throw new IllegalStateException("a copy of a control file cannot be written");
+        }
         LONGS.setVolatile(buffer, offset, value);
     }
 }

@@ -4,17 +4,18 @@ import dev.packetipc.IpcException;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 
 /**
- * Removes what crashed servers and clients left in the shm directory: a server directory whose lease is dead, and
+ * Removes what crashed servers and clients left in the shm directory: a server directory whose server is dead, and
  * every connection in it whose two sides are both closed or dead. Live servers and live connections are never
- * touched; a directory being created right now (young and without a control file yet) is left alone too. Only
- * the transport's own entries ({@code c-*}, {@code t-*}, {@code server.lease}) are ever deleted, so a directory
- * that also holds other files is never emptied.
+ * touched. Only what carries the transport's marker is ever deleted: a server directory only if it holds a valid
+ * {@code server.lease}, a connection directory ({@code c-*}, {@code t-*}) only if it holds a valid {@code control}
+ * file (or is empty); symbolic links are never followed. A directory holding other files is never emptied.
  */
 final class Leftovers {
     private static final Duration YOUNG = Duration.ofSeconds(30);
@@ -25,7 +26,13 @@ final class Leftovers {
     static void cleanAll(Path root, long leaseMillis) {
         try (DirectoryStream<Path> servers = Files.newDirectoryStream(root)) {
             for (Path server : servers) {
-                if (Files.isDirectory(server) && !isYoungAndNew(server)) {
+                String name = server.getFileName().toString();
+                if (!Files.isDirectory(server, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                if (name.startsWith(ShmFiles.NEW_SERVER)) {
+                    cleanUnfinished(server, leaseMillis);
+                } else if (ShmFiles.isValidServerName(name)) {
                     cleanServer(server, leaseMillis);
                 }
             }
@@ -34,60 +41,85 @@ final class Leftovers {
         }
     }
 
-    /** Cleans one server directory unless its server lives; true if the directory is gone afterwards. */
+    /**
+     * Cleans one server directory unless its server lives or the directory is not the transport's (no valid lease,
+     * or a link); true if the directory is gone afterwards.
+     */
     static boolean cleanServer(Path server, long leaseMillis) {
-        if (isAlive(server.resolve(ShmFiles.SERVER_LEASE), leaseMillis, false)) {
+        if (!Files.isDirectory(server, LinkOption.NOFOLLOW_LINKS)) {
             return false;
         }
+        Path lease = server.resolve(ShmFiles.SERVER_LEASE);
+        if (!ControlFile.isOurs(lease) || isAlive(lease, false)) {
+            return false;
+        }
+        cleanConnections(server, leaseMillis);
+        ShmFiles.removeServerIfDone(server);
+        return !Files.exists(server, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** Deletes the connections in a server directory whose sides are both closed or dead. */
+    static void cleanConnections(Path server, long leaseMillis) {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(server)) {
             for (Path entry : entries) {
                 String name = entry.getFileName().toString();
                 boolean ours = name.startsWith(ShmFiles.CONNECTION) || name.startsWith(ShmFiles.ANNOUNCING);
-                if (ours && Files.isDirectory(entry) && !isConnectionAlive(entry, leaseMillis)) {
-                    ShmFiles.deleteTree(entry);
+                if (!ours || !Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                Path control = entry.resolve(ShmFiles.CONTROL);
+                if (ControlFile.isOurs(control)) {
+                    if (!isConnectionAlive(entry, leaseMillis)) {
+                        ShmFiles.deleteTree(entry);
+                    }
+                } else if (!isYoung(entry)) {
+                    ShmFiles.deleteIfEmpty(entry); // a client that died before writing its control file
                 }
             }
         } catch (IOException e) {
-            return false;
+            // best effort
         }
-        try {
-            Files.deleteIfExists(server.resolve(ShmFiles.SERVER_LEASE));
-        } catch (IOException e) {
-            return false;
+    }
+
+    /** A server directory that was being created: deleted if its creator died, or if it is old and empty. */
+    private static void cleanUnfinished(Path server, long leaseMillis) {
+        Path lease = server.resolve(ShmFiles.SERVER_LEASE);
+        if (ControlFile.isOurs(lease)) {
+            if (!isAlive(lease, false)) {
+                ShmFiles.removeServerIfDone(server);
+            }
+        } else if (!isYoung(server)) {
+            ShmFiles.deleteIfEmpty(server);
         }
-        ShmFiles.deleteIfEmpty(server);
-        return !Files.exists(server);
     }
 
     /** Whether either side of the connection in this directory still lives (or it is too young to judge). */
     static boolean isConnectionAlive(Path connection, long leaseMillis) {
         Path control = connection.resolve(ShmFiles.CONTROL);
-        if (!Files.exists(control)) {
+        if (!Files.exists(control, LinkOption.NOFOLLOW_LINKS)) {
             return isYoung(connection);
         }
-        return isAlive(control, leaseMillis, false) || isAlive(control, leaseMillis, true);
+        return isAlive(control, false) || isAlive(control, true);
     }
 
-    private static boolean isAlive(Path controlPath, long leaseMillis, boolean clientSide) {
-        if (!Files.exists(controlPath)) {
+    /** Whether the side may live: open and its process not verifiably gone (a silent side in another pid namespace
+     * may, so its files are kept). */
+    private static boolean isAlive(Path controlPath, boolean clientSide) {
+        if (!ControlFile.exists(controlPath)) {
             return false;
         }
         try {
-            ControlFile control = ControlFile.open(controlPath);
+            ControlFile control = ControlFile.read(controlPath);
             Side side = clientSide ? control.client() : control.server();
-            return side.state() == Side.OPEN && side.goneReason(leaseMillis).isEmpty();
+            return side.mayLive();
         } catch (IpcException e) {
             return false;
         }
     }
 
-    private static boolean isYoungAndNew(Path path) {
-        return path.getFileName().toString().startsWith(ShmFiles.NEW_SERVER) && isYoung(path);
-    }
-
     private static boolean isYoung(Path path) {
         try {
-            FileTime modified = Files.getLastModifiedTime(path);
+            FileTime modified = Files.getLastModifiedTime(path, LinkOption.NOFOLLOW_LINKS);
             return modified.toInstant().isAfter(Instant.now().minus(YOUNG));
         } catch (IOException e) {
             return false;

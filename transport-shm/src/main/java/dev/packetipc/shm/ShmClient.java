@@ -30,6 +30,7 @@ final class ShmClient extends AbstractClient {
     private final ControlFile control;
     private final Side self;
     private final Side server;
+    private final PeerWatch serverWatch;
     private final ShmSettings settings;
     private final SingleChronicleQueue queue;
     private final ExcerptTailer tailer;
@@ -56,6 +57,7 @@ final class ShmClient extends AbstractClient {
         this.control = control;
         this.self = self;
         this.server = control.server();
+        this.serverWatch = new PeerWatch(server, settings.leaseMillis);
         this.settings = settings;
         this.queue = Queues.open(
                 directory.resolve(ShmFiles.QUEUE),
@@ -100,6 +102,8 @@ final class ShmClient extends AbstractClient {
                     throw rewritten("packet #" + index + " now has length=" + length); // checked, then changed
                 }
                 view.wrap(document.getLong(BatchLayout.entryOffset(index)), readOnly, payloadAt, length);
+                // Consumed before it is handed out: if the handler throws, the exception reaches the caller as it
+                // is, and the next poll goes on with the next packet (no replay, nothing skipped).
                 payloadAt += length;
                 index++;
                 delivered++;
@@ -174,7 +178,7 @@ final class ShmClient extends AbstractClient {
         if (server.state() == Side.CLOSED) {
             return Optional.of("it closed without a close marker");
         }
-        return server.goneReason(settings.leaseMillis);
+        return serverWatch.check().map(PeerWatch.Verdict::reason);
     }
 
     /** Reads the next document in place, if one is there; the previous one must have been handed out whole. */
@@ -277,12 +281,11 @@ final class ShmClient extends AbstractClient {
             released = true;
             detach();
             queue.close();
-            boolean serverGone = server.state() != Side.CLOSED && serverGone().isPresent();
-            if (control.leaveAndIsLast() || serverGone) {
+            // Only a server whose process is verifiably gone leaves its files to this side; a silent one keeps them.
+            boolean serverDead = server.state() == Side.OPEN && server.isVerifiablyGone();
+            if (control.leaveAndIsLast() || serverDead) {
                 ShmFiles.deleteTree(directory);
-                if (!ControlFile.exists(directory.getParent().resolve(ShmFiles.SERVER_LEASE))) {
-                    ShmFiles.deleteIfEmpty(directory.getParent());
-                }
+                ShmFiles.removeServerIfDone(directory.getParent());
             }
         } finally {
             lock.unlock();

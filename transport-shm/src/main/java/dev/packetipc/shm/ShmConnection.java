@@ -8,7 +8,12 @@ import dev.packetipc.IpcTimeoutException;
 import dev.packetipc.PeerGoneException;
 import dev.packetipc.spi.Timeouts;
 import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -30,6 +35,7 @@ final class ShmConnection implements Connection {
     private final ControlFile control;
     private final Side self;
     private final Side client;
+    private final PeerWatch clientWatch;
     private final ShmSettings settings;
     private final RollingClock clock = new RollingClock(Queues.ROLL_CYCLE.lengthInMillis());
     private final ConcurrentSkipListMap<Integer, File> released = new ConcurrentSkipListMap<>();
@@ -54,12 +60,20 @@ final class ShmConnection implements Connection {
         this.control = control;
         this.self = control.server();
         this.client = control.client();
+        this.clientWatch = new PeerWatch(client, settings.leaseMillis);
         this.settings = settings;
+        Path queueDirectory = directory.resolve(ShmFiles.QUEUE);
+        try {
+            Files.createDirectory(queueDirectory, ShmFiles.privateDirectory()); // 0700, not Chronicle's umask default
+        } catch (FileAlreadyExistsException e) {
+            if (!Files.isDirectory(queueDirectory, LinkOption.NOFOLLOW_LINKS)) {
+                throw new UncheckedIOException("the queue directory " + queueDirectory + " is not a directory", e);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the queue directory " + queueDirectory + ": " + e, e);
+        }
         this.queue = Queues.open(
-                directory.resolve(ShmFiles.QUEUE),
-                settings.maxDocumentBytes,
-                clock,
-                (cycle, file) -> released.put(cycle, file));
+                queueDirectory, settings.maxDocumentBytes, clock, (cycle, file) -> released.put(cycle, file));
         this.appender = queue.createAppender();
         appender.singleThreadedCheckDisabled(true);
         self.openAsThisProcess();
@@ -83,14 +97,7 @@ final class ShmConnection implements Connection {
             if (batch.isEmpty()) {
                 return;
             }
-            int largest = settings.maxDocumentBytes - BatchLayout.HEADER_BYTES - BatchLayout.ENTRY_BYTES;
-            for (AsIpcPacket packet : batch) {
-                if (packet.length() > largest) {
-                    throw new IllegalArgumentException("a packet of " + packet.length() + " bytes does not fit in one"
-                            + " shm document of at most " + settings.maxDocumentBytes + " bytes; raise"
-                            + " IpcOptions.MAX_FRAME_BYTES on both server and client");
-                }
-            }
+            validate(batch);
             long deadline = timeoutNanos == Timeouts.FOREVER ? Long.MAX_VALUE : System.nanoTime() + timeoutNanos;
             int from = 0;
             while (from < batch.size()) {
@@ -117,6 +124,37 @@ final class ShmConnection implements Connection {
         } finally {
             lock.unlock();
             releaseIfClosed();
+        }
+    }
+
+    /**
+     * Checks the whole batch before anything of it is written, so that a batch refused here is not sent in part:
+     * every packet present, its length not negative, its data holding at least that many bytes, and small enough for
+     * one document.
+     *
+     * @throws IllegalArgumentException naming the packet and the limit it breaks; nothing of the batch was sent
+     */
+    private void validate(List<? extends AsIpcPacket> batch) {
+        int largest = settings.maxDocumentBytes - BatchLayout.HEADER_BYTES - BatchLayout.ENTRY_BYTES;
+        for (int i = 0; i < batch.size(); i++) {
+            AsIpcPacket packet = batch.get(i);
+            if (packet == null) {
+                throw new IllegalArgumentException(
+                        "packet #" + i + " of the batch is null; nothing of the batch was sent");
+            }
+            ByteBuffer data = packet.data();
+            int length = packet.length();
+            if (data == null || length < 0 || data.remaining() < length) {
+                throw new IllegalArgumentException("packet #" + i + " of the batch says its length is " + length
+                        + " bytes but its data() holds " + (data == null ? "nothing" : data.remaining() + " bytes")
+                        + "; nothing of the batch was sent");
+            }
+            if (length > largest) {
+                throw new IllegalArgumentException("packet #" + i + " of the batch has " + length + " bytes, more than"
+                        + " the " + largest + " bytes that fit in one shm document of at most "
+                        + settings.maxDocumentBytes + " bytes (IpcOptions.MAX_FRAME_BYTES); nothing of the batch was"
+                        + " sent; raise IpcOptions.MAX_FRAME_BYTES on both server and client");
+            }
         }
     }
 
@@ -271,10 +309,10 @@ final class ShmConnection implements Connection {
         if (client.state() == Side.CLOSED) {
             throw new PeerGoneException("the client of " + directory + " closed its end of the connection");
         }
-        Optional<String> gone = client.goneReason(settings.leaseMillis);
+        Optional<PeerWatch.Verdict> gone = clientWatch.check();
         if (gone.isPresent()) {
             throw new PeerGoneException(
-                    "the client of " + directory + " is gone: " + gone.get() + "; close this connection");
+                    "the client of " + directory + " is gone: " + gone.get().reason() + "; close this connection");
         }
     }
 
@@ -295,9 +333,7 @@ final class ShmConnection implements Connection {
 
     @Override
     public boolean isOpen() {
-        return !closed
-                && client.state() == Side.OPEN
-                && client.goneReason(settings.leaseMillis).isEmpty();
+        return !closed && client.state() == Side.OPEN && clientWatch.check().isEmpty();
     }
 
     @Override
@@ -319,8 +355,10 @@ final class ShmConnection implements Connection {
                 return;
             }
             released0 = true;
-            boolean clientGone = client.state() != Side.OPEN
-                    || client.goneReason(settings.leaseMillis).isPresent();
+            boolean clientGone =
+                    client.state() != Side.OPEN || clientWatch.check().isPresent();
+            // Only a client whose process is verifiably gone leaves its files to this side; a silent one keeps them.
+            boolean clientDead = client.state() == Side.OPEN && client.isVerifiablyGone();
             if (!ended && !clientGone) {
                 try {
                     writeMarker(BatchLayout.KIND_CLOSE);
@@ -331,11 +369,9 @@ final class ShmConnection implements Connection {
             self.markClosed();
             Heartbeats.stop(self);
             queue.close();
-            if (control.leaveAndIsLast() || clientGone) {
+            if (control.leaveAndIsLast() || clientDead) {
                 ShmFiles.deleteTree(directory);
-                if (!ControlFile.exists(directory.getParent().resolve(ShmFiles.SERVER_LEASE))) {
-                    ShmFiles.deleteIfEmpty(directory.getParent());
-                }
+                ShmFiles.removeServerIfDone(directory.getParent());
             }
         } finally {
             lock.unlock();

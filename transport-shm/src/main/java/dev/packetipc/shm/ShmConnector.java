@@ -6,6 +6,7 @@ import dev.packetipc.IpcTimeoutException;
 import dev.packetipc.NoSuchServerException;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
@@ -22,20 +23,19 @@ final class ShmConnector {
     static ShmClient connect(String name, IpcOptions options) throws IpcException {
         Path server = ShmFiles.directoryOf(name);
         ShmSettings settings = new ShmSettings(options);
-        checkServer(name, server, settings);
+        checkServer(name, server, null);
         String id = UUID.randomUUID().toString();
         Path announcing = server.resolve(ShmFiles.ANNOUNCING + id);
         Path connection = server.resolve(ShmFiles.CONNECTION + id);
         Side self = null;
         boolean done = false;
         try {
-            Files.createDirectory(announcing);
-            ControlFile control = ControlFile.create(announcing.resolve(ShmFiles.CONTROL));
+            Files.createDirectory(announcing, ShmFiles.privateDirectory());
+            ControlFile control = ControlFile.create(announcing.resolve(ShmFiles.CONTROL), true);
             self = control.client();
-            self.openAsThisProcess();
             Heartbeats.start(self);
             Files.move(announcing, connection, StandardCopyOption.ATOMIC_MOVE);
-            awaitAccept(name, server, control, options.get(IpcOptions.CONNECT_TIMEOUT), settings);
+            awaitAccept(name, server, control, options.get(IpcOptions.CONNECT_TIMEOUT), settings.leaseMillis);
             ShmClient client = new ShmClient(name, connection, control, self, settings);
             done = true;
             return client;
@@ -52,46 +52,60 @@ final class ShmConnector {
                 }
                 ShmFiles.deleteTree(announcing);
                 ShmFiles.deleteTree(connection);
-                if (!ControlFile.exists(server.resolve(ShmFiles.SERVER_LEASE))) {
-                    ShmFiles.deleteIfEmpty(server);
-                }
+                ShmFiles.removeServerIfDone(server);
             }
         }
     }
 
-    private static void checkServer(String name, Path server, ShmSettings settings) throws NoSuchServerException {
-        Optional<String> problem = serverProblem(server, settings);
+    private static void checkServer(String name, Path server, PeerWatch watch) throws NoSuchServerException {
+        Optional<String> problem = serverProblem(server, watch);
         if (problem.isPresent()) {
             throw new NoSuchServerException("no shm server answers to " + name + ": " + problem.get()
                     + "; check that the server is running and the name is exactly its Server.name()");
         }
     }
 
-    private static Optional<String> serverProblem(Path server, ShmSettings settings) {
+    /** What is wrong with the server: no lease, closed, its process gone, or (with a watch) silent for the lease. */
+    private static Optional<String> serverProblem(Path server, PeerWatch watch) {
+        if (!Files.isDirectory(server, LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.of(server + " is not a directory (symbolic links are not followed)");
+        }
         Path leasePath = server.resolve(ShmFiles.SERVER_LEASE);
         if (!ControlFile.exists(leasePath)) {
             return Optional.of("there is no server lease " + leasePath);
         }
         try {
-            Side side = ControlFile.open(leasePath).server();
+            Side side = ControlFile.read(leasePath).server();
             if (side.state() != Side.OPEN) {
                 return Optional.of("the server has closed");
             }
-            return side.goneReason(settings.leaseMillis).map(reason -> "the server is gone: " + reason);
+            if (side.isVerifiablyGone()) {
+                return Optional.of("the server is gone: its process " + side.pid() + " is no longer alive");
+            }
+            return watch == null
+                    ? Optional.empty()
+                    : watch.check().map(verdict -> "the server is gone: " + verdict.reason());
         } catch (IpcException e) {
             return Optional.of(e.getMessage());
         }
     }
 
-    private static void awaitAccept(
-            String name, Path server, ControlFile control, Duration timeout, ShmSettings settings) throws IpcException {
+    private static void awaitAccept(String name, Path server, ControlFile control, Duration timeout, long leaseMillis)
+            throws IpcException {
         long deadline = System.nanoTime() + timeout.toNanos();
+        PeerWatch lease;
+        try {
+            lease = new PeerWatch(
+                    ControlFile.open(server.resolve(ShmFiles.SERVER_LEASE)).server(), leaseMillis);
+        } catch (IpcException e) {
+            throw new NoSuchServerException("no shm server answers to " + name + ": " + e.getMessage(), e);
+        }
         Backoff backoff = new Backoff();
         long nextServerCheck = 0;
         while (control.server().state() == Side.NONE) {
             long now = System.nanoTime();
             if (now - nextServerCheck >= 0) {
-                checkServer(name, server, settings);
+                checkServer(name, server, lease);
                 nextServerCheck = now + 20_000_000L;
             }
             if (now - deadline >= 0) {

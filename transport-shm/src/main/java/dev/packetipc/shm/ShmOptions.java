@@ -6,9 +6,12 @@ import java.time.Duration;
 /** Options only the shm transport knows; the common ones are in {@link dev.packetipc.IpcOptions}. */
 public final class ShmOptions {
     /**
-     * How long a peer's heartbeat may stand still before the peer counts as gone, even if its process id still
-     * looks alive (a frozen process, or one in another pid namespace). A peer whose process has died is noticed
-     * sooner, within a few heartbeats (about 0.3 s). Default 5 s.
+     * How long a peer's heartbeat counter may stand still, measured on the observer's own monotonic clock, before
+     * the peer counts as gone although its process is not verifiably dead (a frozen process, or one in another pid
+     * namespace): then sends and receives fail with {@code PeerGoneException}, but the peer's files are kept. A peer
+     * whose process verifiably died (same pid namespace, pid gone or reused) is noticed sooner: once its heartbeat
+     * has stood still for 0.2 s, at the next check (every 20 ms), so about 0.3 s after it died. The wall clock plays
+     * no part. Default 5 s.
      */
     public static final IpcOption<Duration> LEASE_TIMEOUT = IpcOption.of(
             "shm.leaseTimeout",

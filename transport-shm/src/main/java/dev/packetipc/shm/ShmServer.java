@@ -11,9 +11,9 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
@@ -24,12 +24,16 @@ import java.util.UUID;
  * into it; {@link #accept} picks them up, opens each one's queue and marks its side of the control file open.
  */
 final class ShmServer implements Server {
+    /** How often a waiting accept removes what dead clients left in this server's directory. */
+    private static final long CLEANUP_EVERY_NANOS = 1_000_000_000L;
+
     private final Path directory;
     private final String name;
     private final Side self;
     private final ShmSettings settings;
     private final Set<Path> taken = new HashSet<>();
     private final Object acceptLock = new Object();
+    private long nextCleanup = System.nanoTime();
     private volatile boolean closed;
 
     private ShmServer(Path directory, ControlFile lease, ShmSettings settings) {
@@ -42,29 +46,28 @@ final class ShmServer implements Server {
     /** Starts a server, cleaning what crashed servers left behind first. */
     static ShmServer start(IpcOptions options) throws IpcException {
         ShmSettings settings = new ShmSettings(options);
+        String requested = options.get(IpcOptions.SERVER_NAME);
+        Path directory;
+        if (requested == null) {
+            directory = ShmFiles.root().resolve(UUID.randomUUID().toString().substring(0, 13));
+        } else {
+            // Checked before any file is touched: a bare name, or the shm:// name of a directory in the shm root.
+            directory = ShmFiles.serverDirectoryFor(requested, ShmFiles.rootPath());
+        }
         Path root = ShmFiles.root();
         Leftovers.cleanAll(root, settings.leaseMillis);
-        String requested = options.get(IpcOptions.SERVER_NAME);
-        Path directory = requested == null
-                ? root.resolve(UUID.randomUUID().toString().substring(0, 13))
-                : root.resolve(
-                        requested.startsWith(ShmFiles.SCHEME_PREFIX)
-                                ? ShmFiles.directoryOf(requested).toString()
-                                : requested);
-        if (Files.exists(directory) && !Leftovers.cleanServer(directory, settings.leaseMillis)) {
-            throw new IpcException("the shm server name " + ShmFiles.nameOf(directory) + " is taken by a live server"
-                    + " (or its directory holds files that are not packet-ipc's); choose another"
+        if (Files.exists(directory, LinkOption.NOFOLLOW_LINKS)
+                && !Leftovers.cleanServer(directory, settings.leaseMillis)) {
+            throw new IpcException("the shm server name " + ShmFiles.nameOf(directory) + " is taken by a live server,"
+                    + " or by something that is not a packet-ipc shm server (left alone); choose another"
                     + " IpcOptions.SERVER_NAME or leave it unset");
         }
         // Prepared beside its final place, so that the rename stays on one file system.
         Path fresh = directory.resolveSibling(ShmFiles.NEW_SERVER + UUID.randomUUID());
         try {
-            Files.createDirectories(directory.getParent());
-            Files.createDirectory(
-                    fresh, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            ControlFile lease = ControlFile.create(fresh.resolve(ShmFiles.SERVER_LEASE));
+            Files.createDirectory(fresh, ShmFiles.privateDirectory());
+            ControlFile lease = ControlFile.create(fresh.resolve(ShmFiles.SERVER_LEASE), false);
             ShmServer server = new ShmServer(directory, lease, settings);
-            server.self.openAsThisProcess();
             Heartbeats.start(server.self);
             try {
                 Files.move(fresh, directory, StandardCopyOption.ATOMIC_MOVE);
@@ -108,6 +111,13 @@ final class ShmServer implements Server {
                 throw new ClosedException("the shm server " + name + " is closed");
             }
             synchronized (acceptLock) {
+                long now = System.nanoTime();
+                if (now - nextCleanup >= 0) {
+                    // What clients that died while connecting left here (t-* and c-* of dead processes).
+                    Leftovers.cleanConnections(directory, settings.leaseMillis);
+                    taken.removeIf(entry -> !Files.exists(entry, LinkOption.NOFOLLOW_LINKS));
+                    nextCleanup = now + CLEANUP_EVERY_NANOS;
+                }
                 Connection connection = acceptWaiting();
                 if (connection != null) {
                     return connection;
@@ -131,14 +141,15 @@ final class ShmServer implements Server {
                 try {
                     control = ControlFile.open(entry.resolve(ShmFiles.CONTROL));
                 } catch (IpcException e) {
-                    taken.add(entry);
-                    ShmFiles.deleteTree(entry);
+                    taken.add(entry); // not a connection of this transport: left alone
                     continue;
                 }
                 Side client = control.client();
                 taken.add(entry);
-                if (client.state() != Side.OPEN
-                        || client.goneReason(settings.leaseMillis).isPresent()) {
+                if (client.state() != Side.OPEN) {
+                    continue; // the client gave up and deletes its directory itself (or a later cleanup does)
+                }
+                if (client.isVerifiablyGone()) {
                     ShmFiles.deleteTree(entry);
                     continue;
                 }
@@ -172,12 +183,8 @@ final class ShmServer implements Server {
         self.markClosed();
         Heartbeats.stop(self);
         synchronized (acceptLock) {
-            try {
-                Files.deleteIfExists(directory.resolve(ShmFiles.SERVER_LEASE));
-            } catch (IOException e) {
-                // a later server start cleans it
-            }
-            ShmFiles.deleteIfEmpty(directory);
+            // The lease stays while connections remain: it marks the directory as the transport's to delete.
+            ShmFiles.removeServerIfDone(directory);
         }
     }
 }

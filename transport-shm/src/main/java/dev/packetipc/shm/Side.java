@@ -1,10 +1,12 @@
 package dev.packetipc.shm;
 
-import java.util.Optional;
-
 /**
- * One side's words in a {@link ControlFile}: its process id, a heartbeat that a daemon thread advances
- * ({@link Heartbeats}), its state, and for a client how far it has read (backpressure and retention).
+ * One side's words in a {@link ControlFile}: who owns it (pid, start time, pid namespace: see
+ * {@link ProcessIdentity}), a heartbeat counter that a daemon thread of the owner advances ({@link Heartbeats}), its
+ * state, and for a client how far it has read (backpressure and retention).
+ *
+ * <p>The heartbeat is a counter, not a time: nothing here reads the wall clock. Whether it still advances is judged
+ * by each observer on its own monotonic clock ({@link PeerWatch}).
  */
 final class Side {
     /** Not there yet (the server has not accepted). */
@@ -14,15 +16,14 @@ final class Side {
     /** Closed cleanly by its owner. */
     static final long CLOSED = 2;
 
-    /** How long a heartbeat may lag when the process id looks dead (guards against foreign pid namespaces). */
-    static final long DEAD_PID_GRACE_MILLIS = 3 * Heartbeats.PERIOD_MILLIS;
-
     private static final int PID = 0;
     private static final int HEARTBEAT = 8;
     private static final int STATE = 16;
     private static final int CONSUMED_BYTES = 24;
     private static final int CONSUMED_CYCLE = 32;
     private static final int PRODUCED_BYTES = 40;
+    private static final int START = 48;
+    private static final int NAMESPACE = 56;
 
     private final ControlFile file;
     private final int base;
@@ -32,19 +33,39 @@ final class Side {
         this.base = base;
     }
 
-    /** Claims the side for this process and marks it open; the heartbeat starts now. */
-    void openAsThisProcess() {
-        file.set(base + PID, ProcessHandle.current().pid());
+    /** Writes this process as the side's owner (pid, start time, namespace) and a first heartbeat. */
+    void claimForThisProcess() {
+        file.set(base + PID, ProcessIdentity.PID);
+        file.set(base + START, ProcessIdentity.START);
+        file.set(base + NAMESPACE, ProcessIdentity.NAMESPACE);
         beat();
+    }
+
+    /** Claims the side for this process and marks it open. */
+    void openAsThisProcess() {
+        claimForThisProcess();
         file.set(base + STATE, OPEN);
     }
 
+    /** Advances the heartbeat counter; only the owner calls it. */
     void beat() {
-        file.set(base + HEARTBEAT, System.currentTimeMillis());
+        file.set(base + HEARTBEAT, file.get(base + HEARTBEAT) + 1);
+    }
+
+    long heartbeat() {
+        return file.get(base + HEARTBEAT);
+    }
+
+    long pid() {
+        return file.get(base + PID);
     }
 
     long state() {
         return file.get(base + STATE);
+    }
+
+    void markOpen() {
+        file.set(base + STATE, OPEN);
     }
 
     void markClosed() {
@@ -75,22 +96,16 @@ final class Side {
     }
 
     /**
-     * Why this side is gone although it did not close, or empty while it lives: its process died (and its heartbeat
-     * stopped) or its heartbeat is older than the lease.
+     * Whether the owner's process is verifiably gone (see {@link ProcessIdentity#isVerifiablyGone}): only then may
+     * another process delete the files this side uses. A side in another pid namespace is never verifiably gone.
      */
-    Optional<String> goneReason(long leaseMillis) {
-        long pid = file.get(base + PID);
-        long age = System.currentTimeMillis() - file.get(base + HEARTBEAT);
-        if (age > leaseMillis) {
-            return Optional.of("its heartbeat stopped " + age + " ms ago (process " + pid + ")");
-        }
-        if (age > DEAD_PID_GRACE_MILLIS && !isAlive(pid)) {
-            return Optional.of("its process " + pid + " is no longer alive");
-        }
-        return Optional.empty();
+    boolean isVerifiablyGone() {
+        return ProcessIdentity.isVerifiablyGone(
+                file.get(base + PID), file.get(base + START), file.get(base + NAMESPACE));
     }
 
-    private static boolean isAlive(long pid) {
-        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    /** Whether the side may still be in use: open, and its process not verifiably gone (a one-shot check). */
+    boolean mayLive() {
+        return state() == OPEN && !isVerifiablyGone();
     }
 }

@@ -15,8 +15,11 @@ import java.util.List;
  * <ul>
  *   <li>{@code availability}: prints {@code AVAILABLE true|false} and {@code CAUSE <message>};
  *   <li>{@code server}: starts a server, prints {@code NAME <name>}, accepts one client and sends to it until killed;
- *   <li>{@code client <name>}: connects, receives one batch, prints {@code RECEIVED}, then sleeps until killed.
+ *   <li>{@code client <name>}: connects, receives one batch, prints {@code RECEIVED}, then sleeps until killed;
+ *   <li>{@code connecting <name>}: prints {@code CONNECTING} and connects, waiting up to 10 minutes for the accept.
  * </ul>
+ *
+ * Every role first prints {@code PID <pid>}.
  */
 public final class ShmPeerMain {
     private ShmPeerMain() {}
@@ -34,6 +37,7 @@ public final class ShmPeerMain {
     /** Runs the role named by the first argument. */
     public static void main(String[] args) throws Exception {
         ShmTransport transport = new ShmTransport();
+        System.out.println("PID " + ProcessHandle.current().pid());
         switch (args[0]) {
             case "availability":
                 System.out.println("AVAILABLE " + transport.isAvailable());
@@ -61,6 +65,16 @@ public final class ShmPeerMain {
                     client.receivePackets(10);
                     System.out.println("RECEIVED");
                     Thread.sleep(Long.MAX_VALUE);
+                }
+                break;
+            case "connecting":
+                System.out.println("CONNECTING");
+                try (Client client = transport.connect(
+                        args[1],
+                        IpcOptions.builder()
+                                .set(IpcOptions.CONNECT_TIMEOUT, java.time.Duration.ofMinutes(10))
+                                .build())) {
+                    System.out.println("CONNECTED " + client.name());
                 }
                 break;
             default:

@@ -1,0 +1,159 @@
+package dev.packetipc.shm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.packetipc.IpcOptions;
+import dev.packetipc.IpcTimeoutException;
+import dev.packetipc.Server;
+import dev.packetipc.conformance.ChildJvm;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** Every directory is private (0700), and a live server removes what clients that died while connecting left. */
+class LeftoversTest {
+    private static final Duration STARTUP = Duration.ofSeconds(60);
+    private static final String PRIVATE = "rwx------";
+
+    private final ShmTransport transport = new ShmTransport();
+
+    @Test
+    void everyDirectoryOfAConnectionIsPrivate() throws Exception {
+        try (LocalPair pair = LocalPair.open(IpcOptions.defaults())) {
+            Path server = ShmFiles.directoryOf(pair.server.name());
+            assertEquals(PRIVATE, permissions(server.getParent()));
+            try (Stream<Path> all = Files.walk(server)) {
+                for (Path path : (Iterable<Path>) all::iterator) {
+                    if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+                        assertEquals(PRIVATE, permissions(path), path.toString());
+                    }
+                }
+            }
+            assertTrue(Files.isDirectory(pair.connectionDirectory().resolve(ShmFiles.QUEUE)));
+        }
+    }
+
+    @Test
+    void aLiveServerRemovesWhatDeadClientsLeftAndNothingElse() throws Exception {
+        try (Server server = transport.newServer()) {
+            Path directory = ShmFiles.directoryOf(server.name());
+            FakeClient preparing = FakeClient.prepare(directory, FakeClient.NO_SUCH_PID, ProcessIdentity.NAMESPACE);
+            FakeClient announced = FakeClient.announce(server, FakeClient.NO_SUCH_PID, ProcessIdentity.NAMESPACE);
+            FakeClient foreign = FakeClient.prepare(directory, FakeClient.NO_SUCH_PID, 1); // other pid namespace
+            Path empty = Files.createDirectory(directory.resolve(ShmFiles.ANNOUNCING + "empty"));
+            Files.setLastModifiedTime(empty, FileTime.from(Instant.now().minusSeconds(3600)));
+            Path notOurs = Files.createDirectory(directory.resolve(ShmFiles.ANNOUNCING + "not-ours"));
+            Files.writeString(notOurs.resolve("file"), "kept");
+            Files.setLastModifiedTime(notOurs, FileTime.from(Instant.now().minusSeconds(3600)));
+            try {
+                assertThrows(IpcTimeoutException.class, () -> server.accept(Duration.ofMillis(100)));
+                assertFalse(Files.exists(preparing.directory), "a client that died while preparing");
+                assertFalse(Files.exists(announced.directory), "a client that died after announcing itself");
+                assertFalse(Files.exists(empty), "a client that died before writing its control file");
+                assertTrue(Files.exists(foreign.directory), "a client whose death cannot be verified is kept");
+                assertEquals("kept", Files.readString(notOurs.resolve("file")), "what is not the transport's");
+            } finally {
+                preparing.close();
+                announced.close();
+                foreign.close();
+                ShmFiles.deleteTree(foreign.directory);
+                ShmFiles.deleteTree(notOurs);
+            }
+        }
+    }
+
+    @Test
+    void aClientKilledWhileConnectingLeavesAPrivateDirectoryThatTheServerRemoves() throws Exception {
+        try (Server server = transport.newServer()) {
+            Path directory = ShmFiles.directoryOf(server.name());
+            Path connection;
+            try (ChildJvm peer = ShmPeerMain.withFlags("connecting", server.name())) {
+                peer.awaitLine("CONNECTING", STARTUP);
+                connection = awaitConnectionDirectory(directory, peer);
+                assertEquals(PRIVATE, permissions(connection));
+                peer.kill();
+            }
+            assertThrows(IpcTimeoutException.class, () -> server.accept(Duration.ofMillis(100)));
+            assertFalse(Files.exists(connection), "the killed client's directory is removed");
+            try (Stream<Path> left = Files.list(directory)) {
+                assertEquals(
+                        List.of(ShmFiles.SERVER_LEASE),
+                        left.map(p -> p.getFileName().toString()).toList());
+            }
+        }
+    }
+
+    @Test
+    void aNewServerRemovesTheDirectoryOfADeadServerAndKeepsOneWhoseDeathCannotBeVerified() throws Exception {
+        Path root = ShmFiles.root();
+        Path dead = Files.createDirectory(root.resolve("dead-server"), ShmFiles.privateDirectory());
+        FakeClient.writeLease(dead, FakeClient.NO_SUCH_PID, ProcessIdentity.NAMESPACE);
+        FakeClient deadClient = FakeClient.prepare(dead, FakeClient.NO_SUCH_PID, ProcessIdentity.NAMESPACE);
+        Path foreign = Files.createDirectory(root.resolve("foreign-server"), ShmFiles.privateDirectory());
+        FakeClient.writeLease(foreign, FakeClient.NO_SUCH_PID, 1);
+        try (Server server = transport.newServer()) {
+            assertTrue(server.isOpen());
+            assertFalse(Files.exists(dead), "a dead server's directory and its dead clients are removed");
+            assertTrue(Files.exists(foreign.resolve(ShmFiles.SERVER_LEASE)), "a server in another pid namespace");
+        } finally {
+            deadClient.close();
+            ShmFiles.deleteTree(dead);
+            ShmFiles.deleteTree(foreign);
+        }
+    }
+
+    @Test
+    void checksOfControlFilesLeaveNoMappingBehind() throws Exception {
+        try (LocalPair pair = LocalPair.open(IpcOptions.defaults())) {
+            Path directory = ShmFiles.directoryOf(pair.server.name());
+            Path control = pair.connectionDirectory().resolve(ShmFiles.CONTROL);
+            long before = mappingsOf(control);
+            for (int i = 0; i < 200; i++) {
+                Leftovers.cleanConnections(directory, 5000);
+                Leftovers.cleanAll(directory.getParent(), 5000);
+            }
+            assertEquals(before, mappingsOf(control), "one-shot checks read the file instead of mapping it");
+            assertTrue(pair.connection.isOpen(), "and the live connection is left alone");
+        }
+    }
+
+    private static long mappingsOf(Path file) throws Exception {
+        try (Stream<String> maps = Files.lines(Path.of("/proc/self/maps"))) {
+            return maps.filter(line -> line.endsWith(file.toString())).count();
+        }
+    }
+
+    private static Path awaitConnectionDirectory(Path server, ChildJvm peer) throws Exception {
+        long deadline = System.nanoTime() + STARTUP.toNanos();
+        while (true) {
+            try (Stream<Path> entries = Files.list(server)) {
+                Optional<Path> connection = entries.filter(
+                                p -> p.getFileName().toString().startsWith(ShmFiles.CONNECTION))
+                        .findFirst();
+                if (connection.isPresent()) {
+                    return connection.get();
+                }
+            }
+            if (System.nanoTime() - deadline > 0 || !peer.isAlive()) {
+                throw new AssertionError("the child did not announce itself" + peer.describe());
+            }
+            LockSupport.parkNanos(1_000_000);
+        }
+    }
+
+    private static String permissions(Path path) throws Exception {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS));
+    }
+}
