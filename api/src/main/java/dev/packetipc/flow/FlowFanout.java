@@ -52,9 +52,9 @@ public final class FlowFanout implements AutoCloseable {
     private final List<List<AsIpcPacket>> shares;
     private final long[] shareBytes;
     private final List<AsIpcPacket> orphans = new ArrayList<>();
-    private int liveWorkers;
+    private volatile int liveWorkers;
     private int unclassifiedWorker;
-    private boolean ended;
+    private volatile boolean ended;
     private volatile boolean closed;
 
     /** One worker's state; written by the sending thread only, once per batch, read by {@link #counters()}. */
@@ -387,6 +387,10 @@ public final class FlowFanout implements AutoCloseable {
      * move), or ends the stream under {@link WorkerLossPolicy#END_STREAM}. Later sends fail; a second call does
      * nothing.
      *
+     * <p>The API has no timed {@link Connection#sendEnd()}, so under {@link SlowWorkerPolicy#DROP} too the end may
+     * wait for a slow worker to take it: not on {@code inprocess}, where the end never waits, but on {@code unix} and
+     * {@code pipe} while that worker's socket or pipe is full. {@link #close()} from another thread ends the wait.
+     *
      * @throws PeerGoneException if no worker received the end
      * @throws ClosedException if the fan-out was closed
      */
@@ -433,7 +437,7 @@ public final class FlowFanout implements AutoCloseable {
 
     /**
      * The worker a packet would go to now: the owner of its flow's bucket, or for an unclassified packet the
-     * lowest-numbered live worker. Reads the packet as {@link #send} does.
+     * lowest-numbered live worker. Reads the packet as {@link #send} does. Call it from the sending thread.
      *
      * @throws PeerGoneException if no worker is left
      */
