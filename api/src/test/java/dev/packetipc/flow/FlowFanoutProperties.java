@@ -11,6 +11,7 @@ import dev.packetipc.flow.Packets.Dress;
 import dev.packetipc.flow.Packets.Flow;
 import dev.packetipc.flow.Packets.Frag;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -105,7 +106,7 @@ class FlowFanoutProperties {
         }
 
         int[] workerOf = new int[input.size()];
-        java.util.Arrays.fill(workerOf, -1);
+        Arrays.fill(workerOf, -1);
         for (int w = 0; w < received.size(); w++) {
             long last = -1;
             for (IpcPacket packet : received.get(w)) {

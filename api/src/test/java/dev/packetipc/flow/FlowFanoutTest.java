@@ -22,6 +22,7 @@ import dev.packetipc.flow.Packets.Flow;
 import dev.packetipc.flow.Packets.Frag;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -365,6 +366,71 @@ class FlowFanoutTest {
                     assertThrows(IllegalArgumentException.class, () -> builder.build(List.of(connection, connection)));
             assertTrue(e.getMessage().contains("twice"), e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> builder.accept(workers.server, 0, Workers.WAIT));
+        }
+    }
+
+    /** {@code count} flows of the protocol on loopback (127.0.0.1 both ends), ephemeral port to one of a few. */
+    private static List<Flow> loopback(int count, int protocol, long seed) {
+        Random random = new Random(seed);
+        List<Flow> flows = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            int server = new int[] {53, 80, 443, 8080}[random.nextInt(4)];
+            flows.add(new Flow(false, 0, 0x7F000001L, 0, 0x7F000001L, protocol, 32768 + random.nextInt(28232), server));
+        }
+        return flows;
+    }
+
+    private static int[] flowsPerWorker(FlowFanout fanout, List<Flow> flows) throws Exception {
+        int[] count = new int[fanout.workerCount()];
+        for (Flow flow : flows) {
+            byte[] bytes = Packets.build(ETHERNET, flow, plain(false, 0)).bytes();
+            count[fanout.workerOf(Packet.of(0, bytes))]++;
+        }
+        return count;
+    }
+
+    @Test
+    void loopbackFlowsSpreadEvenlyWhenTheirPortsAreKeyed() throws Exception {
+        for (long seed = 1; seed <= 5; seed++) {
+            List<Flow> flows = new ArrayList<>(loopback(200, Packets.TCP, seed));
+            flows.addAll(loopback(200, Packets.UDP, seed + 100));
+            try (Workers workers = new Workers(4);
+                    FlowFanout fanout = FlowFanout.builder(ETHERNET)
+                            .flowRule(FlowRule.FIVE_TUPLE)
+                            .build(workers.connections)) {
+                for (int count : flowsPerWorker(fanout, flows)) {
+                    assertTrue(count <= 1.5 * flows.size() / 4, Arrays.toString(flowsPerWorker(fanout, flows)));
+                }
+            }
+        }
+    }
+
+    @Test
+    void udpByAddressesKeepsAHostPairsUdpAtOneWorker() throws Exception {
+        try (Workers workers = new Workers(4);
+                FlowFanout fanout = FlowFanout.builder(ETHERNET).build(workers.connections)) {
+            int[] udp = flowsPerWorker(fanout, loopback(200, Packets.UDP, 1));
+            assertEquals(200, Arrays.stream(udp).max().orElseThrow(), "the default rule's documented cost");
+            int[] tcp = flowsPerWorker(fanout, loopback(200, Packets.TCP, 1));
+            for (int count : tcp) {
+                assertTrue(count <= 75, Arrays.toString(tcp));
+            }
+        }
+    }
+
+    @Test
+    void bucketsAreSharedEvenlyForEveryWorkerCount() throws Exception {
+        for (int n = 1; n <= 16; n++) {
+            try (Workers workers = new Workers(n);
+                    FlowFanout fanout = FlowFanout.builder(ETHERNET).build(workers.connections)) {
+                double fair = (double) fanout.bucketCount() / n;
+                for (WorkerCounters c : fanout.counters()) {
+                    assertTrue(
+                            Math.abs(c.buckets() - fair) <= 0.2 * fair,
+                            n + " workers: worker " + c.worker() + " owns " + c.buckets() + " buckets, fair is "
+                                    + fair);
+                }
+            }
         }
     }
 
