@@ -210,7 +210,8 @@ public final class FlowFanout implements AutoCloseable {
 
     /**
      * Sends the batch, each worker its share as one batch. Returns once every live worker's share was sent (or, under
-     * {@link SlowWorkerPolicy#DROP}, dropped). The packets may be reused once this returns.
+     * {@link SlowWorkerPolicy#DROP}, dropped). The packets may be reused once this returns. If it throws, some
+     * workers may have received their shares of this batch and others not.
      *
      * @throws PeerGoneException if no worker is left, or a worker was lost under {@link WorkerLossPolicy#END_STREAM}
      * @throws ClosedException if the fan-out was closed or the end was already sent
