@@ -321,7 +321,7 @@ public final class FlowFanout implements AutoCloseable {
             LOG.log(
                     System.Logger.Level.WARNING,
                     "flow fan-out: worker {0} ({1}) failed, so the stream ends for every worker: {2}",
-                    lost,
+                    String.valueOf(lost),
                     connections[lost],
                     cause.getMessage());
             close();
@@ -332,7 +332,11 @@ public final class FlowFanout implements AutoCloseable {
                     cause);
         }
         if (liveWorkers == 0) {
-            LOG.log(System.Logger.Level.WARNING, "flow fan-out: the last worker, {0}, failed: {1}", lost, cause);
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "flow fan-out: the last worker, {0}, failed: {1}",
+                    String.valueOf(lost),
+                    cause.getMessage());
             throw new PeerGoneException(
                     "every worker of the flow fan-out is gone, the last (worker " + lost + ") with: "
                             + cause.getMessage() + "; nothing more can be sent",
@@ -356,13 +360,13 @@ public final class FlowFanout implements AutoCloseable {
                 System.Logger.Level.WARNING,
                 "flow fan-out: worker {0} ({1}) is lost ({2}); its {3} of {4} flow buckets move to the {5} remaining"
                         + " workers, unclassified packets go to worker {6}",
-                lost,
+                String.valueOf(lost),
                 connections[lost],
                 cause.getMessage(),
-                moved,
-                owner.length,
-                liveWorkers,
-                unclassifiedWorker);
+                String.valueOf(moved),
+                String.valueOf(owner.length),
+                String.valueOf(liveWorkers),
+                String.valueOf(unclassifiedWorker));
     }
 
     /** The live worker with the highest weight for the bucket. */
