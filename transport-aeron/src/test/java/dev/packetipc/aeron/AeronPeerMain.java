@@ -7,6 +7,7 @@ import dev.packetipc.IpcOptions;
 import dev.packetipc.IpcPacket;
 import dev.packetipc.Packet;
 import dev.packetipc.Server;
+import io.aeron.driver.status.SystemCounterDescriptor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
@@ -26,11 +27,11 @@ import java.util.zip.CRC32;
  * </pre>
  *
  * Packet {@code seq} has timestamp {@code seq} and a payload whose length and bytes follow from {@code seq} alone
- * (see {@link #payload}); sizes cycle through 0 B, small, about one frame, several frames and up to 200 KiB, so that
+ * (see {@link #payload}); sizes cycle through 0 B, small, about one frame, several frames and up to 100 KB, so that
  * both the packed path and Aeron's fragmentation are used. Both sides print a CRC32 of every payload in order.
  */
 public final class AeronPeerMain {
-    private static final int[] SIZES = {0, 1, 64, 300, 1200, 1500, 4000, 9000, 65536, 200_000, 17, 128};
+    private static final int[] SIZES = {0, 1, 64, 300, 1200, 1500, 4000, 9000, 65536, 100_000, 17, 128};
     private static final int BATCH = 64;
 
     private AeronPeerMain() {}
@@ -97,6 +98,7 @@ public final class AeronPeerMain {
                         }
                         connection.sendEnd();
                         System.out.println("SENT " + index + " " + seq + " " + crc.getValue());
+                        System.out.println("REPAIRS " + index + " " + repairs());
                     } catch (IpcException e) {
                         System.out.println("SEND-FAILED " + index + " "
                                 + e.getClass().getSimpleName() + " after " + seq + " packets: " + e.getMessage());
@@ -104,6 +106,13 @@ public final class AeronPeerMain {
                     System.out.flush();
                 }
             }
+        }
+    }
+
+    /** Retransmissions this JVM's media driver made so far (they repair losses). */
+    private static long repairs() throws IpcException {
+        try (Drivers.Lease lease = Drivers.local()) {
+            return lease.aeron().countersReader().getCounterValue(SystemCounterDescriptor.RETRANSMITS_SENT.id());
         }
     }
 
