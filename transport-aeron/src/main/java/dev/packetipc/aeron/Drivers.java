@@ -5,8 +5,10 @@ import dev.packetipc.NoSuchServerException;
 import dev.packetipc.spi.RuntimeDirectory;
 import io.aeron.Aeron;
 import io.aeron.AeronCounters;
+import io.aeron.CommonContext;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -117,7 +119,7 @@ final class Drivers {
             handle = new Handle(dir, null);
             Handle h = handle;
             Aeron.Context context = new Aeron.Context().aeronDirectoryName(dir).errorHandler(t -> onError(h, t));
-            if (!context.isDriverActive(TimeUnit.SECONDS.toMillis(2), message -> {})) {
+            if (!driverActive(dir)) {
                 context.close();
                 if (serverDriver) {
                     throw new NoSuchServerException("no Aeron media driver runs in " + dir + ", the directory an"
@@ -138,6 +140,29 @@ final class Drivers {
         }
         handle.refs++;
         return new Lease(handle);
+    }
+
+    /** Whether a media driver runs in the directory; waits up to 2 s for one that is just starting. */
+    private static boolean driverActive(String dir) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (true) {
+            try {
+                if (CommonContext.isDriverActive(new File(dir), TimeUnit.SECONDS.toMillis(2), message -> {})) {
+                    return true;
+                }
+            } catch (RuntimeException e) {
+                // a CnC file that is still being written
+            }
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
     }
 
     private static Handle startEmbedded() throws IpcException {

@@ -75,6 +75,9 @@ public final class AeronPeerMain {
                 IpcOptions.builder().set(IpcOptions.SERVER_NAME, name).build();
         try (Server server = new AeronTransport().newServer(options)) {
             System.out.println("NAME " + server.name());
+            try (Drivers.Lease lease = Drivers.local()) {
+                System.out.println("DRIVER " + lease.directory());
+            }
             System.out.flush();
             int index = 0;
             for (String plan : plans) {
