@@ -25,6 +25,8 @@ import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -121,7 +123,7 @@ final class AeronClient extends AbstractClient {
             idle.idle();
         }
         idle.reset();
-        control = lease.aeron().addExclusivePublication(server.channel(), server.controlStream());
+        control = lease.aeron().addExclusivePublication(controlChannel(server), server.controlStream());
         while (!control.isConnected()) {
             if (System.nanoTime() - start > lookup.toNanos()) {
                 throw new NoSuchServerException("no packet-ipc server answers at " + name() + ": nothing subscribed"
@@ -157,6 +159,17 @@ final class AeronClient extends AbstractClient {
             }
             idle.idle();
         }
+    }
+
+    /**
+     * The server's channel for the control publication, with the smallest term length Aeron allows: it carries one
+     * HELLO, and a term length given in the name is meant for the connections' publications.
+     */
+    private static String controlChannel(AeronName server) {
+        Map<String, String> params = new LinkedHashMap<>(server.params());
+        params.put("term-length", "64k");
+        params.remove("sparse");
+        return AeronName.format(server.media(), params);
     }
 
     /** The local host:0 the server can reach us at: the address this host routes to the server's endpoint from. */

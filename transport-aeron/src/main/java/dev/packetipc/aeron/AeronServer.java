@@ -85,9 +85,7 @@ final class AeronServer implements Server {
             }
         });
         int stream = asked.controlStream();
-        if (asked.isIpc()
-                && !asked.params().containsKey(AeronName.STREAM_PARAM)
-                && stream == AeronName.DEFAULT_CONTROL_STREAM) {
+        if (asked.isIpc() && stream == AeronName.DEFAULT_CONTROL_STREAM) {
             stream = ThreadLocalRandom.current().nextInt(1, Integer.MAX_VALUE);
         }
         String channel = asked.channel();

@@ -41,6 +41,7 @@ final class Drivers {
 
     private static final Map<String, Handle> HANDLES = new HashMap<>();
     private static Handle embedded;
+    private static String lastEmbeddedDir;
     private static boolean hookInstalled;
 
     private Drivers() {}
@@ -94,6 +95,11 @@ final class Drivers {
         }
     }
 
+    /** The embedded driver's directory while it runs, else the last one it had; for tests. */
+    static synchronized String directoryForTests() {
+        return lastEmbeddedDir;
+    }
+
     /** The driver this JVM uses for its own servers and UDP clients: the external one if named, else embedded. */
     static synchronized Lease local() throws IpcException {
         String external = System.getProperty(AERON_DIR_PROPERTY);
@@ -102,6 +108,7 @@ final class Drivers {
         }
         if (embedded == null || embedded.aeron == null) {
             embedded = startEmbedded();
+            lastEmbeddedDir = embedded.dir;
             HANDLES.put(embedded.dir, embedded);
         }
         embedded.refs++;

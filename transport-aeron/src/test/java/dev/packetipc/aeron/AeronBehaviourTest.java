@@ -96,6 +96,8 @@ class AeronBehaviourTest {
                 }
             });
             assertTrue(gone.getMessage().contains("went away"), gone.getMessage());
+            System.out.println("[aeron close] the server saw the closed client after "
+                    + (System.nanoTime() - start) / 1_000_000 + " ms");
             assertFalse(pair.connection.isOpen());
         }
     }
@@ -173,12 +175,15 @@ class AeronBehaviourTest {
         }
     }
 
-    /** {@code poll} hands packets out without allocating per packet. */
+    /**
+     * {@code poll} hands packets out without allocating per packet: polling 200,000 packets (after as many to warm
+     * up) allocates less than one byte per packet on the polling thread, where one object per packet would be 16+.
+     */
     @Test
     void pollAllocatesNothingPerPacket() throws Exception {
         try (LocalPair pair = LocalPair.open(DEFAULTS)) {
             int perBatch = 1000;
-            int batches = 40;
+            int batches = 200; // per pass: one to warm up, one measured
             List<Packet> batch = batch(perBatch, 64, 0);
             long[] sum = new long[1];
             PacketHandler handler = packet -> sum[0] += packet.data().remaining();

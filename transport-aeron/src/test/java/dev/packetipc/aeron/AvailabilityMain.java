@@ -5,9 +5,12 @@ import dev.packetipc.Connection;
 import dev.packetipc.IpcTransport;
 import dev.packetipc.Packet;
 import dev.packetipc.Server;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Run in a child JVM by {@link AvailabilityTest}: {@code availability} prints whether the transport is available and
@@ -47,7 +50,18 @@ public final class AvailabilityMain {
                     }
                 }
                 System.out.println("STREAMED " + received);
+                try (Drivers.Lease lease = Drivers.local()) {
+                    System.out.println("DRIVER " + lease.directory());
+                }
             }
+            // Everything is closed: the embedded driver closes a moment later and removes its directory.
+            Path dir = Path.of(Drivers.directoryForTests());
+            long start = System.nanoTime();
+            while (Files.exists(dir) && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(20)) {
+                Thread.onSpinWait();
+            }
+            System.out.println((Files.exists(dir) ? "STILL-THERE " : "REMOVED ")
+                    + (System.nanoTime() - start) / 1_000_000 + " ms after the last close");
         }
         System.out.flush();
         System.exit(0);

@@ -13,6 +13,9 @@ import dev.packetipc.Server;
 import dev.packetipc.TransportStatus;
 import dev.packetipc.TransportUnavailableException;
 import dev.packetipc.conformance.ChildJvm;
+import dev.packetipc.spi.RuntimeDirectory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,13 +50,20 @@ class AvailabilityTest {
 
     /**
      * With only that flag (no {@code --enable-native-access}, no {@code --sun-misc-unsafe-memory-access}) a stream
-     * runs and the JVM prints no warning, on JDK 17 and on JDK 24+ alike.
+     * runs and the JVM prints no warning, on JDK 17 and on JDK 24+ alike. The embedded driver lives in the runtime
+     * directory and, once everything is closed, closes and removes its directory while the JVM still runs.
      */
     @Test
     void theOneFlagIsEnoughAndNothingWarns() throws Exception {
         try (ChildJvm child = ChildJvm.start(JvmFlags.required(), AvailabilityMain.class, List.of("stream"))) {
             assertEquals("1000", child.awaitLine("STREAMED ", WAIT), child.describe());
+            Path driver = Path.of(child.awaitLine("DRIVER ", WAIT));
+            assertTrue(driver.startsWith(RuntimeDirectory.path()), driver + " is in the runtime directory");
+            String removed = child.awaitLine("", WAIT);
+            assertTrue(removed.startsWith("REMOVED "), "the idle driver's directory: " + removed + child.describe());
+            System.out.println("[aeron driver] the idle embedded driver was closed and its directory " + removed);
             assertEquals(0, child.awaitExit(WAIT), child.describe());
+            assertFalse(Files.exists(driver), driver + " is left after the JVM exited");
             assertFalse(child.describe().contains("WARNING"), child.describe());
         }
     }

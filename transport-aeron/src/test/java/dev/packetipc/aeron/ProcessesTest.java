@@ -113,14 +113,20 @@ class ProcessesTest {
         }
     }
 
-    /** A server process killed mid-stream: the client gets {@link PeerGoneException}, in bounded time. */
+    /**
+     * A server process killed mid-stream: the client gets {@link PeerGoneException}, in bounded time; the driver
+     * directory the killed process left is removed by the next embedded driver that starts.
+     */
     @Test
     void aKilledServerGivesTheClientPeerGone() throws Exception {
+        Path leftover;
         try (ChildJvm server = ChildJvm.start(
                 JvmFlags.required(),
                 AeronPeerMain.class,
                 List.of("server", "aeron:udp?endpoint=127.0.0.1:0", "forever"))) {
-            try (Client client = new AeronTransport().connect(server.awaitLine("NAME ", WAIT))) {
+            String name = server.awaitLine("NAME ", WAIT);
+            leftover = Path.of(server.awaitLine("DRIVER ", WAIT));
+            try (Client client = new AeronTransport().connect(name)) {
                 long received = 0;
                 while (received < 2000) {
                     received += client.receivePackets(512, WAIT).orElseThrow().size();
@@ -136,6 +142,14 @@ class ProcessesTest {
                         + (System.nanoTime() - killed) / 1_000_000 + " ms: " + e.getMessage());
             }
         }
+        // The killed process left its driver's directory; the next embedded driver to start removes it.
+        assertTrue(Files.exists(leftover), leftover + " should be left by the killed process");
+        try (ChildJvm next = ChildJvm.start(
+                JvmFlags.required(), AeronPeerMain.class, List.of("server", "aeron:udp?endpoint=127.0.0.1:0"))) {
+            next.awaitLine("DRIVER ", WAIT);
+            assertEquals(0, next.awaitExit(WAIT), next.describe());
+        }
+        assertTrue(!Files.exists(leftover), leftover + " is still there");
     }
 
     /** A client process killed mid-stream: the server's sends fail with {@link PeerGoneException}, in bounded time. */
