@@ -70,6 +70,11 @@ record AeronName(String media, Map<String, String> params, int controlStream, St
                 throw new IllegalArgumentException("an aeron:udp name needs endpoint=host:port (the server's address"
                         + " and UDP port; port 0 picks a free one): " + name);
             }
+            if (endpoint.matches("2(2[4-9]|3[0-9])\\..*")
+                    || endpoint.toLowerCase(java.util.Locale.ROOT).startsWith("[ff")) {
+                throw new IllegalArgumentException(
+                        "multicast endpoints are not supported (each client has its own" + " unicast stream): " + name);
+            }
         } else if (dir != null && dir.isBlank()) {
             throw new IllegalArgumentException(DIR_PARAM + " must not be blank in " + name);
         }

@@ -92,7 +92,11 @@ final class AeronServer implements Server {
         try {
             control = lease.aeron().addSubscription(channel, stream, image -> {}, this::onUnavailable);
         } catch (RuntimeException e) {
-            throw new IpcException("cannot listen on the Aeron channel " + channel + ": " + e, e);
+            throw new IpcException(
+                    "cannot listen on the Aeron channel " + channel + ": " + e.getMessage()
+                            + "; is the address this host's and the port free? Choose another name (IpcOptions.SERVER_NAME),"
+                            + " or port 0 for a free one",
+                    e);
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         String resolved = channel;
