@@ -1,0 +1,315 @@
+package dev.packetipc.aeron;
+
+import dev.packetipc.AsIpcPacket;
+import dev.packetipc.ClosedException;
+import dev.packetipc.Connection;
+import dev.packetipc.IpcException;
+import dev.packetipc.IpcOptions;
+import dev.packetipc.IpcTimeoutException;
+import dev.packetipc.PeerGoneException;
+import dev.packetipc.spi.Timeouts;
+import io.aeron.DirectBufferVector;
+import io.aeron.ExclusivePublication;
+import io.aeron.Publication;
+import io.aeron.logbuffer.BufferClaim;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * The server's side of one client: an exclusive publication to the client's reply channel. Packets that fit one
+ * Aeron frame together are written straight into the term buffer ({@code tryClaim}); a packet too big for one frame
+ * goes alone in a message that Aeron fragments and the client's assembler puts back together.
+ */
+final class AeronConnection implements Connection {
+    private final AeronServer server;
+    private final ExclusivePublication publication;
+    private final int sessionId;
+    private final Drivers.Lease lease;
+    private final String who;
+    private final int maxFrameBytes;
+    private final ReentrantLock sendLock = new ReentrantLock();
+    private final IdleStrategy idle = new BackoffIdleStrategy(10, 20, 1_000, 1_000_000);
+    private final BufferClaim claim = new BufferClaim();
+    private final UnsafeBuffer header = new UnsafeBuffer(new byte[Protocol.BATCH_HEADER + Protocol.PACKET_HEADER]);
+    private final UnsafeBuffer payload = new UnsafeBuffer(new byte[0]);
+    private final DirectBufferVector[] vectors = {new DirectBufferVector(), new DirectBufferVector()};
+
+    private volatile boolean closed;
+    private volatile boolean gone;
+    private volatile boolean ended;
+    private volatile long packetsSent;
+    private volatile long bytesSent;
+    private volatile long batchesSent;
+
+    AeronConnection(
+            AeronServer server,
+            ExclusivePublication publication,
+            int sessionId,
+            Drivers.Lease lease,
+            IpcOptions options) {
+        this.server = server;
+        this.publication = publication;
+        this.sessionId = sessionId;
+        this.lease = lease;
+        this.who = "the client of " + server.name() + " (reply channel " + publication.channel() + ")";
+        this.maxFrameBytes = options.get(IpcOptions.MAX_FRAME_BYTES);
+    }
+
+    void clientGone() {
+        gone = true;
+    }
+
+    @Override
+    public void send(List<? extends AsIpcPacket> batch) throws IpcException {
+        send0(batch, Timeouts.FOREVER, null);
+    }
+
+    @Override
+    public void send(List<? extends AsIpcPacket> batch, Duration timeout) throws IpcException {
+        send0(batch, Timeouts.toNanos(timeout), timeout);
+    }
+
+    private void send0(List<? extends AsIpcPacket> batch, long waitNanos, Duration timeout) throws IpcException {
+        checkSendable();
+        int n = batch.size();
+        if (n == 0) {
+            return;
+        }
+        sendLock.lock();
+        try {
+            checkSendable();
+            long start = System.nanoTime();
+            int maxPayload = publication.maxPayloadLength();
+            int maxMessage = Math.min(publication.maxMessageLength(), Math.max(maxFrameBytes, maxPayload));
+            long bytes = 0;
+            int i = 0;
+            while (i < n) {
+                int length = Protocol.BATCH_HEADER;
+                int j = i;
+                while (j < n) {
+                    int next = Protocol.PACKET_HEADER + batch.get(j).length();
+                    if (length + next > maxPayload) {
+                        break;
+                    }
+                    length += next;
+                    j++;
+                }
+                if (j == i) {
+                    bytes += sendAlone(batch.get(i), maxMessage, start, waitNanos, timeout);
+                    i++;
+                } else {
+                    bytes += sendPacked(batch, i, j, length, start, waitNanos, timeout);
+                    i = j;
+                }
+            }
+            packetsSent += n;
+            bytesSent += bytes;
+            batchesSent++;
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    /** Packets {@code [from, to)} in one frame, written into the term buffer in place. */
+    private long sendPacked(
+            List<? extends AsIpcPacket> batch,
+            int from,
+            int to,
+            int length,
+            long start,
+            long waitNanos,
+            Duration timeout)
+            throws IpcException {
+        while (true) {
+            long result = publication.tryClaim(length, claim);
+            if (result > 0) {
+                break;
+            }
+            backOff(result, start, waitNanos, timeout);
+        }
+        MutableDirectBuffer buffer = claim.buffer();
+        int offset = claim.offset();
+        long bytes = 0;
+        try {
+            buffer.putByte(offset, Protocol.BATCH);
+            buffer.putByte(offset + 1, (byte) 0);
+            buffer.putShort(offset + 2, (short) 0);
+            buffer.putInt(offset + 4, to - from, Protocol.ORDER);
+            int at = offset + Protocol.BATCH_HEADER;
+            for (int k = from; k < to; k++) {
+                AsIpcPacket packet = batch.get(k);
+                ByteBuffer data = packet.data();
+                int len = data.remaining();
+                buffer.putLong(at, packet.timestampNanos(), Protocol.ORDER);
+                buffer.putInt(at + 8, len, Protocol.ORDER);
+                buffer.putBytes(at + Protocol.PACKET_HEADER, data, data.position(), len);
+                at += Protocol.PACKET_HEADER + len;
+                bytes += len;
+            }
+        } catch (RuntimeException e) {
+            claim.abort();
+            throw e;
+        }
+        claim.commit();
+        return bytes;
+    }
+
+    /** One packet too big to share a frame: header and payload offered together, fragmented by Aeron. */
+    private long sendAlone(AsIpcPacket packet, int maxMessage, long start, long waitNanos, Duration timeout)
+            throws IpcException {
+        ByteBuffer data = packet.data();
+        int len = data.remaining();
+        int length = Protocol.BATCH_HEADER + Protocol.PACKET_HEADER + len;
+        if (length > maxMessage) {
+            throw new IllegalArgumentException("a payload of " + len + " bytes does not fit one Aeron message on "
+                    + publication.channel() + " (at most "
+                    + (maxMessage - Protocol.BATCH_HEADER - Protocol.PACKET_HEADER)
+                    + " bytes: an eighth of the term length, and at most IpcOptions.MAX_FRAME_BYTES); add a larger"
+                    + " term-length to the server's name, e.g. |term-length=64m, or split the payload");
+        }
+        header.putByte(0, Protocol.BATCH);
+        header.putInt(4, 1, Protocol.ORDER);
+        header.putLong(Protocol.BATCH_HEADER, packet.timestampNanos(), Protocol.ORDER);
+        header.putInt(Protocol.BATCH_HEADER + 8, len, Protocol.ORDER);
+        if (len > 0) {
+            payload.wrap(data, data.position(), len);
+        } else {
+            payload.wrap(header, 0, 0);
+        }
+        vectors[0].reset(header, 0, Protocol.BATCH_HEADER + Protocol.PACKET_HEADER);
+        vectors[1].reset(payload, 0, len);
+        while (true) {
+            long result = publication.offer(vectors);
+            if (result > 0) {
+                return len;
+            }
+            backOff(result, start, waitNanos, timeout);
+        }
+    }
+
+    private void backOff(long result, long start, long waitNanos, Duration timeout) throws IpcException {
+        if (closed) {
+            throw new ClosedException("this connection to " + who + " was closed while sending");
+        }
+        if (gone || result == Publication.NOT_CONNECTED) {
+            gone = true;
+            throw new PeerGoneException(who + " went away (it closed, or nothing was heard from it for Aeron's"
+                    + " publication connection timeout); close this connection");
+        }
+        if (result == Publication.CLOSED) {
+            gone = true;
+            throw new PeerGoneException(who + " is gone: Aeron closed the publication (the media driver may have"
+                    + " stopped); close this connection");
+        }
+        if (result == Publication.MAX_POSITION_EXCEEDED) {
+            throw new IpcException("the stream to " + who + " reached Aeron's largest position for its term length;"
+                    + " close this connection and connect a new client, or use a larger term-length");
+        }
+        if (waitNanos != Timeouts.FOREVER && System.nanoTime() - start >= waitNanos) {
+            throw new IpcTimeoutException(who + " did not make room within " + timeout + " (it is slow or stuck);"
+                    + " the batch may have been sent in part: close this connection");
+        }
+        idle.idle();
+    }
+
+    private void checkSendable() throws IpcException {
+        if (closed) {
+            throw new ClosedException("this connection to " + who + " is closed");
+        }
+        if (ended) {
+            throw new ClosedException("the end of the stream was already sent to " + who + "; nothing may follow");
+        }
+        if (gone) {
+            throw new PeerGoneException(who + " went away; close this connection");
+        }
+    }
+
+    @Override
+    public void sendEnd() throws IpcException {
+        if (closed) {
+            throw new ClosedException("this connection to " + who + " is closed");
+        }
+        sendLock.lock();
+        try {
+            if (ended) {
+                return;
+            }
+            if (gone) {
+                throw new PeerGoneException(who + " went away; close this connection");
+            }
+            long start = System.nanoTime();
+            while (true) {
+                long result = publication.tryClaim(Protocol.END_LENGTH, claim);
+                if (result > 0) {
+                    claim.buffer().setMemory(claim.offset(), Protocol.END_LENGTH, (byte) 0);
+                    claim.buffer().putByte(claim.offset(), Protocol.END);
+                    claim.commit();
+                    break;
+                }
+                backOff(result, start, Timeouts.FOREVER, null);
+            }
+            ended = true;
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    @Override
+    public long packetsSent() {
+        return packetsSent;
+    }
+
+    @Override
+    public long bytesSent() {
+        return bytesSent;
+    }
+
+    @Override
+    public long batchesSent() {
+        return batchesSent;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return !closed && !gone && !publication.isClosed() && publication.isConnected();
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        boolean locked = false;
+        try {
+            locked = sendLock.tryLock(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            publication.close();
+        } catch (RuntimeException e) {
+            // the Aeron client is already gone
+        } finally {
+            if (locked) {
+                sendLock.unlock();
+            }
+            server.forget(sessionId);
+            lease.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "AeronConnection[" + who + "]";
+    }
+}
