@@ -28,7 +28,7 @@ class LossTest {
     void netemLossAndReorderingOnAVethPair() throws Exception {
         String why = Namespaces.whyNot();
         Assumptions.assumeTrue(why == null, () -> "SKIPPED: " + why);
-        try (Namespaces ns = Namespaces.create()) {
+        try (Namespaces ns = Namespaces.createOrSkip()) {
             for (String[] side :
                     List.of(new String[] {ns.serverNs, ns.serverLink}, new String[] {ns.clientNs, ns.clientLink})) {
                 Namespaces.Result r = ns.inNamespace(
