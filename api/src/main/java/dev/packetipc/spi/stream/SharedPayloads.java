@@ -23,6 +23,7 @@ final class SharedPayloads implements PayloadPlacement {
     private final SharedMemory memory;
     private final int threshold;
     private final long size;
+    private final long ringSize;
     private SharedMemory.SharedRegion region;
     private ByteBuffer target;
     private RegionRing ring;
@@ -33,6 +34,7 @@ final class SharedPayloads implements PayloadPlacement {
         this.memory = memory;
         this.threshold = threshold;
         this.size = size;
+        this.ringSize = RegionRing.ringSize(size);
     }
 
     @Override
@@ -42,7 +44,7 @@ final class SharedPayloads implements PayloadPlacement {
 
     @Override
     public boolean wants(int length) {
-        return !failed && length >= threshold && length <= size;
+        return !failed && length >= threshold && length <= ringSize;
     }
 
     @Override

@@ -31,6 +31,7 @@ final class StreamClient extends AbstractClient implements SharedRegions {
     private final FrameInput input;
     private final BatchReader batch = new BatchReader(this);
     private final ByteBuffer[] regions = new ByteBuffer[MAX_REGIONS];
+    private final long[] ringSizes = new long[MAX_REGIONS];
     private final long[] regionEnds = new long[MAX_REGIONS];
     private final long[] regionsReleased = new long[MAX_REGIONS];
     private final ByteBuffer out = ByteBuffer.allocateDirect(512).order(ByteOrder.LITTLE_ENDIAN);
@@ -155,16 +156,17 @@ final class StreamClient extends AbstractClient implements SharedRegions {
             throw new ProtocolException("REGION id=" + Integer.toUnsignedString(id) + " is out of range [0, "
                     + MAX_REGIONS + ") or announced twice");
         }
-        if (size <= 0 || size > Integer.MAX_VALUE) {
-            throw new ProtocolException(
-                    "REGION id=" + id + " has size=" + Long.toUnsignedString(size) + ", outside (0, 2 GiB)");
+        if (size < RegionRing.ALIGNMENT || size > Integer.MAX_VALUE) {
+            throw new ProtocolException("REGION id=" + id + " has size=" + Long.toUnsignedString(size) + ", outside ["
+                    + RegionRing.ALIGNMENT + ", 2 GiB)");
         }
         ByteBuffer mapped = sharedMemory.open(channel, handle, size);
         if (mapped.capacity() < size) {
             throw new ProtocolException("REGION id=" + id + " claims size=" + size + " but the shared memory handed"
                     + " over has only " + mapped.capacity() + " bytes");
         }
-        regions[id] = mapped.asReadOnlyBuffer();
+        regions[id] = mapped.slice(0, (int) size).asReadOnlyBuffer(); // exactly the announced size
+        ringSizes[id] = RegionRing.ringSize(size);
     }
 
     @Override
@@ -174,8 +176,7 @@ final class StreamClient extends AbstractClient implements SharedRegions {
 
     @Override
     public void handedOut(int regionId, long offset, int length) {
-        regionEnds[regionId] =
-                RegionRing.positionOf(offset, regionEnds[regionId], regions[regionId].capacity()) + length;
+        regionEnds[regionId] = RegionRing.positionOf(offset, regionEnds[regionId], ringSizes[regionId]) + length;
     }
 
     /**
