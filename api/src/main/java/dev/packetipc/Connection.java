@@ -17,16 +17,27 @@ public interface Connection extends AutoCloseable {
     /**
      * Sends one batch. Blocks while the client lags by more than the transport's buffer (backpressure).
      *
+     * <p>The batch is checked whole before anything of it is sent: if a packet is larger than the transport can
+     * carry, this throws {@link IllegalArgumentException} (naming the packet, its size and the limit), nothing of the
+     * batch reaches the client, and the connection stays usable for the next batch.
+     *
+     * @throws IllegalArgumentException if a packet is larger than the transport's limit (for the stream transports:
+     *     larger than fits in a frame of {@link IpcOptions#MAX_FRAME_BYTES}, unless it goes through the shared-memory
+     *     region, which takes payloads up to {@link IpcOptions#SHARED_MEMORY_BYTES} rounded down to a multiple of
+     *     64); nothing was sent
      * @throws PeerGoneException if the client went away
      * @throws ClosedException if this connection was closed or the end was already sent
      */
     void send(List<? extends AsIpcPacket> batch) throws IpcException;
 
     /**
-     * Sends one batch, waiting at most {@code timeout} for the client to make room.
+     * Sends one batch, waiting at most {@code timeout} for the client to make room. Checks the batch whole first, as
+     * {@link #send(List)} does.
      *
-     * @throws IpcTimeoutException if the client did not make room in time; the batch may have been sent in part and
-     *     the connection should be closed
+     * @throws IllegalArgumentException if a packet is larger than the transport's limit; nothing was sent
+     * @throws IpcTimeoutException if the client did not make room in time. The batch may have been sent in part, a
+     *     prefix of it in order (the message says what was sent where the transport knows); a transport that had to
+     *     cut a frame short closes the connection, so check {@link #isOpen()} before sending more
      */
     void send(List<? extends AsIpcPacket> batch, Duration timeout) throws IpcException;
 

@@ -59,7 +59,8 @@ public final class BatchReader {
     }
 
     /**
-     * Hands up to {@code limit} packets to {@code handler}.
+     * Hands up to {@code limit} packets to {@code handler}. A packet counts as read before the handler sees it: if the
+     * handler throws, the exception propagates and the next call continues with the packet after it.
      *
      * @return the number handed out
      * @throws ProtocolException if an entry overruns the frame, has an unknown kind, or names an unknown region or

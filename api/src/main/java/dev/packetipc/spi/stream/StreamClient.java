@@ -65,9 +65,13 @@ final class StreamClient extends AbstractClient implements SharedRegions {
     private int poll(PacketHandler handler, int limit, long deadline) throws IOException {
         while (true) {
             if (batch.remaining() > 0) {
-                int n = batch.read(handler, limit);
-                if (batch.remaining() == 0) {
-                    input.consume(batchFrameLength);
+                int n;
+                try {
+                    n = batch.read(handler, limit);
+                } finally { // also when the handler threw: what it was handed is consumed, never handed out again
+                    if (batch.remaining() == 0) {
+                        input.consume(batchFrameLength);
+                    }
                 }
                 releaseEarlyIfDue();
                 return n;

@@ -8,6 +8,7 @@ import dev.packetipc.IpcTimeoutException;
 import dev.packetipc.PeerGoneException;
 import dev.packetipc.ProtocolException;
 import dev.packetipc.spi.Timeouts;
+import dev.packetipc.wire.BatchDescriptor;
 import dev.packetipc.wire.FrameDecoder;
 import dev.packetipc.wire.FrameDescriptor;
 import dev.packetipc.wire.FrameEncoder;
@@ -82,12 +83,13 @@ final class StreamConnection implements Connection {
                 return;
             }
             long deadline = Deadlines.after(waitNanos);
+            validate(batch, deadline);
             long payload = 0;
             int size = batch.size();
             int from = 0;
             while (from < size) {
                 int next = FrameEncoder.encodeBatch(batch, from, sendBuffer, maxFrameBytes, shared);
-                if (next == from && unblock(batch.get(from), deadline)) {
+                if (next == from && unblock(batch.get(from), from, size, deadline)) {
                     next = from + 1;
                 }
                 for (int i = from; i < next; i++) {
@@ -107,12 +109,48 @@ final class StreamConnection implements Connection {
     }
 
     /**
+     * Checks the whole batch before anything of it is encoded: a packet that fits neither in a frame nor in the
+     * shared-memory region is refused with nothing of the batch sent, and the connection stays usable. Announces the
+     * region first if a packet needs it, since whether it can be created decides where large packets go.
+     *
+     * @throws IllegalArgumentException naming the packet, its size and the limit
+     */
+    private void validate(List<? extends AsIpcPacket> batch, long deadline) throws IOException, IpcException {
+        int maxInline = BatchDescriptor.maxInlinePayload(maxFrameBytes);
+        for (int i = 0, size = batch.size(); i < size; i++) {
+            int length = batch.get(i).length();
+            if (length <= maxInline) {
+                continue;
+            }
+            if (shared != null && shared.wants(length) && !shared.hasRegion()) {
+                announceRegion(deadline);
+            }
+            if (shared == null || !shared.wants(length)) {
+                throw tooLarge(i, length, maxInline);
+            }
+        }
+    }
+
+    private IllegalArgumentException tooLarge(int index, int length, int maxInline) {
+        String sharedLimit = shared == null
+                ? "shared memory is off for this connection"
+                : shared.hasRegion()
+                        ? "the shared-memory region takes at most " + shared.largest() + " bytes"
+                        : "shared memory could not be set up for this connection";
+        return new IllegalArgumentException("packet #" + index + " of the batch has " + length + " bytes, more than"
+                + " the " + maxInline + " that fit inline in a frame of maxFrameBytes=" + maxFrameBytes + ", and "
+                + sharedLimit + "; nothing of the batch was sent and the connection is still usable: split the"
+                + " payload, or raise IpcOptions.MAX_FRAME_BYTES (on both sides) or IpcOptions.SHARED_MEMORY_BYTES");
+    }
+
+    /**
      * Gets the sending loop past a frame that could not take the packet: flushes, announces the region, waits for a
      * RELEASE, or writes one large inline packet on its own.
      *
+     * @param index the packet's index in the batch, {@code size} the batch's size, for messages
      * @return whether the packet was sent
      */
-    private boolean unblock(AsIpcPacket packet, long deadline) throws IOException, IpcException {
+    private boolean unblock(AsIpcPacket packet, int index, int size, long deadline) throws IOException, IpcException {
         SharedPayloads.Need need = shared == null ? SharedPayloads.Need.NOTHING : shared.takeNeed();
         if (sendBuffer.position() > 0) {
             flush(deadline);
@@ -122,7 +160,8 @@ final class StreamConnection implements Connection {
             if (!readControlFrames(Deadlines.left(deadline)) && Deadlines.left(deadline) == 0) {
                 throw new IpcTimeoutException("the client of " + name + " did not release shared memory in time ("
                         + shared.size() + " bytes are in its hands); it is slow or stuck: wait longer, or raise"
-                        + " IpcOptions.SHARED_MEMORY_BYTES");
+                        + " IpcOptions.SHARED_MEMORY_BYTES. The first " + index + " of the " + size + " packets of"
+                        + " the batch were sent, the others were not; the connection is still usable");
             }
         } else {
             writeAlone(packet, deadline);

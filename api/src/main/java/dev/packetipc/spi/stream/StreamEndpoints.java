@@ -7,6 +7,7 @@ import dev.packetipc.IpcOptions;
 import dev.packetipc.IpcTimeoutException;
 import dev.packetipc.PeerGoneException;
 import dev.packetipc.ProtocolException;
+import dev.packetipc.wire.BatchDescriptor;
 import dev.packetipc.wire.FrameDecoder;
 import dev.packetipc.wire.FrameDescriptor;
 import dev.packetipc.wire.FrameEncoder;
@@ -71,7 +72,10 @@ public final class StreamEndpoints {
             SharedPayloads shared =
                     sharedMemory != null && regionBytes > 0 && (flags & HandshakeDescriptor.FLAG_SHARED_MEMORY) != 0
                             ? new SharedPayloads(
-                                    sharedMemory, options.get(IpcOptions.SHARED_MEMORY_THRESHOLD), regionBytes)
+                                    sharedMemory,
+                                    options.get(IpcOptions.SHARED_MEMORY_THRESHOLD),
+                                    BatchDescriptor.maxInlinePayload(maxFrameBytes),
+                                    regionBytes)
                             : null;
             return new StreamConnection(channel, serverName, maxFrameBytes, shared);
         } catch (IpcException | RuntimeException e) {
