@@ -35,12 +35,11 @@ public final class FrameDecoder {
                     + Integer.toUnsignedString(length)
                     + "); the peer speaks another protocol or the stream is corrupt");
         }
-        if (length < FrameDescriptor.minLength(type)
-                || length > maxFrameBytes
-                || length % FrameDescriptor.ALIGNMENT != 0) {
+        int max = Math.min(maxFrameBytes, FrameDescriptor.maxLength(type));
+        if (length < FrameDescriptor.minLength(type) || length > max || length % FrameDescriptor.ALIGNMENT != 0) {
             throw new ProtocolException("frame type=0x" + Integer.toHexString(type) + " length="
                     + Integer.toUnsignedString(length) + " is illegal (minimum=" + FrameDescriptor.minLength(type)
-                    + " maximum=" + maxFrameBytes + " alignment=" + FrameDescriptor.ALIGNMENT
+                    + " maximum=" + max + " alignment=" + FrameDescriptor.ALIGNMENT
                     + "); if the peer legitimately sends larger frames, raise IpcOptions.MAX_FRAME_BYTES");
         }
         if (buffer.get(at + FrameDescriptor.FLAGS_OFFSET) != 0

@@ -254,9 +254,27 @@ final class StreamClient extends AbstractClient implements SharedRegions {
                         e);
         if (mapped instanceof ProtocolException) {
             failure = mapped;
-            channel.close();
+            closeForProtocolError();
         }
         return mapped;
+    }
+
+    /**
+     * Tells the server why with CLOSE(2) where that can be done at once (not in the middle of a RELEASE the socket took
+     * in part, not after the server closed its side), then closes.
+     */
+    private void closeForProtocolError() {
+        if (!out.hasRemaining() && !releasesStopped) {
+            out.clear();
+            FrameEncoder.encodeClose(out, HandshakeDescriptor.REASON_PROTOCOL);
+            out.flip();
+            try {
+                channel.write(outArray, 0);
+            } catch (IOException | RuntimeException e) {
+                // the server is gone: closing is all that is left
+            }
+        }
+        channel.close();
     }
 
     @Override

@@ -274,6 +274,10 @@ final class StreamConnection implements Connection {
     private void handleControlFrame(ByteBuffer frame) throws IpcException {
         byte type = FrameDecoder.type(frame);
         if (type == FrameDescriptor.TYPE_RELEASE && shared != null) {
+            if (FrameDecoder.bodyInt(frame, HandshakeDescriptor.REGION_HANDLE_OFFSET) != 0) {
+                throw new ProtocolException("the client of " + name + " sent a RELEASE with a non-zero reserved field,"
+                        + " which version 1 does not define");
+            }
             shared.release(
                     FrameDecoder.bodyInt(frame, HandshakeDescriptor.REGION_ID_OFFSET),
                     FrameDecoder.bodyLong(frame, HandshakeDescriptor.REGION_VALUE_OFFSET));
