@@ -44,8 +44,24 @@ public interface Connection extends AutoCloseable {
     /**
      * Tells the client that no more packets follow. The client drains what it has, then sees the end. Later sends
      * fail; a second call does nothing.
+     *
+     * <p>The end travels behind the batches sent before it, so this blocks as {@link #send(List)} does while the
+     * client lags by more than the transport's buffer, without limit; {@link #sendEnd(Duration)} bounds the wait.
+     *
+     * @throws PeerGoneException if the client went away
+     * @throws ClosedException if this connection was closed
      */
     void sendEnd() throws IpcException;
+
+    /**
+     * As {@link #sendEnd()}, waiting at most {@code timeout} for the client to make room for the end (and for
+     * another thread's send on this connection to finish).
+     *
+     * @throws IpcTimeoutException if the end could not be sent in time. If the transport had begun to write it, the
+     *     connection is closed and the client sees a {@link PeerGoneException} after what arrived; otherwise nothing
+     *     changed and the call may be repeated. {@link #isOpen()} tells which
+     */
+    void sendEnd(Duration timeout) throws IpcException;
 
     /**
      * Sends every packet of the stream in batches of {@code batchSize}, then the end of the stream.
@@ -101,6 +117,12 @@ public interface Connection extends AutoCloseable {
     /**
      * Releases the connection. Without a prior {@link #sendEnd()} the client sees a {@link PeerGoneException} after
      * it has drained what arrived. Idempotent.
+     *
+     * <p>What it waits for, by transport: after the end of the stream was sent, the stream transports (Unix domain
+     * sockets, Windows named pipes) wait until the client has closed its side, which a receiving client does as soon
+     * as it has read the end, and at most 2 seconds, so that the client can read the end and return the shared
+     * memory it holds before the connection goes; without the end, and while another thread is in {@code send}, they
+     * do not wait. The in-process transport never waits. Other transports document their own bound.
      */
     @Override
     void close();

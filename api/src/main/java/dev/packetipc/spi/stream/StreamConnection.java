@@ -19,6 +19,7 @@ import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -226,9 +227,10 @@ final class StreamConnection implements Connection {
             long written = channel.write(buffers, Deadlines.left(deadline));
             if (written == 0 && Deadlines.left(deadline) == 0 && hasRemaining(buffers)) {
                 closeQuietly();
-                throw new IpcTimeoutException("the client of " + name + " did not take the batch in time and a"
-                        + " frame was cut short, so the connection is closed; the client is slow or stuck: give"
-                        + " send a longer timeout");
+                throw new IpcTimeoutException("the client of " + name + " did not take what was sent in time, so"
+                        + " the frame being written was cut short and the connection is closed (the client sees"
+                        + " it gone after what arrived); the client is slow or stuck: give send or sendEnd a longer"
+                        + " timeout");
             }
         }
     }
@@ -292,7 +294,17 @@ final class StreamConnection implements Connection {
 
     @Override
     public void sendEnd() throws IpcException {
-        sendLock.lock();
+        sendEnd0(Timeouts.FOREVER);
+    }
+
+    @Override
+    public void sendEnd(Duration timeout) throws IpcException {
+        sendEnd0(Timeouts.toNanos(timeout));
+    }
+
+    private void sendEnd0(long waitNanos) throws IpcException {
+        long deadline = Deadlines.after(waitNanos);
+        lockForSending(waitNanos, "the end of the stream");
         try {
             if (ended) {
                 return;
@@ -300,12 +312,31 @@ final class StreamConnection implements Connection {
             checkSendable();
             FrameEncoder.encodeEnd(sendBuffer);
             // no read after the end: a client that took it may already have shut its side, as it should
-            writeBuffered(Timeouts.FOREVER);
+            writeBuffered(deadline);
             ended = true;
         } catch (IOException e) {
             throw failure(e);
         } finally {
             sendLock.unlock();
+        }
+    }
+
+    /** Takes the send lock, waiting at most {@code waitNanos} for another thread's send to finish. */
+    private void lockForSending(long waitNanos, String what) throws IpcException {
+        if (waitNanos == Timeouts.FOREVER) {
+            sendLock.lock();
+            return;
+        }
+        boolean locked;
+        try {
+            locked = sendLock.tryLock(waitNanos, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClosedException("interrupted while waiting to send " + what + " to a client of " + name, e);
+        }
+        if (!locked) {
+            throw new IpcTimeoutException("another thread was still sending to this client of " + name + " when the"
+                    + " time for " + what + " ran out; send from one thread at a time");
         }
     }
 

@@ -249,6 +249,13 @@ final class FaultyTransport implements IpcTransport {
         }
 
         @Override
+        public void sendEnd(Duration timeout) throws IpcException {
+            if (fault.deliversEnd()) {
+                connection.sendEnd(timeout);
+            }
+        }
+
+        @Override
         public long packetsSent() {
             return connection.packetsSent();
         }
