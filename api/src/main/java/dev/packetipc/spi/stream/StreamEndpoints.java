@@ -152,7 +152,11 @@ public final class StreamEndpoints {
                 throw rejectedBeforeHello(input, serverName, e);
             }
             ByteBuffer answer = awaitFrame(input, timeoutNanos, "the server's WELCOME", serverName);
-            FrameDecoder.welcome(answer); // a REJECT throws here, with the server's reason and text
+            short version = FrameDecoder.welcome(answer); // a REJECT throws here, with the server's reason and text
+            if (version != HandshakeDescriptor.VERSION_1) {
+                throw new ProtocolException("the server " + serverName + " chose protocol version " + version
+                        + ", which this client did not offer (it speaks " + HandshakeDescriptor.VERSION_1 + " only)");
+            }
             FrameDecoder.peerMaxFrameBytes(answer);
             input.consume(answer.getInt(answer.position() + FrameDescriptor.LENGTH_OFFSET));
             return new StreamClient(serverName, channel, sharedMemory, input);

@@ -168,6 +168,73 @@ class HostileFramesTest {
         }
     }
 
+    @Test
+    void aServerThatChoosesAVersionTheClientDidNotOfferIsRefused() throws Exception {
+        JdkSocketChannel[] ends = JdkSocketChannel.pair();
+        CompletableFuture<Client> connecting = CompletableFuture.supplyAsync(() -> {
+            try {
+                return StreamEndpoints.connect(ends[1], "rogue", IpcOptions.defaults(), null, WAIT);
+            } catch (IpcException e) {
+                throw new CompletionException(e);
+            }
+        });
+        JdkSocketChannel server = ends[0];
+        try {
+            read(server, 24);
+            ByteBuffer welcome = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
+            FrameEncoder.encodeWelcome(welcome, (short) 2, 4096);
+            write(server, welcome.array());
+            java.util.concurrent.ExecutionException e = assertThrows(
+                    java.util.concurrent.ExecutionException.class, () -> connecting.get(20, TimeUnit.SECONDS));
+            Throwable cause =
+                    e.getCause() instanceof CompletionException ? e.getCause().getCause() : e.getCause();
+            assertTrue(cause instanceof ProtocolException, String.valueOf(cause));
+            assertTrue(cause.getMessage().contains("chose protocol version 2"), cause.getMessage());
+        } finally {
+            server.close();
+        }
+    }
+
+    /** The server side of wire format §6: a client that breaks the protocol gets CLOSE(2), then the server closes. */
+    @Test
+    void aClientThatBreaksTheProtocolGetsACloseWithReasonTwo() throws Exception {
+        JdkSocketChannel[] ends = JdkSocketChannel.pair();
+        JdkSocketChannel rogue = ends[1];
+        try {
+            ByteBuffer hello = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
+            FrameEncoder.encodeHello(hello, HandshakeDescriptor.VERSION_1, HandshakeDescriptor.VERSION_1, 1 << 20);
+            write(rogue, hello.array());
+            dev.packetipc.Connection connection =
+                    StreamEndpoints.accept(ends[0], "test", IpcOptions.defaults(), null, WAIT);
+            assertEquals(FrameDescriptor.TYPE_WELCOME, read(rogue, 24).get(4));
+            write(rogue, region(1, 4096)); // a frame only a server may send
+            CompletableFuture<Integer> lastFrame = CompletableFuture.supplyAsync(() -> {
+                try {
+                    int type = -1;
+                    while (true) {
+                        ByteBuffer header = read(rogue, 8);
+                        type = header.get(4);
+                        ByteBuffer body = read(rogue, header.getInt(0) - 8);
+                        if (type == FrameDescriptor.TYPE_CLOSE) {
+                            return body.getInt(0);
+                        }
+                    }
+                } catch (IOException e) {
+                    return -1;
+                }
+            });
+            assertThrows(ProtocolException.class, () -> {
+                for (int i = 0; i < 1000; i++) {
+                    connection.send(List.of(dev.packetipc.Packet.of(i, new byte[] {1})), Duration.ofSeconds(10));
+                }
+            });
+            assertEquals(HandshakeDescriptor.REASON_PROTOCOL, lastFrame.get(20, TimeUnit.SECONDS));
+            assertTrue(!connection.isOpen());
+        } finally {
+            rogue.close();
+        }
+    }
+
     private static byte[] region(int id, long size) {
         return encode(b -> FrameEncoder.encodeRegion(b, id, 0, size));
     }
