@@ -45,7 +45,7 @@ public final class BatchReader {
         }
         if (count == 0 && room != 0) {
             throw new ProtocolException(
-                    "a batch of 0 packets has " + room + " bytes after its header; the stream is" + " corrupt");
+                    "a batch of 0 packets has " + room + " bytes after its header; the stream is corrupt");
         }
         if (readOnlyBuffer.getInt(body + BatchDescriptor.RESERVED_OFFSET) != 0) {
             throw new ProtocolException("a batch has a non-zero reserved field, which version 1 does not define");
@@ -121,7 +121,7 @@ public final class BatchReader {
             remaining--;
             if (remaining == 0 && cursor != end) {
                 throw new ProtocolException(
-                        "a batch has " + (end - cursor) + " bytes after its last entry; the" + " stream is corrupt");
+                        "a batch has " + (end - cursor) + " bytes after its last entry; the stream is corrupt");
             }
             delivered++;
             handler.onPacket(view);
