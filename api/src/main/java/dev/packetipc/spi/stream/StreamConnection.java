@@ -88,25 +88,36 @@ final class StreamConnection implements Connection {
             long payload = 0;
             int size = batch.size();
             int from = 0;
-            while (from < size) {
-                int next = FrameEncoder.encodeBatch(batch, from, sendBuffer, maxFrameBytes, shared);
-                if (next == from && unblock(batch.get(from), from, size, deadline)) {
-                    next = from + 1;
+            try {
+                while (from < size) {
+                    int next = FrameEncoder.encodeBatch(batch, from, sendBuffer, maxFrameBytes, shared);
+                    if (next == from && unblock(batch.get(from), from, size, deadline)) {
+                        next = from + 1;
+                    }
+                    for (int i = from; i < next; i++) {
+                        payload += batch.get(i).length();
+                    }
+                    from = next;
                 }
-                for (int i = from; i < next; i++) {
-                    payload += batch.get(i).length();
+                flush(deadline);
+            } catch (IpcTimeoutException e) {
+                if (isOpen() && from > 0) { // no room in the region: the packets before it were sent whole
+                    count(from, payload);
                 }
-                from = next;
+                throw e;
             }
-            flush(deadline);
-            packets += size;
-            bytes += payload;
-            batches++;
+            count(size, payload);
         } catch (IOException e) {
             throw failure(e);
         } finally {
             sendLock.unlock();
         }
+    }
+
+    private void count(int sentPackets, long payload) {
+        packets += sentPackets;
+        bytes += payload;
+        batches++;
     }
 
     /**

@@ -54,6 +54,60 @@ class SharedRegionStreamTest {
         }
     }
 
+    /**
+     * A client that holds the region makes {@code send(batch, timeout)} fail part-way: the message and the counters
+     * say how many packets went, those arrive, the rest did not, and the connection goes on.
+     */
+    @Test
+    void aSendThatFindsTheRegionHeldSaysHowManyPacketsWentAndTheConnectionGoesOn() throws Exception {
+        IpcOptions options = IpcOptions.builder()
+                .set(IpcOptions.SHARED_MEMORY_BYTES, 64 << 10)
+                .build();
+        JdkSocketChannel[] ends = JdkSocketChannel.pair();
+        InMemorySharedMemory memory = new InMemorySharedMemory();
+        CompletableFuture<Client> connecting = CompletableFuture.supplyAsync(() -> {
+            try {
+                return StreamEndpoints.connect(ends[1], "test", options, memory, WAIT);
+            } catch (IpcException e) {
+                throw new CompletionException(e);
+            }
+        });
+        Connection connection = StreamEndpoints.accept(ends[0], "test", options, memory, WAIT);
+        try (Client client = connecting.get(30, TimeUnit.SECONDS)) {
+            List<Packet> batch = List.of(
+                    Packet.of(1, filled(40 << 10, 1)), Packet.of(2, filled(40 << 10, 2)), Packet.of(3, filled(10, 3)));
+            dev.packetipc.IpcTimeoutException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    dev.packetipc.IpcTimeoutException.class, () -> connection.send(batch, Duration.ofMillis(200)));
+            org.junit.jupiter.api.Assertions.assertTrue(
+                    e.getMessage().contains("The first 1 of the 3 packets of the batch were sent"), e.getMessage());
+            org.junit.jupiter.api.Assertions.assertTrue(connection.isOpen());
+            assertEquals(1, connection.packetsSent());
+            assertEquals(40 << 10, connection.bytesSent());
+            List<IpcPacket> first =
+                    client.receivePackets(10, Duration.ofSeconds(10)).orElseThrow();
+            assertEquals(
+                    List.of(batch.get(0)),
+                    first.stream().map(IpcPacket::toPacket).toList());
+            CompletableFuture<Void> sending = CompletableFuture.runAsync(() -> {
+                try {
+                    connection.send(batch.subList(1, 3), Duration.ofSeconds(10));
+                    connection.sendEnd();
+                } catch (IpcException ex) {
+                    throw new CompletionException(ex);
+                }
+            });
+            List<Packet> rest = new ArrayList<>();
+            Optional<List<IpcPacket>> more;
+            while ((more = client.receivePackets(10, Duration.ofSeconds(10))).isPresent()) {
+                more.get().forEach(p -> rest.add(p.toPacket()));
+            }
+            sending.get(30, TimeUnit.SECONDS);
+            assertEquals(batch.subList(1, 3), rest);
+        } finally {
+            connection.close();
+        }
+    }
+
     private static List<Packet> stream(IpcOptions options, List<Packet> packets, int batchSize) throws Exception {
         JdkSocketChannel[] ends = JdkSocketChannel.pair();
         InMemorySharedMemory memory = new InMemorySharedMemory();
