@@ -46,6 +46,12 @@ public interface Client extends AutoCloseable {
      * Hands up to {@code limit} packets that are already there to {@code handler}, without blocking and without
      * allocating per packet.
      *
+     * <p>If the handler throws, the exception propagates out of {@code poll} unchanged, and every packet handed to
+     * the handler so far, the one whose callback threw included, counts as consumed: it is never handed out again,
+     * and the transport may reuse its memory. The client stays usable: the next {@code poll} or {@code receivePackets}
+     * continues with the packet after the one whose callback threw, and the rest of the stream and its end arrive
+     * exactly once, in order.
+     *
      * @return how many packets were handed out (0 when none was there), or {@link #END_OF_STREAM} once the stream has
      *     ended and everything was handed out
      */

@@ -17,24 +17,51 @@ public interface Connection extends AutoCloseable {
     /**
      * Sends one batch. Blocks while the client lags by more than the transport's buffer (backpressure).
      *
+     * <p>The batch is checked whole before anything of it is sent: if a packet is larger than the transport can
+     * carry, this throws {@link IllegalArgumentException} (naming the packet, its size and the limit), nothing of the
+     * batch reaches the client, and the connection stays usable for the next batch.
+     *
+     * @throws IllegalArgumentException if a packet is larger than the transport's limit (for the stream transports:
+     *     larger than fits in a frame of {@link IpcOptions#MAX_FRAME_BYTES}, unless it goes through the shared-memory
+     *     region, which takes payloads up to {@link IpcOptions#SHARED_MEMORY_BYTES} rounded down to a multiple of
+     *     64); nothing was sent
      * @throws PeerGoneException if the client went away
      * @throws ClosedException if this connection was closed or the end was already sent
      */
     void send(List<? extends AsIpcPacket> batch) throws IpcException;
 
     /**
-     * Sends one batch, waiting at most {@code timeout} for the client to make room.
+     * Sends one batch, waiting at most {@code timeout} for the client to make room. Checks the batch whole first, as
+     * {@link #send(List)} does.
      *
-     * @throws IpcTimeoutException if the client did not make room in time; the batch may have been sent in part and
-     *     the connection should be closed
+     * @throws IllegalArgumentException if a packet is larger than the transport's limit; nothing was sent
+     * @throws IpcTimeoutException if the client did not make room in time. The batch may have been sent in part, a
+     *     prefix of it in order (the message says what was sent where the transport knows); a transport that had to
+     *     cut a frame short closes the connection, so check {@link #isOpen()} before sending more
      */
     void send(List<? extends AsIpcPacket> batch, Duration timeout) throws IpcException;
 
     /**
      * Tells the client that no more packets follow. The client drains what it has, then sees the end. Later sends
      * fail; a second call does nothing.
+     *
+     * <p>The end travels behind the batches sent before it, so this blocks as {@link #send(List)} does while the
+     * client lags by more than the transport's buffer, without limit; {@link #sendEnd(Duration)} bounds the wait.
+     *
+     * @throws PeerGoneException if the client went away
+     * @throws ClosedException if this connection was closed
      */
     void sendEnd() throws IpcException;
+
+    /**
+     * As {@link #sendEnd()}, waiting at most {@code timeout} for the client to make room for the end (and for
+     * another thread's send on this connection to finish).
+     *
+     * @throws IpcTimeoutException if the end could not be sent in time. If the transport had begun to write it, the
+     *     connection is closed and the client sees a {@link PeerGoneException} after what arrived; otherwise nothing
+     *     changed and the call may be repeated. {@link #isOpen()} tells which
+     */
+    void sendEnd(Duration timeout) throws IpcException;
 
     /**
      * Sends every packet of the stream in batches of {@code batchSize}, then the end of the stream.
@@ -90,6 +117,12 @@ public interface Connection extends AutoCloseable {
     /**
      * Releases the connection. Without a prior {@link #sendEnd()} the client sees a {@link PeerGoneException} after
      * it has drained what arrived. Idempotent.
+     *
+     * <p>What it waits for, by transport: after the end of the stream was sent, the stream transports (Unix domain
+     * sockets, Windows named pipes) wait until the client has closed its side, which a receiving client does as soon
+     * as it has read the end, and at most 2 seconds, so that the client can read the end and return the shared
+     * memory it holds before the connection goes; without the end, and while another thread is in {@code send}, they
+     * do not wait. The in-process transport never waits. Other transports document their own bound.
      */
     @Override
     void close();

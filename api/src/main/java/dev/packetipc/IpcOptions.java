@@ -34,7 +34,10 @@ public final class IpcOptions {
 
     /**
      * How many bytes of sent but not yet received batches may wait between sender and receiver before
-     * {@link Connection#send} blocks. Default 8 MiB.
+     * {@link Connection#send} blocks. Default 8 MiB. Honoured by the in-process and shared-memory transports. The
+     * stream transports (Unix domain sockets, Windows named pipes) have no such buffer to size (there the operating
+     * system's socket or pipe buffer and {@link #SHARED_MEMORY_BYTES} bound what a slow client holds back) and refuse
+     * this option when it is set, with an {@link IllegalArgumentException}.
      */
     public static final IpcOption<Integer> BUFFER_BYTES =
             IpcOption.of("bufferBytes", Integer.class, 8 << 20, n -> n >= 4096, "at least 4096 bytes");

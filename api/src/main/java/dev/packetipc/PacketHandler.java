@@ -8,6 +8,10 @@ package dev.packetipc;
  */
 @FunctionalInterface
 public interface PacketHandler {
-    /** Called once per packet, in order. An exception thrown here propagates out of {@code poll}. */
+    /**
+     * Called once per packet, in order. An exception thrown here propagates out of {@code poll} unchanged; the packet
+     * and those before it count as consumed, and the next {@code poll} continues after it (see
+     * {@link Client#poll(PacketHandler, int)}).
+     */
     void onPacket(IpcPacket packet);
 }

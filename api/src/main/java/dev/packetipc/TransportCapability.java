@@ -14,5 +14,11 @@ public enum TransportCapability {
     /** Large payloads travel through shared memory rather than through a byte stream. */
     SHARED_MEMORY_PAYLOADS,
     /** The server learns who the connecting peer is (process id, user id) and can refuse it. */
-    PEER_CREDENTIALS
+    PEER_CREDENTIALS,
+    /**
+     * The transport has a largest packet, set by {@link IpcOptions#MAX_FRAME_BYTES} (and, where it has shared memory,
+     * {@link IpcOptions#SHARED_MEMORY_BYTES}), and {@link Connection#send} refuses a batch with a larger packet whole,
+     * with an {@link IllegalArgumentException}, sending nothing of it.
+     */
+    PACKET_SIZE_LIMIT
 }

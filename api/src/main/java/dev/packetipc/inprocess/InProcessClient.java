@@ -39,16 +39,19 @@ final class InProcessClient extends AbstractClient {
             }
             InProcessPipe.Batch batch = current;
             int count = batch.timestamps.length;
-            while (index < count && delivered < limit) {
-                int start = index == 0 ? 0 : batch.ends[index - 1];
-                view.wrap(batch.timestamps[index], batch.data, start, batch.ends[index] - start);
-                index++;
-                delivered++;
-                handler.onPacket(view);
-            }
-            if (index == count) {
-                current = null;
-                pipe.release(batch);
+            try {
+                while (index < count && delivered < limit) {
+                    int start = index == 0 ? 0 : batch.ends[index - 1];
+                    view.wrap(batch.timestamps[index], batch.data, start, batch.ends[index] - start);
+                    index++; // consumed before the handler runs: a handler that throws does not see it again
+                    delivered++;
+                    handler.onPacket(view);
+                }
+            } finally {
+                if (index == count) {
+                    current = null;
+                    pipe.release(batch);
+                }
             }
         }
         return delivered;

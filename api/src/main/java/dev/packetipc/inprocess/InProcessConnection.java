@@ -43,8 +43,16 @@ final class InProcessConnection implements Connection {
         batches.incrementAndGet();
     }
 
+    /** Never waits: the end is a flag the client sees after the batches already queued. */
     @Override
     public void sendEnd() throws IpcException {
+        pipe.sendEnd();
+    }
+
+    /** As {@link #sendEnd()}, which never waits here; the timeout is only checked. */
+    @Override
+    public void sendEnd(Duration timeout) throws IpcException {
+        Objects.requireNonNull(timeout, "timeout");
         pipe.sendEnd();
     }
 

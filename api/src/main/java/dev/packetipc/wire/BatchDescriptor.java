@@ -20,6 +20,8 @@ package dev.packetipc.wire;
 public final class BatchDescriptor {
     /** Offset of the u32 packet count in the body. */
     public static final int COUNT_OFFSET = 0;
+    /** Offset of the u32 reserved field in the body, 0 in version 1. */
+    public static final int RESERVED_OFFSET = 4;
     /** Length of the body's fixed part, before the first entry. */
     public static final int BATCH_HEADER_LENGTH = 8;
 
@@ -33,6 +35,8 @@ public final class BatchDescriptor {
     public static final int ENTRY_HEADER_LENGTH = 16;
     /** Entry, shared memory: offset of the u32 region id. */
     public static final int REGION_ID_OFFSET = 16;
+    /** Entry, shared memory: offset of the u32 reserved field, 0 in version 1. */
+    public static final int SHARED_RESERVED_OFFSET = 20;
     /** Entry, shared memory: offset of the u64 offset in the region. */
     public static final int REGION_OFFSET_OFFSET = 24;
     /** Length of a shared-memory entry. */

@@ -43,6 +43,13 @@ public final class BatchReader {
             throw new ProtocolException("batch count=" + Integer.toUnsignedString(count)
                     + " cannot fit in frame length=" + frameLength + "; the stream is corrupt");
         }
+        if (count == 0 && room != 0) {
+            throw new ProtocolException(
+                    "a batch of 0 packets has " + room + " bytes after its header; the stream is corrupt");
+        }
+        if (readOnlyBuffer.getInt(body + BatchDescriptor.RESERVED_OFFSET) != 0) {
+            throw new ProtocolException("a batch has a non-zero reserved field, which version 1 does not define");
+        }
         this.buffer = readOnlyBuffer;
         if (readOnlyBuffer != viewSource) { // views move position and limit: they get a duplicate of their own
             viewSource = readOnlyBuffer;
@@ -59,7 +66,8 @@ public final class BatchReader {
     }
 
     /**
-     * Hands up to {@code limit} packets to {@code handler}.
+     * Hands up to {@code limit} packets to {@code handler}. A packet counts as read before the handler sees it: if the
+     * handler throws, the exception propagates and the next call continues with the packet after it.
      *
      * @return the number handed out
      * @throws ProtocolException if an entry overruns the frame, has an unknown kind, or names an unknown region or
@@ -90,13 +98,18 @@ public final class BatchReader {
                 long offset = buffer.getLong(entry + BatchDescriptor.REGION_OFFSET_OFFSET);
                 ByteBuffer region = regions.region(regionId);
                 if (region == null) {
-                    throw new ProtocolException("packet entry at offset=" + entry + " names region=" + regionId
-                            + " that was never announced with a REGION frame");
+                    throw new ProtocolException("packet entry at offset=" + entry + " names region="
+                            + Integer.toUnsignedString(regionId) + " that was never announced with a REGION frame");
                 }
-                if (length < 0 || offset < 0 || offset + length > region.capacity()) {
+                // no sum that can overflow: offset and length are checked against the size each on its own
+                if (length < 0 || offset < 0 || offset > region.capacity() - length) {
                     throw new ProtocolException("packet entry at offset=" + entry + " points outside region="
-                            + regionId + " (offset=" + offset + " length=" + Integer.toUnsignedString(length)
-                            + " size=" + region.capacity() + ")");
+                            + regionId + " (offset=" + Long.toUnsignedString(offset) + " length="
+                            + Integer.toUnsignedString(length) + " size=" + region.capacity() + ")");
+                }
+                if (buffer.getInt(entry + BatchDescriptor.SHARED_RESERVED_OFFSET) != 0) {
+                    throw new ProtocolException("packet entry at offset=" + entry + " has a non-zero reserved field,"
+                            + " which version 1 does not define");
                 }
                 regions.handedOut(regionId, offset, length);
                 view.wrap(timestamp, region, (int) offset, length);
@@ -106,6 +119,10 @@ public final class BatchReader {
                         "packet entry at offset=" + entry + " has unknown kind=" + Integer.toUnsignedString(kind));
             }
             remaining--;
+            if (remaining == 0 && cursor != end) {
+                throw new ProtocolException(
+                        "a batch has " + (end - cursor) + " bytes after its last entry; the stream is corrupt");
+            }
             delivered++;
             handler.onPacket(view);
         }

@@ -35,13 +35,14 @@ public final class FrameDecoder {
                     + Integer.toUnsignedString(length)
                     + "); the peer speaks another protocol or the stream is corrupt");
         }
-        if (length < FrameDescriptor.minLength(type)
-                || length > maxFrameBytes
-                || length % FrameDescriptor.ALIGNMENT != 0) {
+        int max = Math.min(maxFrameBytes, FrameDescriptor.maxLength(type));
+        if (length < FrameDescriptor.minLength(type) || length > max || length % FrameDescriptor.ALIGNMENT != 0) {
             throw new ProtocolException("frame type=0x" + Integer.toHexString(type) + " length="
                     + Integer.toUnsignedString(length) + " is illegal (minimum=" + FrameDescriptor.minLength(type)
-                    + " maximum=" + maxFrameBytes + " alignment=" + FrameDescriptor.ALIGNMENT
-                    + "); if the peer legitimately sends larger frames, raise IpcOptions.MAX_FRAME_BYTES");
+                    + " maximum=" + max + " alignment=" + FrameDescriptor.ALIGNMENT + ")"
+                    + (max == maxFrameBytes
+                            ? "; if the peer legitimately sends larger frames, raise IpcOptions.MAX_FRAME_BYTES"
+                            : "; the peer does not speak version 1 of the wire format, or the stream is corrupt"));
         }
         if (buffer.get(at + FrameDescriptor.FLAGS_OFFSET) != 0
                 || buffer.getShort(at + FrameDescriptor.RESERVED_OFFSET) != 0) {

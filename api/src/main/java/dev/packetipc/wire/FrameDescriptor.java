@@ -73,6 +73,26 @@ public final class FrameDescriptor {
         }
     }
 
+    /**
+     * The largest legal length of a frame of this type: the fixed length of END, CLOSE, WELCOME, REGION and RELEASE,
+     * the longest text for REJECT, and no limit but the negotiated maximum for HELLO (a later version may extend it)
+     * and BATCH.
+     */
+    static int maxLength(byte type) {
+        switch (type) {
+            case TYPE_REJECT:
+                return HEADER_LENGTH + HandshakeDescriptor.REJECT_BODY_LENGTH + HandshakeDescriptor.MAX_TEXT_LENGTH;
+            case TYPE_WELCOME:
+            case TYPE_END:
+            case TYPE_CLOSE:
+            case TYPE_REGION:
+            case TYPE_RELEASE:
+                return minLength(type);
+            default:
+                return Integer.MAX_VALUE;
+        }
+    }
+
     /** The smallest legal length of a frame of this type. */
     static int minLength(byte type) {
         switch (type) {

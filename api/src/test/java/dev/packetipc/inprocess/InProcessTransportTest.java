@@ -19,7 +19,6 @@ import dev.packetipc.Packet;
 import dev.packetipc.PacketSubscriber;
 import dev.packetipc.PeerGoneException;
 import dev.packetipc.Server;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -129,16 +128,14 @@ class InProcessTransportTest {
             IpcTimeoutException e =
                     assertThrows(IpcTimeoutException.class, () -> connection.send(batch, Duration.ofMillis(50)));
             assertTrue(e.getMessage().contains("not receiving fast enough"), e.getMessage());
-            CompletableFuture<Void> blocked = CompletableFuture.runAsync(() -> {
-                try {
-                    connection.send(batch);
-                } catch (IpcException ex) {
-                    throw new UncheckedIOException(ex);
-                }
+            Blocking blocked = new Blocking("blocked send", () -> {
+                connection.send(batch);
+                return null;
             });
-            assertFalse(blocked.isDone());
+            blocked.awaitBlockedIn("InProcessPipe", "send"); // really waiting for room, not merely not yet started
+            assertFalse(blocked.outcome.isDone());
             assertEquals(1, client.receivePackets(1, WAIT).orElseThrow().size());
-            blocked.get(10, TimeUnit.SECONDS);
+            assertEquals(null, blocked.outcome.get(10, TimeUnit.SECONDS), "the send finished once there was room");
             assertEquals(1, client.receivePackets(1, WAIT).orElseThrow().size());
         }
     }
@@ -159,14 +156,16 @@ class InProcessTransportTest {
     void closeWakesABlockedReceiveAndABlockedAccept() throws Exception {
         Server server = transport.newServer();
         Client client = transport.connect(server.name());
-        CompletableFuture<Throwable> receive = failureOf(() -> client.receivePackets(1));
+        Blocking receive = new Blocking("blocked receive", () -> client.receivePackets(1));
+        receive.awaitBlockedIn("InProcessPipe", "take");
         client.close();
-        assertTrue(receive.get(10, TimeUnit.SECONDS) instanceof ClosedException);
+        assertTrue(receive.outcome.get(10, TimeUnit.SECONDS) instanceof ClosedException);
 
         server.accept(WAIT).close();
-        CompletableFuture<Throwable> accept = failureOf(server::accept);
+        Blocking accept = new Blocking("blocked accept", server::accept);
+        accept.awaitBlockedIn("InProcessServer", "accept");
         server.close();
-        assertTrue(accept.get(10, TimeUnit.SECONDS) instanceof ClosedException);
+        assertTrue(accept.outcome.get(10, TimeUnit.SECONDS) instanceof ClosedException);
         assertThrows(NoSuchServerException.class, () -> transport.connect(server.name()));
     }
 
@@ -275,14 +274,56 @@ class InProcessTransportTest {
         Object run() throws Exception;
     }
 
-    private static CompletableFuture<Throwable> failureOf(Call call) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                call.run();
-                return null;
-            } catch (Throwable t) {
-                return t;
+    /** A call on a thread of its own, whose outcome is what it threw ({@code null} if it returned). */
+    private static final class Blocking {
+        final CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+        private final Thread thread;
+
+        Blocking(String name, Call call) {
+            thread = new Thread(
+                    () -> {
+                        try {
+                            call.run();
+                            outcome.complete(null);
+                        } catch (Throwable t) {
+                            outcome.complete(t);
+                        }
+                    },
+                    name);
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        /**
+         * Returns once the thread is parked (WAITING or TIMED_WAITING) inside {@code className.method}, so that what the
+         * test does next happens to a thread that is really blocked there; fails after 10 s or if the call ended.
+         */
+        void awaitBlockedIn(String className, String method) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!isBlockedIn(className, method)) {
+                if (outcome.isDone()) {
+                    throw new AssertionError(thread.getName() + " ended instead of blocking: " + outcome.join());
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError(thread.getName() + " did not block in " + className + "." + method
+                            + " within 10 s; it is " + thread.getState());
+                }
+                Thread.onSpinWait();
             }
-        });
+        }
+
+        private boolean isBlockedIn(String className, String method) {
+            Thread.State state = thread.getState();
+            if (state != Thread.State.WAITING && state != Thread.State.TIMED_WAITING) {
+                return false;
+            }
+            for (StackTraceElement frame : thread.getStackTrace()) {
+                if (frame.getClassName().endsWith("." + className)
+                        && frame.getMethodName().equals(method)) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 }

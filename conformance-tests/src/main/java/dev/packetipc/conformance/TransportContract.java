@@ -261,6 +261,190 @@ public abstract class TransportContract {
         }
     }
 
+    /** What R113's handler throws, recognised by identity when it comes out of {@code poll}. */
+    private static final class HandlerFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        HandlerFailure(int index) {
+            super("R113's handler refuses packet #" + index + " on purpose");
+        }
+    }
+
+    /**
+     * R113: a {@code poll} handler that throws. The exception comes out of {@code poll} unchanged; every packet handed
+     * to the handler so far, the one whose callback threw included, is consumed; the next {@code poll} continues with
+     * the packet after it, so the whole stream arrives exactly once, in order, then the end. The handler throws on
+     * packets at random places in batches of small payloads and of 40 to 160 KiB payloads (which travel through
+     * shared memory where the transport has it), with any poll limit.
+     *
+     * <p>If this fails, check: a batch or frame that is marked consumed only after the handler returned (the next
+     * poll hands out the same packets again: "extra packets" or "out of order"), shared-memory space released for a
+     * packet twice or never (the sender then stalls, or closes the connection for a release beyond what it handed
+     * out), an exception caught or wrapped on its way out of {@code poll}, and state (a cursor, a count) that is
+     * updated after the handler call instead of before it.
+     */
+    @Property(tries = 10)
+    public void required_R113_aThrowingPollHandlerConsumesWhatItWasHanded(
+            @ForAll @IntRange(min = 1, max = 12) int limit, @ForAll long seed) throws Exception {
+        enter("R113");
+        SplittableRandom random = new SplittableRandom(seed);
+        List<List<Packet>> batches = new ArrayList<>();
+        for (int b = random.nextInt(1, 7); b > 0; b--) {
+            List<Packet> batch = new ArrayList<>();
+            for (int i = random.nextInt(1, 9); i > 0; i--) {
+                int length = random.nextInt(3) == 0 ? random.nextInt(40 << 10, 160 << 10) : random.nextInt(0, 300);
+                batch.add(Packet.of(random.nextLong(), Generators.payload(length, random.nextLong())));
+            }
+            batches.add(batch);
+        }
+        List<Packet> expected = StreamCheck.flatten(batches);
+        List<Integer> throwAt = new ArrayList<>();
+        for (int i = 0; i < expected.size(); i++) {
+            if (random.nextInt(4) == 0) {
+                throwAt.add(i);
+            }
+        }
+        try (Session session = openSession()) {
+            Future<Void> sending = Waits.start(() -> {
+                for (List<Packet> batch : batches) {
+                    session.connection.send(batch);
+                }
+                session.connection.sendEnd();
+                return null;
+            });
+            List<Packet> received = new ArrayList<>();
+            HandlerFailure[] thrown = new HandlerFailure[1];
+            PacketHandler handler = packet -> {
+                int index = received.size();
+                received.add(Packet.of(packet.timestampNanos(), packet.toByteArray()));
+                if (throwAt.contains(index)) {
+                    thrown[0] = new HandlerFailure(index);
+                    throw thrown[0];
+                }
+            };
+            int propagated = 0;
+            String ending = null;
+            while (ending == null && received.size() <= expected.size() + 100) {
+                thrown[0] = null;
+                Object result;
+                try {
+                    result = call(waitTimeout().multipliedBy(2), "poll", () -> {
+                        try {
+                            return session.client.poll(handler, limit, waitTimeout());
+                        } catch (HandlerFailure e) {
+                            return e;
+                        }
+                    });
+                } catch (Exception e) {
+                    throw new AssertionError(
+                            rule("R113") + "after " + received.size() + " packets, poll threw " + e
+                                    + (thrown[0] == null ? "" : " although the handler threw " + thrown[0])
+                                    + "; the handler's own exception must come out of poll unchanged, and the stream go on"
+                                    + " (the sender " + senderOutcome(sending) + ")",
+                            e);
+                }
+                if (result instanceof HandlerFailure) {
+                    if (result != thrown[0]) {
+                        throw new AssertionError(rule("R113") + "poll threw another HandlerFailure than the one the"
+                                + " handler threw last");
+                    }
+                    propagated++;
+                } else if ((Integer) result == Client.END_OF_STREAM) {
+                    ending = "the end";
+                } else if ((Integer) result == 0) {
+                    ending = "nothing more within " + waitTimeout();
+                } else if (thrown[0] != null) {
+                    throw new AssertionError(rule("R113") + "the handler threw " + thrown[0] + " but poll returned "
+                            + result + " instead of letting the exception out");
+                }
+            }
+            String context = " (sent " + expected.size() + " packets in " + batches.size() + " batches; the handler"
+                    + " threw at packets " + throwAt + ", poll limit " + limit + "; the client got " + received.size()
+                    + " packets then " + (ending == null ? "too many packets" : ending) + "; the sender "
+                    + senderOutcome(sending) + ")";
+            Optional<String> difference = StreamCheck.difference(expected, received);
+            if (difference.isPresent()) {
+                throw new AssertionError(rule("R113") + difference.get() + context);
+            }
+            if (!"the end".equals(ending)) {
+                throw new AssertionError(rule("R113") + "the stream did not end with the end of the stream" + context);
+            }
+            if (propagated != throwAt.size()) {
+                throw new AssertionError(rule("R113") + "the handler threw " + throwAt.size() + " times but only "
+                        + propagated + " exceptions came out of poll" + context);
+            }
+        }
+    }
+
+    /**
+     * R205 (optional, {@link TransportCapability#PACKET_SIZE_LIMIT}): a batch with a packet larger than the
+     * transport can carry ({@link IpcOptions#MAX_FRAME_BYTES} is set to 64 KiB on both sides and
+     * {@link IpcOptions#SHARED_MEMORY_BYTES} to 0 for this rule) is refused whole: {@code send} throws
+     * {@link IllegalArgumentException}, nothing of that batch arrives, the connection stays open, and the batches
+     * before and after it arrive intact, then the end.
+     *
+     * <p>If this fails, check: packets of the batch encoded or written before the oversized one was found (validate
+     * the whole batch first), a send buffer that keeps them and sends them with the next batch, counters updated for
+     * the refused batch, and a connection closed or left unusable by the refusal.
+     */
+    @Property(tries = 5)
+    @RequiresCapability(TransportCapability.PACKET_SIZE_LIMIT)
+    public void optional_R205_aBatchWithATooLargePacketIsRefusedWhole(
+            @ForAll @IntRange(min = 0, max = 5) int position, @ForAll long seed) throws Exception {
+        enter("R205");
+        SplittableRandom random = new SplittableRandom(seed);
+        List<Packet> before = new ArrayList<>();
+        List<Packet> refused = new ArrayList<>();
+        List<Packet> after = new ArrayList<>();
+        for (List<Packet> batch : List.of(before, refused, after)) {
+            for (int i = 0; i < 5; i++) {
+                int length = random.nextBoolean() ? random.nextInt(0, 300) : random.nextInt(1000, 30 << 10);
+                batch.add(Packet.of(random.nextLong(), Generators.payload(length, random.nextLong())));
+            }
+        }
+        refused.add(position, Packet.of(-1, Generators.payload(256 << 10, seed)));
+        IpcOptions server = serverOptions().toBuilder()
+                .set(IpcOptions.MAX_FRAME_BYTES, 64 << 10)
+                .set(IpcOptions.SHARED_MEMORY_BYTES, 0)
+                .build();
+        IpcOptions client = clientOptions().toBuilder()
+                .set(IpcOptions.MAX_FRAME_BYTES, 64 << 10)
+                .build();
+        try (Session session = Session.open(transport(), server, client, waitTimeout())) {
+            Future<Void> sending = Waits.start(() -> {
+                session.connection.send(before);
+                try {
+                    session.connection.send(refused);
+                    throw new AssertionError(rule("R205") + "send accepted a batch with a packet of 256 KiB although"
+                            + " MAX_FRAME_BYTES is 64 KiB and shared memory is off");
+                } catch (IllegalArgumentException expectedRefusal) {
+                    // what the rule wants
+                }
+                if (!session.connection.isOpen()) {
+                    throw new AssertionError(rule("R205") + "the connection is no longer open after send refused a"
+                            + " batch; it must stay usable");
+                }
+                session.connection.send(after);
+                session.connection.sendEnd();
+                return null;
+            });
+            Received received = Receiver.drain(
+                    session.client, Receiver.Mode.RECEIVE_PACKETS, 64, waitTimeout(), before.size() + 100);
+            await(sending, waitTimeout(), "sending a batch, a batch with a packet of 256 KiB, a batch and the end");
+            List<Packet> expected = new ArrayList<>(before);
+            expected.addAll(after);
+            Optional<String> difference = StreamCheck.difference(expected, received.packets());
+            String context = " (the refused batch had its 256 KiB packet at index " + position + "; the client got "
+                    + received.describeEnding() + ")";
+            if (difference.isPresent()) {
+                throw new AssertionError(rule("R205") + difference.get() + context);
+            }
+            if (received.ending() != Received.Ending.END) {
+                throw new AssertionError(rule("R205") + "the stream did not end with the end of the stream" + context);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------------------
     // End of stream and close
 
@@ -830,11 +1014,13 @@ public abstract class TransportContract {
 
     /**
      * R204 (optional, {@link TransportCapability#ZERO_COPY_RECEIVE}): large payloads, many times more in total than
-     * the shared-memory region ({@link IpcOptions#SHARED_MEMORY_BYTES} is set to 1 MiB for this rule), stream through
-     * {@code poll} exactly; each is handed out read-only, and is intact for the whole callback.
+     * the shared-memory region ({@link IpcOptions#SHARED_MEMORY_BYTES} is set to 1 MiB for this rule), from 32 KiB to
+     * the whole region, stream through {@code poll} exactly; each is handed out read-only, and is intact for the
+     * whole callback.
      *
      * <p>If this fails, check: reuse of region space before the client released it (release only after the callback
-     * returned), the wrap-around at the end of the region, a view that lets the user write into shared memory, and
+     * returned), the wrap-around at the end of the region (a payload larger than the space left before the end
+     * must still fit once the client released everything), a view that lets the user write into shared memory, and
      * a sender that waits for released space without reading the client's releases.
      */
     @Property(tries = 5)
@@ -844,8 +1030,9 @@ public abstract class TransportContract {
         enter("R204");
         List<Packet> packets = new ArrayList<>();
         SplittableRandom random = new SplittableRandom(seed);
-        for (int i = 0; i < 64; i++) { // about 9 MiB through a 1 MiB region
-            byte[] data = new byte[random.nextInt(32 << 10, 256 << 10)];
+        for (int i = 0; i < 64; i++) { // about 13 MiB through a 1 MiB region; every 8th payload up to all of it
+            byte[] data = new byte
+                    [i % 8 == 7 ? random.nextInt(512 << 10, (1 << 20) + 1) : random.nextInt(32 << 10, 256 << 10)];
             random.nextBytes(data);
             packets.add(Packet.of(i, data));
         }

@@ -279,6 +279,16 @@ final class ShmConnection implements Connection {
         }
     }
 
+    /**
+     * As {@link #sendEnd()}: appending the end marker never waits for the client. Added by the engine helper with
+     * {@link Connection#sendEnd(Duration)} (issue 12, item 11); the shm helper owns this.
+     */
+    @Override
+    public void sendEnd(Duration timeout) throws IpcException {
+        java.util.Objects.requireNonNull(timeout, "timeout");
+        sendEnd();
+    }
+
     @Override
     public void sendEnd() throws IpcException {
         lock.lock();

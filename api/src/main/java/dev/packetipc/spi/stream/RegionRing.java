@@ -3,55 +3,98 @@ package dev.packetipc.spi.stream;
 import dev.packetipc.ProtocolException;
 
 /**
- * The sender's book of one shared-memory region, used as a ring. Positions count bytes as if the region repeated end
- * to end; a payload's offset is its position modulo the size. Space is handed out in order, wrapping to offset 0
- * when a payload does not fit before the end, and never more than one region size ahead of what the receiver
- * released (see {@code docs/wire-format.md} §4).
+ * The sender's book of one shared-memory region, used as a ring (see {@code docs/wire-format.md} §4). Positions count
+ * bytes as if the ring repeated end to end; a payload's offset is its position modulo the ring size, which is the
+ * region size rounded down to a multiple of {@link #ALIGNMENT} (the bytes beyond it are never used). Each payload
+ * starts at the first multiple of 64 at or after the end of the previous one, or, when it would not fit before the
+ * end of the ring, at the start of the next lap: the skipped tail belongs to no payload and is free again as soon as
+ * the payload before it is released.
+ *
+ * <p>A payload may be placed where it overlaps nothing the receiver still holds, which is the range from the released
+ * position to the end of the last payload handed out. When the receiver holds nothing, any payload up to the ring
+ * size fits: the ring always makes progress.
  *
  * <pre>
- *  released            head
- *     |  held by client  |   free   ...  (free + held = size)
+ *  released          lastEnd  head
+ *     |  held by client  | pad |   free   ...
  * </pre>
  */
 final class RegionRing {
-    /** Every payload starts on a cache line. */
+    /** Every payload starts on a cache line, and the ring size is a multiple of it. */
     static final int ALIGNMENT = 64;
 
     private final long size;
     private long head;
+    private long lastStart;
+    private long lastEnd;
     private long released;
 
-    RegionRing(long size) {
-        this.size = size;
+    /**
+     * A ring over a region of {@code regionSize} bytes.
+     *
+     * @throws IllegalArgumentException if the region is smaller than {@link #ALIGNMENT}
+     */
+    RegionRing(long regionSize) {
+        this.size = ringSize(regionSize);
+        if (size <= 0) {
+            throw new IllegalArgumentException(
+                    "a shared-memory region needs at least " + ALIGNMENT + " bytes, got " + regionSize);
+        }
     }
 
-    /** The offset for a payload of {@code length} bytes, or -1 while the receiver holds too much. */
+    /** The bytes of a region of {@code regionSize} that the ring uses: the size rounded down to a multiple of 64. */
+    static long ringSize(long regionSize) {
+        return regionSize & -ALIGNMENT;
+    }
+
+    /** The ring size: the largest payload that can ever be placed. */
+    long size() {
+        return size;
+    }
+
+    /**
+     * The offset for a payload of {@code length} bytes (at most {@link #size()}), or -1 while the receiver holds
+     * bytes the payload would overlap.
+     */
     long allocate(int length) {
+        if (length < 0 || length > size) {
+            return -1;
+        }
         long offset = head % size;
         long start = offset + length <= size ? head : head + (size - offset);
         long end = start + length;
-        if (end - released > size) {
+        if (end - released > size && released != lastEnd) {
             return -1;
         }
+        lastStart = start;
+        lastEnd = end;
         head = (end + ALIGNMENT - 1) & -ALIGNMENT;
         return start % size;
+    }
+
+    /** The position of the payload the last successful {@link #allocate} placed. */
+    long lastPosition() {
+        return lastStart;
     }
 
     /**
      * Takes the receiver's RELEASE.
      *
-     * @throws ProtocolException if the position goes backwards or beyond what was handed out
+     * @throws ProtocolException if the position goes backwards or beyond the end of the last payload handed out
      */
     void release(long position) throws ProtocolException {
-        if (position < released || position > head) {
-            throw new ProtocolException("RELEASE position=" + position + " is outside [" + released + ", " + head
+        if (position < released || position > lastEnd) {
+            throw new ProtocolException("RELEASE position=" + position + " is outside [" + released + ", " + lastEnd
                     + "]; the client's bookkeeping of the shared region is corrupt");
         }
         released = position;
     }
 
-    /** The receiver's side: the position of a payload at {@code offset}, given where the previous one ended. */
-    static long positionOf(long offset, long previousEnd, long size) {
-        return previousEnd + Math.floorMod(offset - previousEnd, size);
+    /**
+     * The receiver's side: the position of a payload at {@code offset}, given where the previous one ended: the first
+     * position at or after {@code previousEnd} whose remainder modulo {@code ringSize} is {@code offset}.
+     */
+    static long positionOf(long offset, long previousEnd, long ringSize) {
+        return previousEnd + Math.floorMod(offset - previousEnd, ringSize);
     }
 }

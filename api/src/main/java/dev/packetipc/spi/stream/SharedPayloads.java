@@ -23,16 +23,25 @@ final class SharedPayloads implements PayloadPlacement {
     private final SharedMemory memory;
     private final int threshold;
     private final long size;
+    private final long ringSize;
     private SharedMemory.SharedRegion region;
     private ByteBuffer target;
     private RegionRing ring;
     private Need need = Need.NOTHING;
     private boolean failed;
 
-    SharedPayloads(SharedMemory memory, int threshold, long size) {
+    /**
+     * Shared payloads for a connection.
+     *
+     * @param threshold payloads of at least this many bytes go into the region
+     * @param maxInline the largest payload that fits inline in a frame: larger ones go into the region too
+     * @param size the region's size
+     */
+    SharedPayloads(SharedMemory memory, int threshold, int maxInline, long size) {
         this.memory = memory;
-        this.threshold = threshold;
+        this.threshold = Math.min(threshold, maxInline + 1);
         this.size = size;
+        this.ringSize = RegionRing.ringSize(size);
     }
 
     @Override
@@ -42,7 +51,7 @@ final class SharedPayloads implements PayloadPlacement {
 
     @Override
     public boolean wants(int length) {
-        return !failed && length >= threshold && length <= size;
+        return !failed && length >= threshold && length <= ringSize;
     }
 
     @Override
@@ -58,6 +67,16 @@ final class SharedPayloads implements PayloadPlacement {
         }
         target.put((int) offset, payload, index, length);
         return offset;
+    }
+
+    /** Whether the region exists (it was created; it is announced before any payload is placed in it). */
+    boolean hasRegion() {
+        return ring != null;
+    }
+
+    /** The largest payload the region can take: its size rounded down to a multiple of 64. */
+    int largest() {
+        return (int) ringSize;
     }
 
     /** Why the last frame stopped early, cleared by the call. */

@@ -31,6 +31,7 @@ final class StreamClient extends AbstractClient implements SharedRegions {
     private final FrameInput input;
     private final BatchReader batch = new BatchReader(this);
     private final ByteBuffer[] regions = new ByteBuffer[MAX_REGIONS];
+    private final long[] ringSizes = new long[MAX_REGIONS];
     private final long[] regionEnds = new long[MAX_REGIONS];
     private final long[] regionsReleased = new long[MAX_REGIONS];
     private final ByteBuffer out = ByteBuffer.allocateDirect(512).order(ByteOrder.LITTLE_ENDIAN);
@@ -64,9 +65,13 @@ final class StreamClient extends AbstractClient implements SharedRegions {
     private int poll(PacketHandler handler, int limit, long deadline) throws IOException {
         while (true) {
             if (batch.remaining() > 0) {
-                int n = batch.read(handler, limit);
-                if (batch.remaining() == 0) {
-                    input.consume(batchFrameLength);
+                int n;
+                try {
+                    n = batch.read(handler, limit);
+                } finally { // also when the handler threw: what it was handed is consumed, never handed out again
+                    if (batch.remaining() == 0) {
+                        input.consume(batchFrameLength);
+                    }
                 }
                 releaseEarlyIfDue();
                 return n;
@@ -155,16 +160,17 @@ final class StreamClient extends AbstractClient implements SharedRegions {
             throw new ProtocolException("REGION id=" + Integer.toUnsignedString(id) + " is out of range [0, "
                     + MAX_REGIONS + ") or announced twice");
         }
-        if (size <= 0 || size > Integer.MAX_VALUE) {
-            throw new ProtocolException(
-                    "REGION id=" + id + " has size=" + Long.toUnsignedString(size) + ", outside (0, 2 GiB)");
+        if (size < RegionRing.ALIGNMENT || size > Integer.MAX_VALUE) {
+            throw new ProtocolException("REGION id=" + id + " has size=" + Long.toUnsignedString(size) + ", outside ["
+                    + RegionRing.ALIGNMENT + ", 2 GiB)");
         }
         ByteBuffer mapped = sharedMemory.open(channel, handle, size);
         if (mapped.capacity() < size) {
             throw new ProtocolException("REGION id=" + id + " claims size=" + size + " but the shared memory handed"
                     + " over has only " + mapped.capacity() + " bytes");
         }
-        regions[id] = mapped.asReadOnlyBuffer();
+        regions[id] = mapped.slice(0, (int) size).asReadOnlyBuffer(); // exactly the announced size
+        ringSizes[id] = RegionRing.ringSize(size);
     }
 
     @Override
@@ -174,8 +180,7 @@ final class StreamClient extends AbstractClient implements SharedRegions {
 
     @Override
     public void handedOut(int regionId, long offset, int length) {
-        regionEnds[regionId] =
-                RegionRing.positionOf(offset, regionEnds[regionId], regions[regionId].capacity()) + length;
+        regionEnds[regionId] = RegionRing.positionOf(offset, regionEnds[regionId], ringSizes[regionId]) + length;
     }
 
     /**
@@ -249,9 +254,27 @@ final class StreamClient extends AbstractClient implements SharedRegions {
                         e);
         if (mapped instanceof ProtocolException) {
             failure = mapped;
-            channel.close();
+            closeForProtocolError();
         }
         return mapped;
+    }
+
+    /**
+     * Tells the server why with CLOSE(2) where that can be done at once (not in the middle of a RELEASE the socket took
+     * in part, not after the server closed its side), then closes.
+     */
+    private void closeForProtocolError() {
+        if (!out.hasRemaining() && !releasesStopped) {
+            out.clear();
+            FrameEncoder.encodeClose(out, HandshakeDescriptor.REASON_PROTOCOL);
+            out.flip();
+            try {
+                channel.write(outArray, 0);
+            } catch (IOException | RuntimeException e) {
+                // the server is gone: closing is all that is left
+            }
+        }
+        channel.close();
     }
 
     @Override

@@ -8,6 +8,7 @@ import dev.packetipc.IpcTimeoutException;
 import dev.packetipc.PeerGoneException;
 import dev.packetipc.ProtocolException;
 import dev.packetipc.spi.Timeouts;
+import dev.packetipc.wire.BatchDescriptor;
 import dev.packetipc.wire.FrameDecoder;
 import dev.packetipc.wire.FrameDescriptor;
 import dev.packetipc.wire.FrameEncoder;
@@ -18,6 +19,7 @@ import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -82,23 +84,29 @@ final class StreamConnection implements Connection {
                 return;
             }
             long deadline = Deadlines.after(waitNanos);
+            validate(batch, deadline);
             long payload = 0;
             int size = batch.size();
             int from = 0;
-            while (from < size) {
-                int next = FrameEncoder.encodeBatch(batch, from, sendBuffer, maxFrameBytes, shared);
-                if (next == from && unblock(batch.get(from), deadline)) {
-                    next = from + 1;
+            try {
+                while (from < size) {
+                    int next = FrameEncoder.encodeBatch(batch, from, sendBuffer, maxFrameBytes, shared);
+                    if (next == from && unblock(batch.get(from), from, size, deadline)) {
+                        next = from + 1;
+                    }
+                    for (int i = from; i < next; i++) {
+                        payload += batch.get(i).length();
+                    }
+                    from = next;
                 }
-                for (int i = from; i < next; i++) {
-                    payload += batch.get(i).length();
+                flush(deadline);
+            } catch (IpcTimeoutException e) {
+                if (isOpen() && from > 0) { // no room in the region: the packets before it were sent whole
+                    count(from, payload);
                 }
-                from = next;
+                throw e;
             }
-            flush(deadline);
-            packets += size;
-            bytes += payload;
-            batches++;
+            count(size, payload);
         } catch (IOException e) {
             throw failure(e);
         } finally {
@@ -106,13 +114,55 @@ final class StreamConnection implements Connection {
         }
     }
 
+    private void count(int sentPackets, long payload) {
+        packets += sentPackets;
+        bytes += payload;
+        batches++;
+    }
+
+    /**
+     * Checks the whole batch before anything of it is encoded: a packet that fits neither in a frame nor in the
+     * shared-memory region is refused with nothing of the batch sent, and the connection stays usable. Announces the
+     * region first if a packet needs it, since whether it can be created decides where large packets go.
+     *
+     * @throws IllegalArgumentException naming the packet, its size and the limit
+     */
+    private void validate(List<? extends AsIpcPacket> batch, long deadline) throws IOException, IpcException {
+        int maxInline = BatchDescriptor.maxInlinePayload(maxFrameBytes);
+        for (int i = 0, size = batch.size(); i < size; i++) {
+            int length = batch.get(i).length();
+            if (length <= maxInline) {
+                continue;
+            }
+            if (shared != null && shared.wants(length) && !shared.hasRegion()) {
+                announceRegion(deadline);
+            }
+            if (shared == null || !shared.wants(length)) {
+                throw tooLarge(i, length, maxInline);
+            }
+        }
+    }
+
+    private IllegalArgumentException tooLarge(int index, int length, int maxInline) {
+        String sharedLimit = shared == null
+                ? "shared memory is off for this connection"
+                : shared.hasRegion()
+                        ? "the shared-memory region takes at most " + shared.largest() + " bytes"
+                        : "shared memory could not be set up for this connection";
+        return new IllegalArgumentException("packet #" + index + " of the batch has " + length + " bytes, more than"
+                + " the " + maxInline + " that fit inline in a frame of maxFrameBytes=" + maxFrameBytes + ", and "
+                + sharedLimit + "; nothing of the batch was sent and the connection is still usable: split the"
+                + " payload, or raise IpcOptions.MAX_FRAME_BYTES (on both sides) or IpcOptions.SHARED_MEMORY_BYTES");
+    }
+
     /**
      * Gets the sending loop past a frame that could not take the packet: flushes, announces the region, waits for a
      * RELEASE, or writes one large inline packet on its own.
      *
+     * @param index the packet's index in the batch, {@code size} the batch's size, for messages
      * @return whether the packet was sent
      */
-    private boolean unblock(AsIpcPacket packet, long deadline) throws IOException, IpcException {
+    private boolean unblock(AsIpcPacket packet, int index, int size, long deadline) throws IOException, IpcException {
         SharedPayloads.Need need = shared == null ? SharedPayloads.Need.NOTHING : shared.takeNeed();
         if (sendBuffer.position() > 0) {
             flush(deadline);
@@ -122,7 +172,8 @@ final class StreamConnection implements Connection {
             if (!readControlFrames(Deadlines.left(deadline)) && Deadlines.left(deadline) == 0) {
                 throw new IpcTimeoutException("the client of " + name + " did not release shared memory in time ("
                         + shared.size() + " bytes are in its hands); it is slow or stuck: wait longer, or raise"
-                        + " IpcOptions.SHARED_MEMORY_BYTES");
+                        + " IpcOptions.SHARED_MEMORY_BYTES. The first " + index + " of the " + size + " packets of"
+                        + " the batch were sent, the others were not; the connection is still usable");
             }
         } else {
             writeAlone(packet, deadline);
@@ -187,9 +238,10 @@ final class StreamConnection implements Connection {
             long written = channel.write(buffers, Deadlines.left(deadline));
             if (written == 0 && Deadlines.left(deadline) == 0 && hasRemaining(buffers)) {
                 closeQuietly();
-                throw new IpcTimeoutException("the client of " + name + " did not take the batch in time and a"
-                        + " frame was cut short, so the connection is closed; the client is slow or stuck: give"
-                        + " send a longer timeout");
+                throw new IpcTimeoutException("the client of " + name + " did not take what was sent in time, so"
+                        + " the frame being written was cut short and the connection is closed (the client sees"
+                        + " it gone after what arrived); the client is slow or stuck: give send or sendEnd a longer"
+                        + " timeout");
             }
         }
     }
@@ -235,6 +287,10 @@ final class StreamConnection implements Connection {
     private void handleControlFrame(ByteBuffer frame) throws IpcException {
         byte type = FrameDecoder.type(frame);
         if (type == FrameDescriptor.TYPE_RELEASE && shared != null) {
+            if (FrameDecoder.bodyInt(frame, HandshakeDescriptor.REGION_HANDLE_OFFSET) != 0) {
+                throw new ProtocolException("the client of " + name + " sent a RELEASE with a non-zero reserved field,"
+                        + " which version 1 does not define");
+            }
             shared.release(
                     FrameDecoder.bodyInt(frame, HandshakeDescriptor.REGION_ID_OFFSET),
                     FrameDecoder.bodyLong(frame, HandshakeDescriptor.REGION_VALUE_OFFSET));
@@ -249,7 +305,17 @@ final class StreamConnection implements Connection {
 
     @Override
     public void sendEnd() throws IpcException {
-        sendLock.lock();
+        sendEnd0(Timeouts.FOREVER);
+    }
+
+    @Override
+    public void sendEnd(Duration timeout) throws IpcException {
+        sendEnd0(Timeouts.toNanos(timeout));
+    }
+
+    private void sendEnd0(long waitNanos) throws IpcException {
+        long deadline = Deadlines.after(waitNanos);
+        lockForSending(waitNanos, "the end of the stream");
         try {
             if (ended) {
                 return;
@@ -257,12 +323,31 @@ final class StreamConnection implements Connection {
             checkSendable();
             FrameEncoder.encodeEnd(sendBuffer);
             // no read after the end: a client that took it may already have shut its side, as it should
-            writeBuffered(Timeouts.FOREVER);
+            writeBuffered(deadline);
             ended = true;
         } catch (IOException e) {
             throw failure(e);
         } finally {
             sendLock.unlock();
+        }
+    }
+
+    /** Takes the send lock, waiting at most {@code waitNanos} for another thread's send to finish. */
+    private void lockForSending(long waitNanos, String what) throws IpcException {
+        if (waitNanos == Timeouts.FOREVER) {
+            sendLock.lock();
+            return;
+        }
+        boolean locked;
+        try {
+            locked = sendLock.tryLock(waitNanos, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClosedException("interrupted while waiting to send " + what + " to a client of " + name, e);
+        }
+        if (!locked) {
+            throw new IpcTimeoutException("another thread was still sending to this client of " + name + " when the"
+                    + " time for " + what + " ran out; send from one thread at a time");
         }
     }
 

@@ -7,6 +7,7 @@ import dev.packetipc.IpcOptions;
 import dev.packetipc.IpcTimeoutException;
 import dev.packetipc.PeerGoneException;
 import dev.packetipc.ProtocolException;
+import dev.packetipc.wire.BatchDescriptor;
 import dev.packetipc.wire.FrameDecoder;
 import dev.packetipc.wire.FrameDescriptor;
 import dev.packetipc.wire.FrameEncoder;
@@ -24,8 +25,34 @@ import java.nio.ByteOrder;
  */
 public final class StreamEndpoints {
     private static final int CLIENT_FRAME_BYTES = FrameDescriptor.MIN_MAX_FRAME_BYTES;
+    /** How long a client whose HELLO could not be written looks for the REJECT that may explain why. */
+    private static final long REJECT_READ_NANOS = 1_000_000_000L;
 
     private StreamEndpoints() {}
+
+    /**
+     * Refuses options the stream engine cannot honour, so that a misconfiguration fails where it is made rather than
+     * going unnoticed. A transport calls this when it creates a server or connects; {@link #connect} and {@link
+     * #accept} call it too.
+     *
+     * <p>Refused: {@link IpcOptions#BUFFER_BYTES} set explicitly. A stream connection has no queue between sender
+     * and receiver that could be sized to it: what a slow client lets the server run ahead by is the operating
+     * system's socket or pipe buffer (on Linux about 200 KiB for a Unix domain socket; 64 KiB for the Windows pipe),
+     * the engine's fixed buffers (the server's send buffer of at most 1 MiB, the client's receive buffer of at most
+     * {@link IpcOptions#MAX_FRAME_BYTES}) and, for large payloads, the shared-memory region ({@link
+     * IpcOptions#SHARED_MEMORY_BYTES}).
+     *
+     * @throws IllegalArgumentException naming the option and what to do instead
+     */
+    public static void checkOptions(IpcOptions options) {
+        if (options.isSet(IpcOptions.BUFFER_BYTES)) {
+            throw new IllegalArgumentException("IpcOptions.BUFFER_BYTES=" + options.get(IpcOptions.BUFFER_BYTES)
+                    + " cannot be honoured by a stream transport (Unix domain sockets, Windows named pipes): what a"
+                    + " slow client holds back is bounded by the system's socket or pipe buffer, the engine's fixed"
+                    + " buffers (see IpcOptions.MAX_FRAME_BYTES) and the shared-memory region"
+                    + " (IpcOptions.SHARED_MEMORY_BYTES); leave BUFFER_BYTES unset for this transport");
+        }
+    }
 
     /**
      * Server side: waits for the client's HELLO, answers WELCOME, and returns the connection.
@@ -35,6 +62,8 @@ public final class StreamEndpoints {
      * @param timeoutNanos how long to wait for the HELLO
      * @throws ProtocolException if the peer is not a packet-ipc client or speaks no common version (it was sent
      *     REJECT)
+     * @throws IllegalArgumentException if {@link #checkOptions} refuses the options (the client was sent REJECT with
+     *     the reason)
      * @throws IpcTimeoutException if no HELLO came in time
      */
     public static Connection accept(
@@ -47,6 +76,12 @@ public final class StreamEndpoints {
                 hello = awaitFrame(input, timeoutNanos, "the client's HELLO", serverName);
             } catch (ProtocolException e) {
                 reject(channel, HandshakeDescriptor.REASON_PROTOCOL, e.getMessage());
+                throw e;
+            }
+            try {
+                checkOptions(options);
+            } catch (IllegalArgumentException e) { // the server's own misconfiguration: tell the client why
+                reject(channel, HandshakeDescriptor.REASON_REFUSED, "the server is misconfigured: " + e.getMessage());
                 throw e;
             }
             short version;
@@ -71,7 +106,10 @@ public final class StreamEndpoints {
             SharedPayloads shared =
                     sharedMemory != null && regionBytes > 0 && (flags & HandshakeDescriptor.FLAG_SHARED_MEMORY) != 0
                             ? new SharedPayloads(
-                                    sharedMemory, options.get(IpcOptions.SHARED_MEMORY_THRESHOLD), regionBytes)
+                                    sharedMemory,
+                                    options.get(IpcOptions.SHARED_MEMORY_THRESHOLD),
+                                    BatchDescriptor.maxInlinePayload(maxFrameBytes),
+                                    regionBytes)
                             : null;
             return new StreamConnection(channel, serverName, maxFrameBytes, shared);
         } catch (IpcException | RuntimeException e) {
@@ -90,6 +128,7 @@ public final class StreamEndpoints {
      * @param timeoutNanos how long to wait for the server's answer
      * @throws ProtocolException if the server refused or is not a packet-ipc server
      * @throws IpcTimeoutException if the server did not answer in time
+     * @throws IllegalArgumentException if {@link #checkOptions} refuses the options; nothing was sent
      */
     public static Client connect(
             StreamChannel channel, String serverName, IpcOptions options, SharedMemory sharedMemory, long timeoutNanos)
@@ -97,6 +136,7 @@ public final class StreamEndpoints {
         int maxFrameBytes = options.get(IpcOptions.MAX_FRAME_BYTES);
         FrameInput input = new FrameInput(channel, Math.min(maxFrameBytes, 1 << 20), maxFrameBytes);
         try {
+            checkOptions(options);
             ByteBuffer hello = ByteBuffer.allocate(64);
             FrameEncoder.encodeHello(
                     hello,
@@ -104,9 +144,19 @@ public final class StreamEndpoints {
                     HandshakeDescriptor.VERSION_1,
                     maxFrameBytes,
                     sharedMemory == null ? 0 : HandshakeDescriptor.FLAG_SHARED_MEMORY);
-            writeFully(channel, hello.flip(), timeoutNanos);
+            try {
+                writeFully(channel, hello.flip(), timeoutNanos);
+            } catch (IpcTimeoutException e) {
+                throw e;
+            } catch (IOException e) {
+                throw rejectedBeforeHello(input, serverName, e);
+            }
             ByteBuffer answer = awaitFrame(input, timeoutNanos, "the server's WELCOME", serverName);
-            FrameDecoder.welcome(answer); // a REJECT throws here, with the server's reason and text
+            short version = FrameDecoder.welcome(answer); // a REJECT throws here, with the server's reason and text
+            if (version != HandshakeDescriptor.VERSION_1) {
+                throw new ProtocolException("the server " + serverName + " chose protocol version " + version
+                        + ", which this client did not offer (it speaks " + HandshakeDescriptor.VERSION_1 + " only)");
+            }
             FrameDecoder.peerMaxFrameBytes(answer);
             input.consume(answer.getInt(answer.position() + FrameDescriptor.LENGTH_OFFSET));
             return new StreamClient(serverName, channel, sharedMemory, input);
@@ -119,6 +169,24 @@ public final class StreamEndpoints {
                     "the server " + serverName + " went away during the handshake (it may have refused this"
                             + " process, or crashed): " + e.getMessage(),
                     e);
+        }
+    }
+
+    /**
+     * The HELLO could not be written because the server closed the connection. A server may refuse a client before
+     * it reads the HELLO (for its credentials, say): then its REJECT is waiting to be read, and its reason is what the
+     * client must report (wire format §2).
+     */
+    private static IOException rejectedBeforeHello(FrameInput input, String serverName, IOException writeFailure) {
+        try {
+            ByteBuffer answer = awaitFrame(input, REJECT_READ_NANOS, "the server's REJECT", serverName);
+            FrameDecoder.welcome(answer); // a REJECT throws here, with the server's reason and text
+            return new ProtocolException("the server " + serverName + " answered before it read the HELLO and then"
+                    + " closed the connection; it is not a packet-ipc server of a compatible version");
+        } catch (ProtocolException e) {
+            return e;
+        } catch (IOException e) {
+            return writeFailure;
         }
     }
 

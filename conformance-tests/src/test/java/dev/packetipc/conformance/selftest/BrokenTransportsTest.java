@@ -69,6 +69,15 @@ class BrokenTransportsTest {
         assertPass(run, List.of("R101", "R102", "R103", "R104", "R105", "R109", "R110", "R112"));
     }
 
+    @Test
+    void replayingPacketsAfterAThrowingHandlerFailsTheThrowingHandlerRule() {
+        ContractRun run = ContractRun.of(ReplayingTransportContract.class);
+        assertFails(run, "R113", "[R113] transport 'replaying': ");
+        assertFails(run, "R113", "the handler threw at packets");
+        assertPass(run, List.of("R101", "R102", "R103", "R104", "R105", "R112"));
+        assertPass(run, UNTOUCHED);
+    }
+
     private static void assertFails(ContractRun run, String ruleId, String expectedText) {
         ContractRun.Outcome outcome = run.rule(ruleId);
         assertEquals(ContractRun.Status.FAILED, outcome.status(), () -> ruleId + " should fail; the run:\n" + run);

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * The in-process transport with a deliberate fault in every server connection, to prove that the contract catches
@@ -36,12 +37,31 @@ final class FaultyTransport implements IpcTransport {
     private final String id;
     private final Supplier<Fault> faults;
     private final Set<TransportCapability> capabilities;
+    private final UnaryOperator<Client> clientFault;
     private final IpcTransport delegate = new InProcessTransport();
 
     FaultyTransport(String id, Supplier<Fault> faults, Set<TransportCapability> capabilities) {
+        this(id, faults, capabilities, UnaryOperator.identity());
+    }
+
+    FaultyTransport(
+            String id,
+            Supplier<Fault> faults,
+            Set<TransportCapability> capabilities,
+            UnaryOperator<Client> clientFault) {
         this.id = id;
         this.faults = faults;
         this.capabilities = capabilities;
+        this.clientFault = clientFault;
+    }
+
+    /**
+     * Hands out the packets of a poll again after the handler threw: it marks them consumed only once the handler
+     * returned for all of them, as the stream engine did before issue 12.
+     */
+    static FaultyTransport replayingAfterAThrow() {
+        return new FaultyTransport(
+                "replaying", () -> ArrayList::new, Set.of(TransportCapability.MULTIPLE_CLIENTS), ReplayingClient::new);
     }
 
     /** Loses the second packet sent on each connection. */
@@ -166,7 +186,7 @@ final class FaultyTransport implements IpcTransport {
 
     @Override
     public Client connect(String name, IpcOptions options) throws IpcException {
-        return delegate.connect(name, options);
+        return clientFault.apply(delegate.connect(name, options));
     }
 
     private final class FaultyServer implements Server {
@@ -225,6 +245,13 @@ final class FaultyTransport implements IpcTransport {
         public void sendEnd() throws IpcException {
             if (fault.deliversEnd()) {
                 connection.sendEnd();
+            }
+        }
+
+        @Override
+        public void sendEnd(Duration timeout) throws IpcException {
+            if (fault.deliversEnd()) {
+                connection.sendEnd(timeout);
             }
         }
 

@@ -215,6 +215,12 @@ public final class SocketTestTransport implements IpcTransport {
             send(batch);
         }
 
+        /** Blocking socket writes cannot be bounded here; like {@link #send(List, Duration)}, this blocks. */
+        @Override
+        public void sendEnd(Duration timeout) throws IpcException {
+            sendEnd();
+        }
+
         @Override
         public void sendEnd() throws IpcException {
             if (ended) {

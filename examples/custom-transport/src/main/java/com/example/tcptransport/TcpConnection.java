@@ -64,6 +64,12 @@ final class TcpConnection implements Connection {
         send(batch);
     }
 
+    /** TCP writes cannot be bounded in time here; this example simply blocks as {@link #sendEnd()} does. */
+    @Override
+    public void sendEnd(Duration timeout) throws IpcException {
+        sendEnd();
+    }
+
     @Override
     public synchronized void sendEnd() throws IpcException {
         if (ended) {

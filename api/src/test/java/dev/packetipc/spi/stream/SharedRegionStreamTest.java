@@ -1,0 +1,153 @@
+package dev.packetipc.spi.stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.packetipc.Client;
+import dev.packetipc.Connection;
+import dev.packetipc.IpcException;
+import dev.packetipc.IpcOptions;
+import dev.packetipc.IpcPacket;
+import dev.packetipc.Packet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The engine's shared-memory path end to end, over a real socket: payloads of any size up to the whole region
+ * arrive, whatever came before them (issue 12, item 1: the ring stalled after a wrap).
+ */
+@Timeout(120)
+class SharedRegionStreamTest {
+    private static final long WAIT = TimeUnit.SECONDS.toNanos(20);
+    private static final Duration SEND_TIMEOUT = Duration.ofSeconds(20);
+
+    /** With default options (a 32 MiB region), a 10 MiB packet and then a 25 MiB one: the second hung send. */
+    @Test
+    void aTenMebibytePacketThenATwentyFiveMebibytePacketBothArrive() throws Exception {
+        List<Packet> packets = List.of(Packet.of(1, filled(10 << 20, 1)), Packet.of(2, filled(25 << 20, 2)));
+        assertEquals(packets, stream(IpcOptions.defaults(), packets, 1));
+    }
+
+    /** Payload sizes over the whole range up to the ring size, through a region whose size is not a multiple of 64. */
+    @Test
+    void anyPayloadUpToTheRegionSizeArrivesThroughARegionOfAnySize() throws Exception {
+        for (long seed = 0; seed < 3; seed++) {
+            SplittableRandom random = new SplittableRandom(seed);
+            int regionBytes = (1 << 20) + 1 + random.nextInt(63);
+            int ring = regionBytes & -64;
+            List<Packet> packets = new ArrayList<>();
+            for (int i = 0; i < 24; i++) {
+                int length = random.nextInt(3) == 0 ? ring - random.nextInt(64) : random.nextInt(32 << 10, ring + 1);
+                packets.add(Packet.of(i, filled(length, i)));
+            }
+            IpcOptions options = IpcOptions.builder()
+                    .set(IpcOptions.SHARED_MEMORY_BYTES, regionBytes)
+                    .build();
+            assertEquals(packets, stream(options, packets, 1 + random.nextInt(3)), "seed " + seed);
+        }
+    }
+
+    /**
+     * A client that holds the region makes {@code send(batch, timeout)} fail part-way: the message and the counters
+     * say how many packets went, those arrive, the rest did not, and the connection goes on.
+     */
+    @Test
+    void aSendThatFindsTheRegionHeldSaysHowManyPacketsWentAndTheConnectionGoesOn() throws Exception {
+        IpcOptions options = IpcOptions.builder()
+                .set(IpcOptions.SHARED_MEMORY_BYTES, 64 << 10)
+                .build();
+        JdkSocketChannel[] ends = JdkSocketChannel.pair();
+        InMemorySharedMemory memory = new InMemorySharedMemory();
+        CompletableFuture<Client> connecting = CompletableFuture.supplyAsync(() -> {
+            try {
+                return StreamEndpoints.connect(ends[1], "test", options, memory, WAIT);
+            } catch (IpcException e) {
+                throw new CompletionException(e);
+            }
+        });
+        Connection connection = StreamEndpoints.accept(ends[0], "test", options, memory, WAIT);
+        try (Client client = connecting.get(30, TimeUnit.SECONDS)) {
+            List<Packet> batch = List.of(
+                    Packet.of(1, filled(40 << 10, 1)), Packet.of(2, filled(40 << 10, 2)), Packet.of(3, filled(10, 3)));
+            dev.packetipc.IpcTimeoutException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    dev.packetipc.IpcTimeoutException.class, () -> connection.send(batch, Duration.ofMillis(200)));
+            org.junit.jupiter.api.Assertions.assertTrue(
+                    e.getMessage().contains("The first 1 of the 3 packets of the batch were sent"), e.getMessage());
+            org.junit.jupiter.api.Assertions.assertTrue(connection.isOpen());
+            assertEquals(1, connection.packetsSent());
+            assertEquals(40 << 10, connection.bytesSent());
+            List<IpcPacket> first =
+                    client.receivePackets(10, Duration.ofSeconds(10)).orElseThrow();
+            assertEquals(
+                    List.of(batch.get(0)),
+                    first.stream().map(IpcPacket::toPacket).toList());
+            CompletableFuture<Void> sending = CompletableFuture.runAsync(() -> {
+                try {
+                    connection.send(batch.subList(1, 3), Duration.ofSeconds(10));
+                    connection.sendEnd();
+                } catch (IpcException ex) {
+                    throw new CompletionException(ex);
+                }
+            });
+            List<Packet> rest = new ArrayList<>();
+            Optional<List<IpcPacket>> more;
+            while ((more = client.receivePackets(10, Duration.ofSeconds(10))).isPresent()) {
+                more.get().forEach(p -> rest.add(p.toPacket()));
+            }
+            sending.get(30, TimeUnit.SECONDS);
+            assertEquals(batch.subList(1, 3), rest);
+        } finally {
+            connection.close();
+        }
+    }
+
+    private static List<Packet> stream(IpcOptions options, List<Packet> packets, int batchSize) throws Exception {
+        JdkSocketChannel[] ends = JdkSocketChannel.pair();
+        InMemorySharedMemory memory = new InMemorySharedMemory();
+        CompletableFuture<Client> connecting = CompletableFuture.supplyAsync(() -> {
+            try {
+                return StreamEndpoints.connect(ends[1], "test", options, memory, WAIT);
+            } catch (IpcException e) {
+                throw new CompletionException(e);
+            }
+        });
+        Connection connection = StreamEndpoints.accept(ends[0], "test", options, memory, WAIT);
+        try (Client client = connecting.get(30, TimeUnit.SECONDS)) {
+            CompletableFuture<Void> sending = CompletableFuture.runAsync(() -> {
+                try {
+                    for (int from = 0; from < packets.size(); from += batchSize) {
+                        connection.send(
+                                packets.subList(from, Math.min(packets.size(), from + batchSize)), SEND_TIMEOUT);
+                    }
+                    connection.sendEnd();
+                } catch (IpcException e) {
+                    throw new CompletionException(e);
+                }
+            });
+            List<Packet> received = new ArrayList<>();
+            Optional<List<IpcPacket>> batch;
+            while ((batch = client.receivePackets(10, Duration.ofSeconds(30))).isPresent()) {
+                batch.get().forEach(p -> received.add(p.toPacket()));
+            }
+            sending.get(30, TimeUnit.SECONDS);
+            return received;
+        } finally {
+            connection.close();
+        }
+    }
+
+    private static byte[] filled(int length, int salt) {
+        byte[] bytes = new byte[length];
+        for (int i = 0; i < length; i++) {
+            bytes[i] = (byte) (i * 31 + salt);
+        }
+        return bytes;
+    }
+}
