@@ -256,14 +256,14 @@ static void entry_head(uint8_t *at, int64_t timestamp, uint32_t length, uint32_t
 
 static int send_shared(pipc_conn *conn, const pipc_packet *p, size_t sent, int64_t deadline, pipc_error *err) {
     for (;;) {
-        int r = frame_room(conn, PIPC_SHARED_ENTRY, deadline, err);
-        if (r < 0) {
-            return r;
-        }
         int64_t offset = pipc_ring_place(&conn->ring, p->length);
         if (offset >= 0) {
             if (p->length > 0) {
                 memcpy(conn->map + offset, p->data, p->length);
+            }
+            int r = frame_room(conn, PIPC_SHARED_ENTRY, deadline, err);
+            if (r < 0) {
+                return r;
             }
             uint8_t *at = conn->buf + conn->len;
             entry_head(at, p->timestamp_ns, p->length, PIPC_KIND_SHARED);
@@ -274,9 +274,15 @@ static int send_shared(pipc_conn *conn, const pipc_packet *p, size_t sent, int64
             conn->frame_count++;
             return 0;
         }
-        /* The client holds too much: it must see what was sent before it can release it. */
-        if ((r = flush(conn, deadline, err)) < 0) {
-            return r;
+        /* The client holds too much: it must see what was sent before it can release it. A flush also reads what
+           the client sent meanwhile, so the placement is tried again before this side waits for a RELEASE. */
+        close_frame(conn);
+        int r;
+        if (conn->len > 0) {
+            if ((r = flush(conn, deadline, err)) < 0) {
+                return r;
+            }
+            continue;
         }
         r = read_control(conn, deadline, err);
         if (r < 0) {
