@@ -502,7 +502,10 @@ static int handshake(pipc_server *s, int fd, pipc_conn **out, pipc_error *err) {
         }
         r = pipc_input_fill(&conn->in, fd, deadline, err);
         if (r == PIPC_INPUT_EOF) {
-            r = pipc_fail(err, PIPC_ERR_PEER_GONE, "a client of %s closed the connection before its HELLO", s->name);
+            /* Hung up without a byte: most likely another server probing whether this name is live. Skipped. */
+            r = conn->in.end == 0 ? PIPC_INPUT_EOF
+                                  : pipc_fail(err, PIPC_ERR_PEER_GONE,
+                                              "a client of %s closed the connection before its HELLO", s->name);
             goto failed;
         }
         if (r == 0) {
@@ -568,6 +571,9 @@ int pipc_server_accept(pipc_server *s, pipc_conn **out, int timeout_ms, pipc_err
             int r = handshake(s, fd, out, err);
             if (r < 0) {
                 close(fd);
+            }
+            if (r == PIPC_INPUT_EOF) {
+                continue;
             }
             return r;
         }
