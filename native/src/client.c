@@ -61,7 +61,8 @@ static void free_client(pipc_client *c) {
 
 /** Best effort, never blocks: a CLOSE frame with this reason. */
 static void send_close(pipc_client *c, uint32_t reason) {
-    if (c->fd < 0 || c->ended) {
+    /* never in the middle of a RELEASE the socket took in part, nor after the server closed its side */
+    if (c->fd < 0 || c->ended || c->out_sent != c->out_length || c->releases_stopped) {
         return;
     }
     uint8_t frame[PIPC_HEADER_LENGTH + PIPC_CLOSE_BODY];
@@ -245,6 +246,11 @@ int pipc_client_receive(pipc_client *c, pipc_packet *out, size_t max, int timeou
                 if (region_id >= 0) {
                     pipc_client_region *region = &c->regions[region_id];
                     region->end = pipc_ring_position_of(offset, region->end, region->ring) + out[n].length;
+                }
+                if (c->remaining == 1 && c->cursor != c->batch_length) {
+                    pipc_fail(e, PIPC_ERR_PROTOCOL, "a batch has %u bytes after its last entry; the stream is corrupt",
+                              c->batch_length - c->cursor);
+                    return fail(c, e);
                 }
                 n++;
                 c->remaining--;

@@ -75,12 +75,14 @@ int pipc_fail_errno(pipc_error *err, int code, int errnum, const char *format, .
 
 /** The smallest legal length of a frame of this type; 0 for an unknown type. */
 uint32_t pipc_min_length(uint8_t type);
+/** The largest legal length of a frame of this type (fixed-length frames: their length; HELLO, BATCH: no limit). */
+uint32_t pipc_max_length(uint8_t type);
 /** The frame type's name, for messages. */
 const char *pipc_type_name(uint8_t type);
 
 /**
  * Validates the header at p (8 bytes there): a known type, flags and reserved 0, a length at least the type's minimum,
- * at most max_frame, a multiple of 8. Returns 0 with *length and *type, or PIPC_ERR_PROTOCOL.
+ * at most max_frame and the type's maximum, a multiple of 8. Returns 0 with *length and *type, or PIPC_ERR_PROTOCOL.
  */
 int pipc_check_header(const uint8_t *p, uint32_t max_frame, uint32_t *length, uint8_t *type, pipc_error *err);
 

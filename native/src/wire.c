@@ -88,6 +88,21 @@ uint32_t pipc_min_length(uint8_t type) {
     }
 }
 
+uint32_t pipc_max_length(uint8_t type) {
+    switch (type) {
+    case PIPC_TYPE_REJECT:
+        return PIPC_HEADER_LENGTH + PIPC_REJECT_BODY + PIPC_MAX_REJECT_TEXT;
+    case PIPC_TYPE_WELCOME:
+    case PIPC_TYPE_END:
+    case PIPC_TYPE_CLOSE:
+    case PIPC_TYPE_REGION:
+    case PIPC_TYPE_RELEASE:
+        return pipc_min_length(type);
+    default: /* HELLO (a later version may extend it) and BATCH: only the negotiated maximum */
+        return UINT32_MAX;
+    }
+}
+
 const char *pipc_type_name(uint8_t type) {
     switch (type) {
     case PIPC_TYPE_HELLO:
@@ -121,11 +136,12 @@ int pipc_check_header(const uint8_t *p, uint32_t max_frame, uint32_t *length, ui
                          "corrupt",
                          t, len);
     }
-    if (len < min || len > max_frame || len % PIPC_ALIGNMENT != 0) {
+    uint32_t max = pipc_max_length(t) < max_frame ? pipc_max_length(t) : max_frame;
+    if (len < min || len > max || len % PIPC_ALIGNMENT != 0) {
         return pipc_fail(err, PIPC_ERR_PROTOCOL,
                          "frame type=0x%02x (%s) length=%u is illegal (minimum=%u maximum=%u alignment=%u); if the "
                          "peer legitimately sends larger frames, raise max_frame_bytes",
-                         t, pipc_type_name(t), len, min, max_frame, PIPC_ALIGNMENT);
+                         t, pipc_type_name(t), len, min, max, PIPC_ALIGNMENT);
     }
     if (p[5] != 0 || pipc_get16(p + 6) != 0) {
         return pipc_fail(err, PIPC_ERR_PROTOCOL,
@@ -241,6 +257,10 @@ int pipc_decode_batch_header(const uint8_t *frame, uint32_t frame_length, uint32
     if ((uint64_t)n * PIPC_ENTRY_HEADER > room) {
         return pipc_fail(err, PIPC_ERR_PROTOCOL, "batch count=%u cannot fit in frame length=%u; the stream is corrupt",
                          n, frame_length);
+    }
+    if (n == 0 && room != 0) {
+        return pipc_fail(err, PIPC_ERR_PROTOCOL, "a batch of 0 packets has %llu bytes after its header",
+                         (unsigned long long)room);
     }
     if (pipc_get32(frame + PIPC_HEADER_LENGTH + 4) != 0) {
         return pipc_fail(err, PIPC_ERR_PROTOCOL, "batch has a non-zero reserved field, which version 1 does not define");

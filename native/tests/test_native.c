@@ -474,6 +474,19 @@ static void end_close_and_eof(void) {
     n = pipc_encode_hello(f, 1, 1, 4096, 0);
     expect_error("HELLO from the server", f, n, -1, NULL, PIPC_ERR_PROTOCOL, "may not send");
 
+    /* fixed-length frames longer than their body, trailing bytes after a batch's last entry */
+    memset(f, 0, 32);
+    header(f, 16, PIPC_TYPE_END);
+    expect_error("END with a body", f, 16, -1, NULL, PIPC_ERR_PROTOCOL, "maximum=8");
+    header(f, 32, PIPC_TYPE_REGION);
+    expect_error("REGION of 32 bytes", f, 32, -1, NULL, PIPC_ERR_PROTOCOL, "maximum=24");
+    header(f, 24, PIPC_TYPE_BATCH);
+    expect_error("zero-count batch with trailing bytes", f, 24, -1, NULL, PIPC_ERR_PROTOCOL, "0 packets");
+    n = one_packet(f, 8);
+    header(f, (uint32_t)n + 8, PIPC_TYPE_BATCH);
+    memset(f + n, 0, 8);
+    expect_error("bytes after the last entry", f, n + 8, -1, NULL, PIPC_ERR_PROTOCOL, "after its last entry");
+
     /* zero-count batch, then a packet: the empty batch is skipped */
     memset(f, 0, 16);
     header(f, 16, PIPC_TYPE_BATCH);
