@@ -202,6 +202,11 @@ static int flush(pipc_conn *conn, int64_t deadline, pipc_error *err) {
     return r < 0 ? r : 0;
 }
 
+/** Whether a frame of one inline packet of this length is within the largest frame the client accepts. */
+static int fits_inline(const pipc_conn *conn, uint32_t length) {
+    return PIPC_HEADER_LENGTH + PIPC_BATCH_HEADER + PIPC_ENTRY_HEADER + pipc_align8(length) <= conn->max_frame;
+}
+
 static int wants_shared(const pipc_conn *conn, uint32_t length) {
     return conn->shm && !conn->shm_failed && length >= conn->threshold && length <= pipc_ring_size(conn->region_size);
 }
@@ -342,12 +347,11 @@ int pipc_conn_send(pipc_conn *conn, const pipc_packet *packets, size_t n, int ti
         return r;
     }
     /* The whole batch is checked before anything is sent. */
-    uint64_t max_inline = conn->max_frame - PIPC_HEADER_LENGTH - PIPC_BATCH_HEADER - PIPC_ENTRY_HEADER;
     for (size_t i = 0; i < n; i++) {
         if (packets[i].length > 0 && packets[i].data == NULL) {
             return pipc_fail(err, PIPC_ERR_ARGUMENT, "packet %zu has length=%u but no data", i, packets[i].length);
         }
-        if (packets[i].length > max_inline && !wants_shared(conn, packets[i].length)) {
+        if (!fits_inline(conn, packets[i].length) && !wants_shared(conn, packets[i].length)) {
             return pipc_fail(err, PIPC_ERR_TOO_LARGE,
                              "packet %zu has %u bytes, more than fits in a frame of %u bytes (the client's maximum or "
                              "the server's), and shared memory cannot take it; nothing of this batch was sent",
@@ -362,7 +366,7 @@ int pipc_conn_send(pipc_conn *conn, const pipc_packet *packets, size_t n, int ti
         }
         if (wants_shared(conn, p->length)) {
             r = send_shared(conn, p, i, deadline, err);
-        } else if (p->length > max_inline) {
+        } else if (!fits_inline(conn, p->length)) {
             r = pipc_fail(err, PIPC_ERR_TOO_LARGE,
                           "packet %zu has %u bytes, more than fits in a frame, and the shared-memory region could not "
                           "be created; %zu packets of this batch were sent",

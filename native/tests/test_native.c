@@ -643,9 +643,9 @@ static void hostile_clients(void) {
     }
     close(fd);
 
-    /* too large for any frame and no shared memory: refused whole, nothing sent */
+    /* too large for any frame and no shared memory: refused whole, nothing sent; the largest that fits goes alone */
     fd = raw_connect();
-    pipc_encode_hello(f, 1, 1, 4096, 0);
+    pipc_encode_hello(f, 1, 1, 4099, 0);
     raw_send(fd, f, 24, -1);
     r = pipc_server_accept(s, &conn, 2000, &err);
     if (r == 0) {
@@ -655,10 +655,18 @@ static void hostile_clients(void) {
         r = pipc_conn_send(conn, packets, 2, 1000, &err);
         CHECK(r == PIPC_ERR_TOO_LARGE && strstr(err.message, "nothing of this batch"), "too large: %d %s", r,
               err.message);
+        pipc_packet largest = {.timestamp_ns = 3, .length = 4099 - 32 - 3, .data = big}; /* a 4096-byte frame */
+        pipc_packet one_more = {.timestamp_ns = 3, .length = 4099 - 32 - 2, .data = big}; /* would need 4104 */
+        r = pipc_conn_send(conn, &one_more, 1, 1000, &err);
+        CHECK(r == PIPC_ERR_TOO_LARGE, "a packet whose padded frame exceeds the maximum: %d", r);
+        r = pipc_conn_send(conn, &largest, 1, 1000, &err);
+        CHECK(r == 0, "the largest packet that fits: %s", err.message);
         r = pipc_conn_send_end(conn, 1000, &err);
         CHECK(r == 0, "END after a refused batch: %s", err.message);
-        n = raw_read(fd, got, 24 + 8);
-        CHECK(n == 32 && got[24 + 4] == PIPC_TYPE_END, "only END was sent (%zu bytes, type 0x%02x)", n, got[28]);
+        static uint8_t frames[4096 + 64];
+        n = raw_read(fd, frames, 24 + 4096 + 8);
+        CHECK(n == 24 + 4096 + 8 && pipc_get32(frames + 24) == 4096 && frames[24 + 4096 + 4] == PIPC_TYPE_END,
+              "only the largest packet and END were sent (%zu bytes)", n);
         r = pipc_conn_send(conn, packets, 1, 1000, &err);
         CHECK(r == PIPC_ERR_CLOSED, "send after END: %d", r);
         shutdown(fd, SHUT_WR);
