@@ -9,6 +9,7 @@ import dev.packetipc.Client;
 import dev.packetipc.IpcException;
 import dev.packetipc.IpcOptions;
 import dev.packetipc.PeerGoneException;
+import dev.packetipc.conformance.ChildJvm;
 import dev.packetipc.unix.UnixTransport;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -100,6 +101,27 @@ class CServerToJavaClientTest {
             assertTrue(n > 0, () -> "nothing arrived within " + WAIT + server.describe());
         }
         return next[0];
+    }
+
+    @Test
+    void killedJavaClientEndsTheCServersSendWithPeerGone() throws Exception {
+        Path bin = NativeBuild.binaries(true);
+        String name = "unix://" + dir.resolve("client-killed.sock");
+        try (NativeProcess server = NativeProcess.start(
+                bin,
+                "pipc-test-server",
+                List.of(name, "--count", "100000000", "--batch", "100", "--sizes", "100,2000,40000"))) {
+            server.awaitLine("NAME ", WAIT);
+            try (ChildJvm client = ChildJvm.start(
+                    JavaServerSeals.childJvmFlags(), JavaPatternClientMain.class, List.of(name, "1000"))) {
+                client.awaitLine("RECEIVED ", WAIT);
+                client.kill();
+            }
+            assertEquals(1, server.awaitExit(Duration.ofSeconds(30)), server::describe);
+            assertTrue(
+                    server.output().stream().anyMatch(line -> line.startsWith("ERROR PIPC_ERR_PEER_GONE")),
+                    server::describe);
+        }
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.packetipc.Connection;
 import dev.packetipc.IpcOptions;
+import dev.packetipc.PeerGoneException;
 import dev.packetipc.Server;
 import dev.packetipc.conformance.ChildJvm;
 import dev.packetipc.unix.UnixTransport;
@@ -93,6 +94,36 @@ class JavaServerToCClientTest {
         assertEquals(count, index, () -> "packet count" + cat.describe());
         String last = lines.get(lines.size() - 1);
         assertTrue(last.startsWith("END " + count + " " + bytes + " "), () -> "no END line" + cat.describe());
+    }
+
+    @Test
+    void killedCClientEndsTheJavaServersSendWithPeerGone() throws Exception {
+        Path bin = NativeBuild.binaries(true);
+        int[] sizes = {100, 2000, 40000};
+        List<String> arguments = new ArrayList<>(List.of("--hex", "0"));
+        if (!JavaServerSeals.sealsItsRegions()) {
+            arguments.add("--allow-unsealed");
+        }
+        try (Server server = transport.newServer(IpcOptions.defaults())) {
+            arguments.add(server.name());
+            try (NativeProcess cat = NativeProcess.start(bin, "packet-ipc-cat", arguments);
+                    Connection connection = server.accept(WAIT)) {
+                connection.send(PayloadPattern.packets(1, sizes, 0, 100));
+                cat.awaitLine("PACKET 99 ", WAIT);
+                cat.kill();
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                PeerGoneException gone = null;
+                for (long from = 100; gone == null && System.nanoTime() < deadline; from += 100) {
+                    try {
+                        connection.send(PayloadPattern.packets(1, sizes, from, from + 100), Duration.ofSeconds(5));
+                    } catch (PeerGoneException e) {
+                        gone = e;
+                    }
+                }
+                assertTrue(gone != null, "the Java server never noticed that the C client was killed");
+                assertTrue(gone.getMessage().contains("went away"), gone.getMessage());
+            }
+        }
     }
 
     @Test
