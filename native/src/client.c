@@ -126,7 +126,7 @@ static void send_releases(pipc_client *c, int quarter_only) {
 static int open_region(pipc_client *c, const uint8_t *frame, pipc_error *err) {
     const uint8_t *body = frame + PIPC_HEADER_LENGTH;
     uint32_t id = pipc_get32(body);
-    uint32_t handle = pipc_get32(body + 4);
+    /* body + 4: the handle, 0 on Unix and ignored (§1) */
     uint64_t size = pipc_get64(body + 8);
     if (!(c->offered_flags & PIPC_FLAG_SHARED_MEMORY)) {
         return pipc_fail(err, PIPC_ERR_PROTOCOL,
@@ -137,15 +137,11 @@ static int open_region(pipc_client *c, const uint8_t *frame, pipc_error *err) {
         return pipc_fail(err, PIPC_ERR_PROTOCOL, "REGION id=%u is out of range [0, %u) or announced twice", id,
                          PIPC_MAX_REGIONS);
     }
-    if (handle != 0) {
-        return pipc_fail(err, PIPC_ERR_PROTOCOL, "REGION id=%u has handle=%u; on Unix the handle field is 0", id,
-                         handle);
-    }
     if (size < PIPC_MIN_REGION_SIZE || size > PIPC_MAX_REGION_SIZE) {
         return pipc_fail(err, PIPC_ERR_PROTOCOL, "REGION id=%u has size=%llu, outside [%u, %u]", id,
                          (unsigned long long)size, PIPC_MIN_REGION_SIZE, PIPC_MAX_REGION_SIZE);
     }
-    int fd = pipc_input_take_fd(&c->in);
+    int fd = pipc_input_take_fd(&c->in, c->in.base + c->in.start);
     if (fd < 0) {
         return pipc_fail(err, PIPC_ERR_PROTOCOL,
                          "a REGION frame arrived without a file descriptor; the server is not a packet-ipc Unix "
@@ -323,10 +319,7 @@ void pipc_client_close(pipc_client *c) {
     if (c == NULL) {
         return;
     }
-    if (!c->ended && !c->gone && !c->failed) {
-        send_close(c, PIPC_REASON_NORMAL);
-    }
-    free_client(c);
+    free_client(c); /* the client sends CLOSE only on a protocol error (§5) */
 }
 
 static int check_server_user(int fd, pipc_error *err) {
@@ -351,7 +344,17 @@ static int handshake(pipc_client *c, int64_t deadline, pipc_error *err) {
                                                      c->offered_flags)};
     size_t written;
     int r = pipc_write_all(c->fd, &iov, 1, -1, deadline, &written, err);
-    if (r < 0) {
+    pipc_error write_error;
+    int write_failed = 0;
+    if (r == PIPC_ERR_PEER_GONE) {
+        /* A server may refuse before it reads the HELLO (§2): what it sent, a REJECT, tells why. */
+        write_error = *err;
+        write_failed = 1;
+        int64_t reject_deadline = pipc_deadline(1000);
+        if (deadline < 0 || reject_deadline < deadline) {
+            deadline = reject_deadline;
+        }
+    } else if (r < 0) {
         return r == PIPC_ERR_TIMEOUT ? pipc_fail(err, r, "the HELLO could not be written in time; the server is not "
                                                          "reading")
                                      : r;
@@ -382,16 +385,17 @@ static int handshake(pipc_client *c, int64_t deadline, pipc_error *err) {
                                                          "offer (it speaks %d..%d)",
                                  w.version_a, PIPC_VERSION, PIPC_VERSION);
             }
-            if (w.version_b != 0 || (w.flags & ~c->offered_flags) != 0) {
-                return pipc_fail(err, PIPC_ERR_PROTOCOL,
-                                 "WELCOME has reserved=%u flags=0x%x: a non-zero reserved field or a flag this client "
-                                 "did not offer",
-                                 w.version_b, w.flags);
-            }
+            /* WELCOME's reserved field and flags are ignored (§1) */
             pipc_input_consume(&c->in, length);
             return 0;
         }
         r = pipc_input_fill(&c->in, c->fd, deadline, err);
+        if (write_failed && (r == PIPC_INPUT_EOF || r == 0 || r == PIPC_ERR_PEER_GONE)) {
+            return pipc_fail(err, PIPC_ERR_PEER_GONE,
+                             "the server closed the connection before it read this client's HELLO (%s); it may have "
+                             "refused this process (see the server's log)",
+                             write_error.message);
+        }
         if (r == PIPC_INPUT_EOF) {
             return pipc_fail(err, PIPC_ERR_PEER_GONE,
                              "the server closed the connection while this client waited for its WELCOME; it may "

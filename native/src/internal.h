@@ -182,7 +182,10 @@ typedef struct pipc_input {
     uint32_t start; /* the current frame */
     uint32_t end;   /* bytes read so far */
     uint32_t max_frame;
+    uint64_t base;             /* the stream offset of buf[0]: bytes read before it */
     int fds[PIPC_MAX_REGIONS]; /* descriptors received and not yet taken by a REGION, oldest first */
+    uint64_t fd_from[PIPC_MAX_REGIONS]; /* the stream offsets of the read each came with: [from, to) */
+    uint64_t fd_to[PIPC_MAX_REGIONS];
     int nfds;
 } pipc_input;
 
@@ -202,8 +205,11 @@ void pipc_input_consume(pipc_input *in, uint32_t length);
  */
 int pipc_input_fill(pipc_input *in, int fd, int64_t deadline, pipc_error *err);
 #define PIPC_INPUT_EOF (-1000)
-/** The oldest descriptor received and not taken, or -1. */
-int pipc_input_take_fd(pipc_input *in);
+/**
+ * The descriptor that came with the read holding the byte at this stream offset (a REGION frame's first byte, §4), or
+ * -1; descriptors that came with earlier reads, or a second one with the same read, are closed (unused).
+ */
+int pipc_input_take_fd(pipc_input *in, uint64_t offset);
 
 /* ---- shared-memory regions -------------------------------------------------------------------------------------- */
 

@@ -165,6 +165,7 @@ static int make_room(pipc_input *in, pipc_error *err) {
         needed = pipc_get32(in->buf + in->start); /* checked against max_frame by pipc_input_frame already */
     }
     if (in->start == in->end) {
+        in->base += in->start;
         in->start = in->end = 0;
     }
     if (in->start + needed <= in->cap && in->end < in->cap) {
@@ -191,12 +192,13 @@ static int make_room(pipc_input *in, pipc_error *err) {
     } else {
         memmove(in->buf, in->buf + in->start, kept);
     }
+    in->base += in->start;
     in->start = 0;
     in->end = kept;
     return 0;
 }
 
-static void keep_fds(pipc_input *in, struct msghdr *msg, int *overflow) {
+static void keep_fds(pipc_input *in, struct msghdr *msg, uint64_t from, uint64_t to, int *overflow) {
     for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
             continue;
@@ -206,6 +208,8 @@ static void keep_fds(pipc_input *in, struct msghdr *msg, int *overflow) {
             int fd;
             memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
             if (in->nfds < (int)PIPC_MAX_REGIONS) {
+                in->fd_from[in->nfds] = from;
+                in->fd_to[in->nfds] = to;
                 in->fds[in->nfds++] = fd;
             } else {
                 close(fd);
@@ -249,8 +253,11 @@ int pipc_input_fill(pipc_input *in, int fd, int64_t deadline, pipc_error *err) {
             }
             return pipc_fail_errno(err, PIPC_ERR_SYSTEM, errno, "recvmsg failed");
         }
+        /* Descriptors come with the read that holds the first byte they were sent with: Linux may glue bytes sent
+           before them into the same read (never bytes sent after them), so they belong to the REGION that starts
+           in this read (§4). */
         int overflow = 0;
-        keep_fds(in, &msg, &overflow);
+        keep_fds(in, &msg, in->base + in->end, in->base + in->end + (uint64_t)(n > 0 ? n : 0), &overflow);
         if (overflow || (msg.msg_flags & MSG_CTRUNC)) {
             return pipc_fail(err, PIPC_ERR_PROTOCOL,
                              "the peer sent more file descriptors than regions it may announce (%u); it is not a "
@@ -265,12 +272,20 @@ int pipc_input_fill(pipc_input *in, int fd, int64_t deadline, pipc_error *err) {
     }
 }
 
-int pipc_input_take_fd(pipc_input *in) {
-    if (in->nfds == 0) {
-        return -1;
+int pipc_input_take_fd(pipc_input *in, uint64_t offset) {
+    int fd = -1;
+    int kept = 0;
+    for (int i = 0; i < in->nfds; i++) {
+        if (in->fd_from[i] <= offset && offset < in->fd_to[i] && fd < 0) {
+            fd = in->fds[i];
+        } else if (in->fd_to[i] <= offset || in->fd_from[i] <= offset) {
+            close(in->fds[i]); /* came with bytes before this frame's first one: unused */
+        } else {
+            in->fds[kept] = in->fds[i];
+            in->fd_from[kept] = in->fd_from[i];
+            in->fd_to[kept++] = in->fd_to[i];
+        }
     }
-    int fd = in->fds[0];
-    memmove(in->fds, in->fds + 1, sizeof(int) * (size_t)(in->nfds - 1));
-    in->nfds--;
+    in->nfds = kept;
     return fd;
 }

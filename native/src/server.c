@@ -434,12 +434,11 @@ void pipc_conn_close(pipc_conn *conn) {
     if (conn == NULL) {
         return;
     }
-    if (!conn->broken) {
+    if (conn->ended && !conn->broken) {
+        linger_after_end(conn); /* §5: after END no CLOSE, a half-close and a drain */
+    } else if (!conn->broken) {
         uint8_t frame[PIPC_HEADER_LENGTH + PIPC_CLOSE_BODY];
         write_now(conn->fd, frame, pipc_encode_close(frame, PIPC_REASON_NORMAL));
-        if (conn->ended) {
-            linger_after_end(conn);
-        }
     }
     close(conn->fd);
     if (conn->map != NULL) {
@@ -523,9 +522,12 @@ static int handshake(pipc_server *s, int fd, pipc_conn **out, pipc_error *err) {
             goto failed;
         }
     }
-    /* The highest version within both ranges (the versions are u16). */
-    uint16_t chosen = hello.version_b < PIPC_VERSION ? hello.version_b : PIPC_VERSION;
-    uint16_t lowest = hello.version_a > PIPC_VERSION ? hello.version_a : PIPC_VERSION;
+    /* The highest version within both ranges. Versions are 1 to 32767 (§2): read as signed 16-bit numbers, as
+       Java does, a value of 32768 or more is negative and leaves no common version. */
+    int their_min = (int16_t)hello.version_a;
+    int their_max = (int16_t)hello.version_b;
+    int chosen = their_max < PIPC_VERSION ? their_max : PIPC_VERSION;
+    int lowest = their_min > PIPC_VERSION ? their_min : PIPC_VERSION;
     if (chosen < lowest) {
         r = pipc_fail(err, PIPC_ERR_PROTOCOL,
                       "no common protocol version: the client speaks %u..%u, this server %d..%d; upgrade the older "
@@ -535,7 +537,8 @@ static int handshake(pipc_server *s, int fd, pipc_conn **out, pipc_error *err) {
         goto failed;
     }
     uint8_t welcome[PIPC_HEADER_LENGTH + PIPC_HANDSHAKE_BODY];
-    struct iovec iov = {.iov_base = welcome, .iov_len = pipc_encode_welcome(welcome, chosen, SERVER_MAX_FRAME)};
+    struct iovec iov = {.iov_base = welcome,
+                        .iov_len = pipc_encode_welcome(welcome, (uint16_t)chosen, SERVER_MAX_FRAME)};
     size_t written;
     if ((r = pipc_write_all(fd, &iov, 1, -1, deadline, &written, err)) < 0) {
         goto failed;

@@ -152,13 +152,12 @@ static void done(peer *p) {
 
 /** WELCOME followed by `frame`, then one receive: the code it returned, with the message in p->err. */
 static int receive_after(const uint8_t *frame, size_t length, int pass_fd, const pipc_client_options *o, peer *out) {
-    uint8_t buf[8192];
-    size_t n = welcome(buf);
-    memcpy(buf + n, frame, length);
-    *out = connect_to_raw(buf, n + length, pass_fd, o);
+    uint8_t buf[64];
+    *out = connect_to_raw(buf, welcome(buf), -1, o);
     if (out->client == NULL) {
         return out->err.code;
     }
+    raw_send(out->raw, frame, length, pass_fd); /* a descriptor goes with the frame's first byte (§4) */
     pipc_packet packets[4];
     return pipc_client_receive(out->client, packets, 4, 1000, &out->err);
 }
@@ -167,6 +166,11 @@ static void expect_error(const char *what, const uint8_t *frame, size_t length, 
                          const pipc_client_options *o, int code, const char *needle) {
     peer p;
     int r = receive_after(frame, length, pass_fd, o, &p);
+    if (code == 0) { /* no error: nothing (a REGION only) or a packet */
+        CHECK(r >= 0, "%s: expected no error, got %d (%s)", what, r, p.err.message);
+        done(&p);
+        return;
+    }
     CHECK(r == code, "%s: expected %s, got %d (%s)", what, pipc_strerror(code), r, p.err.message);
     CHECK(needle == NULL || strstr(p.err.message, needle) != NULL, "%s: message '%s' lacks '%s'", what, p.err.message,
           needle);
@@ -262,11 +266,23 @@ static void hostile_handshakes(void) {
     CHECK(p.client == NULL && p.err.code == PIPC_ERR_PROTOCOL && strstr(p.err.message, "maximum frame"),
           "WELCOME max frame 100: %s", p.err.message);
     done(&p);
-    welcome(f);
+    welcome(f); /* WELCOME's reserved field and flags are ignored (§1) */
+    pipc_put16(f + 14, 9);
     pipc_put32(f + 20, 2);
     p = connect_to_raw(f, 24, -1, NULL);
-    CHECK(p.client == NULL && p.err.code == PIPC_ERR_PROTOCOL, "WELCOME with a flag not offered: %s", p.err.message);
+    CHECK(p.client != NULL, "WELCOME with reserved field and flags set: %s", p.err.message);
     done(&p);
+    /* a server that refused before reading the HELLO: the HELLO cannot be written, the REJECT still explains why */
+    {
+        int sv[2];
+        socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+        raw_send(sv[1], f, pipc_encode_reject(f, PIPC_REASON_REFUSED, "uid 4711 is not allowed"), -1);
+        close(sv[1]);
+        pipc_error e;
+        pipc_client *c = pipc_client_connect_fd(sv[0], NULL, &e);
+        CHECK(c == NULL && e.code == PIPC_ERR_REJECTED && strstr(e.message, "uid 4711"), "REJECT before HELLO: %s",
+              e.message);
+    }
     n = pipc_encode_reject(f, PIPC_REASON_REFUSED, "nope, not you");
     p = connect_to_raw(f, n, -1, NULL);
     CHECK(p.client == NULL && p.err.code == PIPC_ERR_REJECTED && strstr(p.err.message, "nope, not you"),
@@ -327,8 +343,38 @@ static void hostile_regions(void) {
     expect_error("REGION size 0", f, n, fd, NULL, PIPC_ERR_PROTOCOL, "size=0");
     n = region_frame(f, 1, 0, 1ull << 31);
     expect_error("REGION size 2 GiB", f, n, fd, NULL, PIPC_ERR_PROTOCOL, "size=2147483648");
-    n = region_frame(f, 1, 7, 65536);
-    expect_error("REGION handle", f, n, fd, NULL, PIPC_ERR_PROTOCOL, "handle=7");
+    n = region_frame(f, 1, 7, 65536); /* the handle field is ignored on Unix (§1) */
+    expect_error("REGION handle ignored", f, n, fd, NULL, 0, NULL);
+    /* bytes sent before the REGION arrive in the same read as its descriptor (Linux glues them): still its own */
+    {
+        uint8_t buf[256];
+        peer p = connect_to_raw(buf, welcome(buf), -1, NULL);
+        raw_send(p.raw, buf, one_packet(buf, 8), -1);
+        raw_send(p.raw, f, region_frame(f, 1, 0, 65536), fd);
+        raw_send(p.raw, buf, shared_packet(buf, 1, 64, 10), -1);
+        pipc_packet packets[2];
+        int r = pipc_client_receive(p.client, packets, 2, 1000, &p.err);
+        if (r == 1) { /* the inline packet on its own: the shared one follows */
+            r = pipc_client_receive(p.client, packets, 2, 1000, &p.err) == 1 ? 2 : -1;
+        }
+        CHECK(r == 2, "BATCH, REGION with its descriptor, BATCH, read together: %d %s", r, p.err.message);
+        done(&p);
+    }
+    /* a descriptor that came with a BATCH is not the REGION's: the REGION has none */
+    {
+        uint8_t buf[128];
+        size_t w = welcome(buf);
+        peer p = connect_to_raw(buf, w, -1, NULL);
+        raw_send(p.raw, buf, one_packet(buf, 8), fd);
+        raw_send(p.raw, f, region_frame(f, 1, 0, 65536), -1);
+        pipc_packet packets[2];
+        int r = pipc_client_receive(p.client, packets, 2, 1000, &p.err);
+        CHECK(r == 1, "the packet the descriptor came with: %d %s", r, p.err.message);
+        r = pipc_client_receive(p.client, packets, 2, 1000, &p.err);
+        CHECK(r == PIPC_ERR_PROTOCOL && strstr(p.err.message, "without a file descriptor"),
+              "REGION whose descriptor came with an earlier frame: %d %s", r, p.err.message);
+        done(&p);
+    }
     n = region_frame(f, 1, 0, 1 << 20);
     expect_error("REGION larger than its memfd", f, n, fd, NULL, PIPC_ERR_PROTOCOL, "less than");
     pipc_client_options no_shm = {.no_shared_memory = 1};
@@ -337,9 +383,8 @@ static void hostile_regions(void) {
     /* announced twice: two REGION frames, one descriptor each, sent one after the other */
     {
         uint8_t buf[64];
-        size_t w = welcome(buf);
-        w += region_frame(buf + w, 1, 0, 65536);
-        peer p = connect_to_raw(buf, w, fd, NULL);
+        peer p = connect_to_raw(buf, welcome(buf), -1, NULL);
+        raw_send(p.raw, f, region_frame(f, 1, 0, 65536), fd);
         raw_send(p.raw, f, region_frame(f, 1, 0, 65536), fd);
         pipc_packet packets[2];
         int r = pipc_client_receive(p.client, packets, 2, 1000, &p.err);
@@ -600,6 +645,10 @@ static void hostile_clients(void) {
     expect_reject(s, f, 24, PIPC_REASON_VERSION, "versions 2..3");
     pipc_encode_hello(f, 0, 0, 4096, 0);
     expect_reject(s, f, 24, PIPC_REASON_VERSION, "version 0 only");
+    pipc_encode_hello(f, 1, 40000, 4096, 0);
+    expect_reject(s, f, 24, PIPC_REASON_VERSION, "versions 1..40000 (out of range, as Java reads them)");
+    pipc_encode_hello(f, 2, 1, 4096, 0);
+    expect_reject(s, f, 24, PIPC_REASON_VERSION, "lowest above highest");
     pipc_encode_hello(f, 1, 1, 100, 0);
     expect_reject(s, f, 24, PIPC_REASON_PROTOCOL, "maximum frame 100");
     pipc_encode_hello(f, 1, 1, 4096, 0);
@@ -672,7 +721,19 @@ static void hostile_clients(void) {
         shutdown(fd, SHUT_WR);
         pipc_conn_close(conn);
         n = raw_read(fd, got, 16);
-        CHECK(n == 16 && got[4] == PIPC_TYPE_CLOSE && pipc_get32(got + 8) == 0, "CLOSE(0) after END");
+        CHECK(n == 0, "nothing after END, not even CLOSE (§5): %zu bytes", n);
+    }
+    close(fd);
+
+    /* closed before END: CLOSE(0) */
+    fd = raw_connect();
+    pipc_encode_hello(f, 1, 1, 4096, 0);
+    raw_send(fd, f, 24, -1);
+    r = pipc_server_accept(s, &conn, 2000, &err);
+    if (r == 0) {
+        pipc_conn_close(conn);
+        n = raw_read(fd, got, 24 + 16);
+        CHECK(n == 40 && got[24 + 4] == PIPC_TYPE_CLOSE && pipc_get32(got + 32) == 0, "CLOSE(0) without END");
     }
     close(fd);
     pipc_server_close(s);
