@@ -137,7 +137,8 @@ int pipc_client_shared_regions(const pipc_client *c);
 /** Whether the server's END was received. */
 int pipc_client_end_received(const pipc_client *c);
 
-/** Closes the connection (CLOSE with reason 0 if the stream did not end) and frees everything. NULL is fine. */
+/** Closes the connection and frees everything (no CLOSE frame: a client sends one only on a protocol error). NULL is
+ * fine. */
 void pipc_client_close(pipc_client *c);
 
 /* ---------------------------------------------------------------------------------------------------------------- */
@@ -196,8 +197,8 @@ int pipc_conn_send_end(pipc_conn *conn, int timeout_ms, pipc_error *err);
 uint64_t pipc_conn_packets_sent(const pipc_conn *conn);
 
 /**
- * Closes the connection: after END, sends CLOSE(0), half-closes and waits up to 2 s for the client to close (its
- * last RELEASE is read and dropped); before END, sends CLOSE(0) and closes at once. NULL is fine.
+ * Closes the connection: after END, half-closes and waits up to 2 s for the client to close (its last RELEASE is
+ * read and dropped); before END, sends CLOSE(0) without blocking and closes at once. NULL is fine.
  */
 void pipc_conn_close(pipc_conn *conn);
 

@@ -207,8 +207,10 @@ static int fits_inline(const pipc_conn *conn, uint32_t length) {
     return PIPC_HEADER_LENGTH + PIPC_BATCH_HEADER + PIPC_ENTRY_HEADER + pipc_align8(length) <= conn->max_frame;
 }
 
+/** §4: payloads at or above the threshold, and those too large for a frame, go through the region (if it takes them). */
 static int wants_shared(const pipc_conn *conn, uint32_t length) {
-    return conn->shm && !conn->shm_failed && length >= conn->threshold && length <= pipc_ring_size(conn->region_size);
+    return conn->shm && !conn->shm_failed && length <= pipc_ring_size(conn->region_size) &&
+           (length >= conn->threshold || !fits_inline(conn, length));
 }
 
 static int announce(pipc_conn *conn, int64_t deadline, pipc_error *err) {

@@ -51,6 +51,17 @@ class CServerToJavaClientTest {
         receiveFromC(23, 60, 5, LARGE, List.of("--max-frame", "65536", "--region", "8000000"));
     }
 
+    /** §4: a payload too large for a frame goes through the region even below the threshold. */
+    @Test
+    void payloadsTooLargeForAFrameGoThroughTheRegionBelowTheThreshold() throws Exception {
+        receiveFromC(
+                29,
+                40,
+                6,
+                new int[] {100, 20000, 60000, 1 << 20},
+                List.of("--max-frame", "16384", "--threshold", "100000000", "--region", "4000000"));
+    }
+
     private void receiveFromC(long seed, int count, int batch, int[] sizes, List<String> extra) throws Exception {
         Path bin = NativeBuild.binaries(true);
         String name = "unix://" + dir.resolve("c.sock");
