@@ -4,11 +4,14 @@
  *     PACKET <index> <timestamp_ns> <length> <crc32, 8 hex digits> <first bytes in hex>
  *
  * then "END <packets> <bytes> regions=<shared-memory regions mapped>" when the server ends the stream (exit 0), or
- * "ERROR <code>: <message>" (exit 1). Usage: packet-ipc-cat [options] unix:///path/of/the/server.sock
+ * "ERROR <code>: <message>" (exit 1). With --stats (for benchmarks) it also prints
+ * "STATS <packets> <bytes> <nanoseconds from the first packet to END>". Usage: packet-ipc-cat [options] NAME
  */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "packetipc.h"
 
@@ -36,14 +39,15 @@ static uint32_t crc32(const uint8_t *data, uint32_t length) {
 static void usage(void) {
     fprintf(stderr,
             "usage: packet-ipc-cat [--batch N] [--hex N] [--timeout-ms T] [--max-frame BYTES] [--no-shm]\n"
-            "                      [--allow-unsealed] [--quiet] unix:///path/of/the/server.sock\n"
+            "                      [--allow-unsealed] [--quiet] [--stats] unix:///path/of/the/server.sock\n"
             "  --batch N         receive up to N packets per call (default 64)\n"
             "  --hex N           print the first N bytes of each payload (default 16)\n"
             "  --timeout-ms T    give up when nothing arrives for T ms (default: wait without limit)\n"
             "  --max-frame BYTES largest frame accepted (default 16 MiB)\n"
             "  --no-shm          do not offer shared memory: every payload comes inline\n"
             "  --allow-unsealed  accept a shared-memory region that is not sealed (risk of SIGBUS)\n"
-            "  --quiet           print only the END or ERROR line\n");
+            "  --quiet           print only the END or ERROR line\n"
+            "  --stats           also print STATS <packets> <bytes> <ns from the first packet to END>\n");
 }
 
 int main(int argc, char **argv) {
@@ -53,6 +57,7 @@ int main(int argc, char **argv) {
     int hex = 16;
     int timeout_ms = -1;
     int quiet = 0;
+    int stats = 0;
     const char *name = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -71,6 +76,8 @@ int main(int argc, char **argv) {
             options.allow_unsealed_regions = 1;
         } else if (strcmp(a, "--quiet") == 0) {
             quiet = 1;
+        } else if (strcmp(a, "--stats") == 0) {
+            stats = 1;
         } else if (a[0] != '-' && name == NULL) {
             name = a;
         } else {
@@ -99,12 +106,21 @@ int main(int argc, char **argv) {
     }
     uint64_t count = 0;
     uint64_t bytes = 0;
+    struct timespec first = {0, 0};
     int status = 0;
     for (;;) {
         int n = pipc_client_receive(c, packets, batch, timeout_ms, &err);
         if (n == PIPC_END) {
             printf("END %llu %llu regions=%d\n", (unsigned long long)count, (unsigned long long)bytes,
                    pipc_client_shared_regions(c));
+            if (stats) {
+                struct timespec now;
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                long long ns = count == 0 ? 0
+                                          : (long long)(now.tv_sec - first.tv_sec) * 1000000000LL +
+                                                (now.tv_nsec - first.tv_nsec);
+                printf("STATS %llu %llu %lld\n", (unsigned long long)count, (unsigned long long)bytes, ns);
+            }
             break;
         }
         if (n < 0) {
@@ -116,6 +132,9 @@ int main(int argc, char **argv) {
             printf("ERROR %s: nothing arrived within %d ms\n", pipc_strerror(PIPC_ERR_TIMEOUT), timeout_ms);
             status = 1;
             break;
+        }
+        if (count == 0) {
+            clock_gettime(CLOCK_MONOTONIC, &first);
         }
         for (int i = 0; i < n; i++) {
             const pipc_packet *p = &packets[i];
