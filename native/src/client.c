@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -224,6 +225,9 @@ int pipc_client_receive(pipc_client *c, pipc_packet *out, size_t max, int timeou
         return copy_failure(c, err);
     }
     pipc_client_release(c);
+    if (max > INT_MAX) {
+        max = INT_MAX; /* the count is returned as an int */
+    }
     int64_t deadline = pipc_deadline(timeout_ms);
     size_t n = 0;
     pipc_error local;
