@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The C server (pipc-test-server, built with AddressSanitizer and UBSan) sends, the Java Unix client receives: every
+ * The C server (pipc-test-server, built with AddressSanitizer and UBSan where
+ * the compiler has them) sends, the Java Unix client receives: every
  * packet is compared byte for byte with the pattern.
  */
 @Timeout(180)
@@ -63,7 +64,7 @@ class CServerToJavaClientTest {
     }
 
     private void receiveFromC(long seed, int count, int batch, int[] sizes, List<String> extra) throws Exception {
-        Path bin = NativeBuild.binaries(true);
+        Path bin = NativeBuild.interopBinaries();
         String name = "unix://" + dir.resolve("c.sock");
         List<String> arguments = new ArrayList<>(List.of(
                 name,
@@ -116,7 +117,7 @@ class CServerToJavaClientTest {
 
     @Test
     void killedJavaClientEndsTheCServersSendWithPeerGone() throws Exception {
-        Path bin = NativeBuild.binaries(true);
+        Path bin = NativeBuild.interopBinaries();
         String name = "unix://" + dir.resolve("client-killed.sock");
         try (NativeProcess server = NativeProcess.start(
                 bin,
@@ -137,7 +138,7 @@ class CServerToJavaClientTest {
 
     @Test
     void killedCServerEndsTheJavaClientWithPeerGone() throws Exception {
-        Path bin = NativeBuild.binaries(true);
+        Path bin = NativeBuild.interopBinaries();
         Path socket = dir.resolve("killed.sock");
         String name = "unix://" + socket;
         int[] sizes = {10, 1500, 40000};

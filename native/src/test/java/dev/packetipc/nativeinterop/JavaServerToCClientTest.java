@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The Java Unix server sends, the C client (packet-ipc-cat, built with AddressSanitizer and UBSan) receives: every
+ * The Java Unix server sends, the C client (packet-ipc-cat, built with AddressSanitizer and UBSan where
+ * the compiler has them) receives: every
  * packet's index, timestamp, length and CRC-32 are compared with what was sent.
  */
 @Timeout(180)
@@ -56,7 +57,7 @@ class JavaServerToCClientTest {
     /** Runs packet-ipc-cat against an in-process Java server and checks everything it printed; returns its lines. */
     private List<String> serveToCat(long seed, int count, int batch, int[] sizes, List<String> catArguments)
             throws Exception {
-        Path bin = NativeBuild.binaries(true);
+        Path bin = NativeBuild.interopBinaries();
         try (Server server = transport.newServer(IpcOptions.defaults())) {
             List<String> arguments = new ArrayList<>(catArguments);
             arguments.addAll(List.of("--batch", "50", "--hex", "0", server.name()));
@@ -98,7 +99,7 @@ class JavaServerToCClientTest {
 
     @Test
     void killedCClientEndsTheJavaServersSendWithPeerGone() throws Exception {
-        Path bin = NativeBuild.binaries(true);
+        Path bin = NativeBuild.interopBinaries();
         int[] sizes = {100, 2000, 40000};
         List<String> arguments = new ArrayList<>(List.of("--hex", "0"));
         if (!JavaServerSeals.sealsItsRegions()) {
@@ -128,7 +129,7 @@ class JavaServerToCClientTest {
 
     @Test
     void killedJavaServerEndsTheCClientWithPeerGone() throws Exception {
-        Path bin = NativeBuild.binaries(true);
+        Path bin = NativeBuild.interopBinaries();
         int[] sizes = {10, 1500, 40000};
         try (ChildJvm server = ChildJvm.start(
                 JavaServerSeals.childJvmFlags(),

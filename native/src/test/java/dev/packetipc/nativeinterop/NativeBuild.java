@@ -42,6 +42,10 @@ final class NativeBuild {
     static synchronized Path binaries(boolean sanitize) throws IOException, InterruptedException {
         Optional<String> missing = missingToolchain();
         assumeTrue(missing.isEmpty(), () -> "SKIPPED: " + missing.orElse(""));
+        if (sanitize) {
+            Optional<String> noSanitizers = sanitizersMissing();
+            assumeTrue(noSanitizers.isEmpty(), () -> "SKIPPED: " + noSanitizers.orElse(""));
+        }
         Path built = BUILT.get(sanitize);
         if (built != null) {
             return built;
@@ -66,6 +70,46 @@ final class NativeBuild {
         assertEquals(0, make.exitValue(), () -> "the C build failed: " + String.join(" ", command) + "\n" + output);
         BUILT.put(sanitize, dir);
         return dir;
+    }
+
+    /**
+     * The build the interop tests run: with the sanitizers where the compiler can link them (gcc without libasan or
+     * libubsan cannot), else the plain one.
+     */
+    static Path interopBinaries() throws IOException, InterruptedException {
+        Optional<String> missing = missingToolchain();
+        assumeTrue(missing.isEmpty(), () -> "SKIPPED: " + missing.orElse(""));
+        return sanitizersMissing().isEmpty() ? binaries(true) : binaries(false);
+    }
+
+    private static Optional<String> sanitizerProbe;
+
+    /** Why the compiler cannot build with AddressSanitizer and UBSan here, or empty if it can. */
+    static synchronized Optional<String> sanitizersMissing() throws IOException, InterruptedException {
+        if (sanitizerProbe == null) {
+            Path dir = sourceDir().resolve("target").resolve("c-probe");
+            Files.createDirectories(dir);
+            Path source = dir.resolve("probe.c");
+            Files.writeString(source, "int main(void) { return 0; }\n");
+            Process cc = new ProcessBuilder(
+                            compiler().orElseThrow(),
+                            "-fsanitize=address,undefined",
+                            "-o",
+                            dir.resolve("probe").toString(),
+                            source.toString())
+                    .redirectErrorStream(true)
+                    .start();
+            boolean done = cc.waitFor(BUILD_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            String output = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            sanitizerProbe = done && cc.exitValue() == 0
+                    ? Optional.empty()
+                    : Optional.of("the C compiler cannot build with -fsanitize=address,undefined here (libasan or"
+                            + " libubsan missing?): " + output.strip());
+            if (!done) {
+                cc.destroyForcibly();
+            }
+        }
+        return sanitizerProbe;
     }
 
     /** Why the C code cannot be built here, or empty if it can. */
