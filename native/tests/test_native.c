@@ -763,6 +763,103 @@ static void hostile_clients(void) {
     CHECK(c == NULL && err.code == PIPC_ERR_NO_SERVER, "no server: %s", err.message);
 }
 
+/* A client that does not release makes send wait, and fail at its timeout with the connection still usable. */
+static void backpressure(void) {
+    char name[120];
+    snprintf(server_path, sizeof server_path, "/tmp/pipc-bp-%d.sock", (int)getpid());
+    snprintf(name, sizeof name, "unix://%s", server_path);
+    pipc_server_options o = {.shared_memory_bytes = 8192, .shared_memory_threshold = 1000};
+    pipc_error err;
+    pipc_server *s = pipc_server_open(name, &o, &err);
+    CHECK(s != NULL, "server: %s", err.message);
+    if (s == NULL) {
+        return;
+    }
+    int fd = raw_connect();
+    uint8_t f[64];
+    raw_send(fd, f, pipc_encode_hello(f, 1, 1, 1 << 20, PIPC_FLAG_SHARED_MEMORY), -1);
+    pipc_conn *conn = NULL;
+    int r = pipc_server_accept(s, &conn, 2000, &err);
+    CHECK(r == 0, "accept: %s", err.message);
+    if (r == 0) {
+        static uint8_t payload[8192];
+        pipc_packet big = {.timestamp_ns = 1, .length = 8192, .data = payload};
+        pipc_packet small = {.timestamp_ns = 2, .length = 10, .data = payload};
+        r = pipc_conn_send(conn, &big, 1, 1000, &err);
+        CHECK(r == 0, "the first payload fills the region: %s", err.message);
+        int64_t start = pipc_now_ms();
+        r = pipc_conn_send(conn, &big, 1, 300, &err);
+        CHECK(r == PIPC_ERR_TIMEOUT && strstr(err.message, "still usable") && pipc_now_ms() - start < 2000,
+              "the region is full until the client releases: %d %s", r, err.message);
+        r = pipc_conn_send(conn, &small, 1, 1000, &err);
+        CHECK(r == 0, "the connection is still usable after the timeout: %s", err.message);
+        /* WELCOME, REGION (with its descriptor), BATCH(1 shared entry), BATCH(1 inline entry of 10 bytes) */
+        uint8_t got[24 + 24 + 48 + 48];
+        size_t n = raw_read(fd, got, sizeof got);
+        CHECK(n == sizeof got && got[24 + 4] == PIPC_TYPE_REGION && got[48 + 4] == PIPC_TYPE_BATCH &&
+                  got[96 + 4] == PIPC_TYPE_BATCH,
+              "what the client got (%zu bytes)", n);
+        raw_send(fd, f, pipc_encode_release(f, 1, 8192), -1); /* now it holds nothing */
+        r = pipc_conn_send(conn, &big, 1, 2000, &err);
+        CHECK(r == 0, "after RELEASE the region takes the payload again: %s", err.message);
+        raw_send(fd, f, pipc_encode_release(f, 1, 1 << 20), -1); /* beyond what was handed out */
+        r = pipc_conn_send(conn, &big, 1, 2000, &err);
+        CHECK(r == PIPC_ERR_PROTOCOL && strstr(err.message, "RELEASE position"), "RELEASE beyond the end: %d %s", r,
+              err.message);
+        pipc_conn_close(conn);
+    }
+    close(fd);
+    pipc_server_close(s);
+}
+
+/* As root: a client of another uid is refused by the server (REJECT 3), and a client refuses a server of another uid. */
+static void other_users(void) {
+    if (geteuid() != 0) {
+        printf("SKIPPED other_users: needs root to run a client as nobody\n");
+        return;
+    }
+    char name[120];
+    snprintf(server_path, sizeof server_path, "/tmp/pipc-uid-%d.sock", (int)getpid());
+    snprintf(name, sizeof name, "unix://%s", server_path);
+    pipc_error err;
+    pipc_server *s = pipc_server_open(name, NULL, &err);
+    CHECK(s != NULL && chmod(server_path, 0666) == 0, "server: %s", err.message);
+    if (s == NULL) {
+        return;
+    }
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) {
+        if (setgid(65534) != 0 || setuid(65534) != 0) {
+            _exit(3);
+        }
+        pipc_error e;
+        pipc_client *c = pipc_client_connect(name, NULL, &e);
+        if (c != NULL || e.code != PIPC_ERR_REJECTED || strstr(e.message, "runs as uid 0") == NULL) {
+            printf("client of another user's server: %s\n", e.message);
+            _exit(1);
+        }
+        pipc_client_options o = {.allow_other_server_users = 1};
+        c = pipc_client_connect(name, &o, &e);
+        if (c != NULL || e.code != PIPC_ERR_REJECTED || strstr(e.message, "reason=3") == NULL) {
+            printf("refused client: %s\n", e.message);
+            _exit(2);
+        }
+        _exit(0);
+    }
+    /* Both of the child's connections are refused for their uid, before their HELLO is read. */
+    for (int i = 0; i < 2; i++) {
+        pipc_conn *conn = NULL;
+        int r = pipc_server_accept(s, &conn, 5000, &err);
+        CHECK(r == PIPC_ERR_REJECTED && strstr(err.message, "uid 65534"), "server refuses uid 65534: %d %s", r,
+              err.message);
+    }
+    int status;
+    waitpid(child, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the client as nobody: status %d", status);
+    pipc_server_close(s);
+}
+
 /* ---- a C server to a C client in another process ---------------------------------------------------------------- */
 
 static const uint32_t e2e_sizes[] = {10, 2000, 300000, 0, 700000, 1 << 20, 64, 999999};
@@ -869,6 +966,8 @@ int main(void) {
     end_close_and_eof();
     ring_rules();
     hostile_clients();
+    backpressure();
+    other_users();
     c_to_c();
     printf("%d checks, %d failed\n", checks, failures);
     return failures == 0 ? 0 : 1;
