@@ -1,0 +1,974 @@
+/*
+ * The C library's own tests: golden encodings of docs/wire-format.md, hostile frames and regions from a raw peer on
+ * both sides (each must end in a clear error, never an out-of-bounds read: run under ASan/UBSan too), the ring's rules,
+ * and a C server to a C client in another process. Exit status 0 when all pass.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "pattern.h"
+
+static int failures;
+static int checks;
+
+#define CHECK(cond, ...)                                                                                               \
+    do {                                                                                                               \
+        checks++;                                                                                                      \
+        if (!(cond)) {                                                                                                 \
+            failures++;                                                                                                \
+            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                                                \
+            printf(__VA_ARGS__);                                                                                       \
+            printf("\n");                                                                                              \
+        }                                                                                                              \
+    } while (0)
+
+/* ---- a raw peer ------------------------------------------------------------------------------------------------- */
+
+static void raw_send(int fd, const void *bytes, size_t length, int pass_fd) {
+    struct iovec iov = {.iov_base = (void *)bytes, .iov_len = length};
+    size_t written;
+    pipc_error err;
+    int r = pipc_write_all(fd, &iov, 1, pass_fd, pipc_deadline(5000), &written, &err);
+    if (r != 0) {
+        printf("raw_send failed: %s\n", err.message);
+        exit(2);
+    }
+}
+
+/** Reads exactly length bytes (5 s at most); returns how many came. */
+static size_t raw_read(int fd, uint8_t *out, size_t length) {
+    size_t got = 0;
+    int64_t deadline = pipc_deadline(5000);
+    while (got < length) {
+        struct pollfd p = {.fd = fd, .events = POLLIN, .revents = 0};
+        if (poll(&p, 1, pipc_left(deadline)) <= 0) {
+            break;
+        }
+        ssize_t n = recv(fd, out + got, length - got, MSG_DONTWAIT);
+        if (n <= 0) {
+            break;
+        }
+        got += (size_t)n;
+    }
+    return got;
+}
+
+static size_t header(uint8_t *p, uint32_t length, uint8_t type) { return pipc_encode_header(p, length, type); }
+
+/** A WELCOME for version 1, maximum frame 4096. */
+static size_t welcome(uint8_t *p) { return pipc_encode_welcome(p, 1, 4096); }
+
+/** A BATCH with one inline packet of length bytes of the pattern (index 0). */
+static size_t one_packet(uint8_t *p, uint32_t length) {
+    uint32_t total = (uint32_t)(PIPC_HEADER_LENGTH + PIPC_BATCH_HEADER + PIPC_ENTRY_HEADER + pipc_align8(length));
+    memset(p, 0, total);
+    header(p, total, PIPC_TYPE_BATCH);
+    pipc_put32(p + 8, 1);
+    pipc_put64(p + 16, (uint64_t)pattern_timestamp(0));
+    pipc_put32(p + 24, length);
+    pipc_put32(p + 28, PIPC_KIND_INLINE);
+    pattern_fill(p + 32, 9, 0, length);
+    return total;
+}
+
+/** A BATCH with one shared-memory entry. */
+static size_t shared_packet(uint8_t *p, uint32_t region, uint64_t offset, uint32_t length) {
+    memset(p, 0, 48);
+    header(p, 48, PIPC_TYPE_BATCH);
+    pipc_put32(p + 8, 1);
+    pipc_put64(p + 16, 77);
+    pipc_put32(p + 24, length);
+    pipc_put32(p + 28, PIPC_KIND_SHARED);
+    pipc_put32(p + 32, region);
+    pipc_put64(p + 40, offset);
+    return 48;
+}
+
+static size_t region_frame(uint8_t *p, uint32_t id, uint32_t handle, uint64_t size) {
+    return pipc_encode_region(p, id, handle, size);
+}
+
+/** A sealed memfd of size bytes with the pattern in it, as a server makes it. */
+static int sealed_region(uint64_t size, int seal) {
+    int fd = memfd_create("test", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0 || ftruncate(fd, (off_t)size) != 0) {
+        exit(2);
+    }
+    uint8_t *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    pattern_fill(m, 9, 1, (uint32_t)size);
+    munmap(m, size);
+    if (seal && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) {
+        exit(2);
+    }
+    return fd;
+}
+
+/** A client connected to a raw peer that already wrote `before` (e.g. WELCOME and hostile frames). */
+typedef struct peer {
+    pipc_client *client;
+    int raw;
+    pipc_error err;
+} peer;
+
+static peer connect_to_raw(const uint8_t *before, size_t length, int pass_fd, const pipc_client_options *options) {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {
+        exit(2);
+    }
+    peer p;
+    memset(&p, 0, sizeof p);
+    p.raw = sv[1];
+    if (length > 0) {
+        raw_send(sv[1], before, length, pass_fd);
+    }
+    pipc_client_options o;
+    memset(&o, 0, sizeof o);
+    if (options != NULL) {
+        o = *options;
+    }
+    if (o.connect_timeout_ms == 0) {
+        o.connect_timeout_ms = 2000;
+    }
+    p.client = pipc_client_connect_fd(sv[0], &o, &p.err);
+    return p;
+}
+
+static void done(peer *p) {
+    pipc_client_close(p->client);
+    close(p->raw);
+}
+
+/** WELCOME followed by `frame`, then one receive: the code it returned, with the message in p->err. */
+static int receive_after(const uint8_t *frame, size_t length, int pass_fd, const pipc_client_options *o, peer *out) {
+    uint8_t buf[64];
+    *out = connect_to_raw(buf, welcome(buf), -1, o);
+    if (out->client == NULL) {
+        return out->err.code;
+    }
+    raw_send(out->raw, frame, length, pass_fd); /* a descriptor goes with the frame's first byte (§4) */
+    pipc_packet packets[4];
+    return pipc_client_receive(out->client, packets, 4, 1000, &out->err);
+}
+
+static void expect_error(const char *what, const uint8_t *frame, size_t length, int pass_fd,
+                         const pipc_client_options *o, int code, const char *needle) {
+    peer p;
+    int r = receive_after(frame, length, pass_fd, o, &p);
+    if (code == 0) { /* no error: nothing (a REGION only) or a packet */
+        CHECK(r >= 0, "%s: expected no error, got %d (%s)", what, r, p.err.message);
+        done(&p);
+        return;
+    }
+    CHECK(r == code, "%s: expected %s, got %d (%s)", what, pipc_strerror(code), r, p.err.message);
+    CHECK(needle == NULL || strstr(p.err.message, needle) != NULL, "%s: message '%s' lacks '%s'", what, p.err.message,
+          needle);
+    done(&p);
+}
+
+/* ---- tests ------------------------------------------------------------------------------------------------------ */
+
+static void golden_encodings(void) {
+    static const uint8_t hello[] = {0x18, 0, 0, 0, 1, 0, 0, 0, 0x50, 0x49, 0x50, 0x43, 1, 0, 3, 0,
+                                    0,    0, 0x10, 0, 0, 0, 0, 0};
+    uint8_t buf[64];
+    CHECK(pipc_encode_hello(buf, 1, 3, 1 << 20, 0) == sizeof hello && memcmp(buf, hello, sizeof hello) == 0,
+          "HELLO example of §2");
+    static const uint8_t batch[] = {0x28, 0, 0, 0, 0x10, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 8, 7, 6, 5,
+                                    4,    3, 2, 1, 3,    0, 0, 0, 0, 0, 0, 0, 0xAA, 0xBB, 0xCC, 0, 0, 0, 0, 0};
+    uint32_t length, count, cursor = 16;
+    uint8_t type;
+    pipc_error err;
+    pipc_client_region regions[PIPC_MAX_REGIONS];
+    memset(regions, 0, sizeof regions);
+    pipc_packet p;
+    int id;
+    uint64_t off;
+    CHECK(pipc_check_header(batch, 4096, &length, &type, &err) == 0 && length == 40 && type == PIPC_TYPE_BATCH,
+          "BATCH example header");
+    CHECK(pipc_decode_batch_header(batch, 40, &count, &err) == 0 && count == 1, "BATCH example count");
+    CHECK(pipc_decode_entry(batch, 40, &cursor, regions, &p, &id, &off, &err) == 0 &&
+              p.timestamp_ns == 0x0102030405060708ll && p.length == 3 && p.data[0] == 0xAA && p.data[2] == 0xCC &&
+              cursor == 40 && id == -1,
+          "BATCH example entry");
+    CHECK(pipc_encode_release(buf, 1, 0x1122334455667788ull) == 24 && buf[4] == 0x21 && pipc_get32(buf + 8) == 1 &&
+              pipc_get64(buf + 16) == 0x1122334455667788ull,
+          "RELEASE layout of §4");
+}
+
+static void hostile_headers(void) {
+    uint8_t f[64];
+    memset(f, 0, sizeof f);
+    header(f, 16, 0x7f);
+    expect_error("unknown type", f, 16, -1, NULL, PIPC_ERR_PROTOCOL, "unknown");
+    header(f, 8, PIPC_TYPE_END);
+    f[5] = 1;
+    expect_error("flags", f, 8, -1, NULL, PIPC_ERR_PROTOCOL, "non-zero flags");
+    header(f, 8, PIPC_TYPE_END);
+    f[7] = 1;
+    expect_error("reserved", f, 8, -1, NULL, PIPC_ERR_PROTOCOL, "reserved");
+    header(f, 20, PIPC_TYPE_BATCH);
+    expect_error("unaligned length", f, 24, -1, NULL, PIPC_ERR_PROTOCOL, "length=20");
+    header(f, 8, PIPC_TYPE_BATCH);
+    expect_error("below minimum", f, 8, -1, NULL, PIPC_ERR_PROTOCOL, "minimum=16");
+    header(f, 16, PIPC_TYPE_REGION);
+    expect_error("short REGION", f, 16, -1, NULL, PIPC_ERR_PROTOCOL, "minimum=24");
+    /* A hostile length is refused from its 8 header bytes alone: no waiting for (or allocating) a body of 1 GiB. */
+    header(f, 0x40000000u, PIPC_TYPE_BATCH);
+    pipc_client_options small = {.max_frame_bytes = 4096};
+    int64_t start = pipc_now_ms();
+    expect_error("above maximum", f, 8, -1, &small, PIPC_ERR_PROTOCOL, "maximum=4096");
+    CHECK(pipc_now_ms() - start < 900, "the oversized header was refused without waiting for its body");
+
+    /* After a protocol error the client sends CLOSE(2) where it can. */
+    peer p;
+    header(f, 16, 0x7f);
+    receive_after(f, 16, -1, NULL, &p);
+    uint8_t got[40];
+    size_t n = raw_read(p.raw, got, 40);
+    CHECK(n == 40 && got[24 + 4] == PIPC_TYPE_CLOSE && pipc_get32(got + 32) == PIPC_REASON_PROTOCOL,
+          "CLOSE(2) after a protocol error (read %zu bytes)", n);
+    done(&p);
+}
+
+static void hostile_handshakes(void) {
+    uint8_t f[2048];
+    /* a frame before the handshake completes */
+    size_t n = one_packet(f, 3);
+    peer p = connect_to_raw(f, n, -1, NULL);
+    CHECK(p.client == NULL && p.err.code == PIPC_ERR_PROTOCOL && strstr(p.err.message, "expected WELCOME"),
+          "BATCH before WELCOME: %s", p.err.message);
+    done(&p);
+    welcome(f);
+    pipc_put32(f + 8, 0x12345678);
+    p = connect_to_raw(f, 24, -1, NULL);
+    CHECK(p.client == NULL && p.err.code == PIPC_ERR_PROTOCOL && strstr(p.err.message, "magic"), "wrong magic: %s",
+          p.err.message);
+    done(&p);
+    pipc_encode_welcome(f, 2, 4096);
+    p = connect_to_raw(f, 24, -1, NULL);
+    CHECK(p.client == NULL && p.err.code == PIPC_ERR_PROTOCOL && strstr(p.err.message, "version 2"),
+          "WELCOME version 2: %s", p.err.message);
+    done(&p);
+    pipc_encode_welcome(f, 1, 100);
+    p = connect_to_raw(f, 24, -1, NULL);
+    CHECK(p.client == NULL && p.err.code == PIPC_ERR_PROTOCOL && strstr(p.err.message, "maximum frame"),
+          "WELCOME max frame 100: %s", p.err.message);
+    done(&p);
+    welcome(f); /* WELCOME's reserved field and flags are ignored (§1) */
+    pipc_put16(f + 14, 9);
+    pipc_put32(f + 20, 2);
+    p = connect_to_raw(f, 24, -1, NULL);
+    CHECK(p.client != NULL, "WELCOME with reserved field and flags set: %s", p.err.message);
+    done(&p);
+    /* a server that refused before reading the HELLO: the HELLO cannot be written, the REJECT still explains why */
+    {
+        int sv[2];
+        socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+        raw_send(sv[1], f, pipc_encode_reject(f, PIPC_REASON_REFUSED, "uid 4711 is not allowed"), -1);
+        close(sv[1]);
+        pipc_error e;
+        pipc_client *c = pipc_client_connect_fd(sv[0], NULL, &e);
+        CHECK(c == NULL && e.code == PIPC_ERR_REJECTED && strstr(e.message, "uid 4711"), "REJECT before HELLO: %s",
+              e.message);
+    }
+    n = pipc_encode_reject(f, PIPC_REASON_REFUSED, "nope, not you");
+    p = connect_to_raw(f, n, -1, NULL);
+    CHECK(p.client == NULL && p.err.code == PIPC_ERR_REJECTED && strstr(p.err.message, "nope, not you"),
+          "REJECT text: %s", p.err.message);
+    done(&p);
+    pipc_put32(f + 12, 5000); /* a text length beyond the frame */
+    p = connect_to_raw(f, n, -1, NULL);
+    CHECK(p.client == NULL && p.err.code == PIPC_ERR_REJECTED && strstr(p.err.message, "unreadable"),
+          "REJECT with a hostile text length: %s", p.err.message);
+    done(&p);
+    /* the peer hangs up, or never answers */
+    p = connect_to_raw(NULL, 0, -1, NULL);
+    CHECK(p.client == NULL && p.err.code == PIPC_ERR_TIMEOUT, "no WELCOME: %s", p.err.message);
+    done(&p);
+}
+
+static void hostile_batches(void) {
+    uint8_t f[256];
+    memset(f, 0, sizeof f);
+    header(f, 24, PIPC_TYPE_BATCH);
+    pipc_put32(f + 8, 1000);
+    expect_error("count too large", f, 24, -1, NULL, PIPC_ERR_PROTOCOL, "count=1000");
+    size_t n = one_packet(f, 8);
+    pipc_put32(f + 24, 0xFFFFFFF8u);
+    expect_error("inline length overflow", f, n, -1, NULL, PIPC_ERR_PROTOCOL, "overruns");
+    n = one_packet(f, 8);
+    pipc_put32(f + 24, 9);
+    expect_error("inline length past the frame", f, n, -1, NULL, PIPC_ERR_PROTOCOL, "overruns");
+    n = one_packet(f, 8);
+    pipc_put32(f + 28, 7);
+    expect_error("unknown kind", f, n, -1, NULL, PIPC_ERR_PROTOCOL, "kind=7");
+    n = one_packet(f, 8);
+    pipc_put32(f + 12, 1);
+    expect_error("batch reserved", f, n, -1, NULL, PIPC_ERR_PROTOCOL, "reserved");
+    n = shared_packet(f, 1, 0, 10);
+    expect_error("unannounced region", f, n, -1, NULL, PIPC_ERR_PROTOCOL, "never announced");
+    n = shared_packet(f, 0xFFFFFFFFu, 0, 10);
+    expect_error("region id out of range", f, n, -1, NULL, PIPC_ERR_PROTOCOL, "never announced");
+    /* two entries claimed, the second overruns */
+    n = one_packet(f, 8);
+    pipc_put32(f + 8, 2);
+    header(f, (uint32_t)n + 8, PIPC_TYPE_BATCH);
+    expect_error("second entry overruns", f, n + 8, -1, NULL, PIPC_ERR_PROTOCOL, "overruns");
+    /* a shared-memory entry cut short */
+    n = shared_packet(f, 1, 0, 10);
+    header(f, 40, PIPC_TYPE_BATCH);
+    expect_error("shared entry cut short", f, 40, -1, NULL, PIPC_ERR_PROTOCOL, "overruns");
+}
+
+static void hostile_regions(void) {
+    uint8_t f[256];
+    size_t n = region_frame(f, 1, 0, 65536);
+    expect_error("REGION without descriptor", f, n, -1, NULL, PIPC_ERR_PROTOCOL, "without a file descriptor");
+    int fd = sealed_region(65536, 1);
+    n = region_frame(f, 16, 0, 65536);
+    expect_error("REGION id 16", f, n, fd, NULL, PIPC_ERR_PROTOCOL, "out of range");
+    n = region_frame(f, 1, 0, 0);
+    expect_error("REGION size 0", f, n, fd, NULL, PIPC_ERR_PROTOCOL, "size=0");
+    n = region_frame(f, 1, 0, 1ull << 31);
+    expect_error("REGION size 2 GiB", f, n, fd, NULL, PIPC_ERR_PROTOCOL, "size=2147483648");
+    n = region_frame(f, 1, 7, 65536); /* the handle field is ignored on Unix (§1) */
+    expect_error("REGION handle ignored", f, n, fd, NULL, 0, NULL);
+    /* bytes sent before the REGION arrive in the same read as its descriptor (Linux glues them): still its own */
+    {
+        uint8_t buf[256];
+        peer p = connect_to_raw(buf, welcome(buf), -1, NULL);
+        raw_send(p.raw, buf, one_packet(buf, 8), -1);
+        raw_send(p.raw, f, region_frame(f, 1, 0, 65536), fd);
+        raw_send(p.raw, buf, shared_packet(buf, 1, 64, 10), -1);
+        pipc_packet packets[2];
+        int r = pipc_client_receive(p.client, packets, 2, 1000, &p.err);
+        if (r == 1) { /* the inline packet on its own: the shared one follows */
+            r = pipc_client_receive(p.client, packets, 2, 1000, &p.err) == 1 ? 2 : -1;
+        }
+        CHECK(r == 2, "BATCH, REGION with its descriptor, BATCH, read together: %d %s", r, p.err.message);
+        done(&p);
+    }
+    /* a descriptor that came with a BATCH is not the REGION's: the REGION has none */
+    {
+        uint8_t buf[128];
+        size_t w = welcome(buf);
+        peer p = connect_to_raw(buf, w, -1, NULL);
+        raw_send(p.raw, buf, one_packet(buf, 8), fd);
+        raw_send(p.raw, f, region_frame(f, 1, 0, 65536), -1);
+        pipc_packet packets[2];
+        int r = pipc_client_receive(p.client, packets, 2, 1000, &p.err);
+        CHECK(r == 1, "the packet the descriptor came with: %d %s", r, p.err.message);
+        r = pipc_client_receive(p.client, packets, 2, 1000, &p.err);
+        CHECK(r == PIPC_ERR_PROTOCOL && strstr(p.err.message, "without a file descriptor"),
+              "REGION whose descriptor came with an earlier frame: %d %s", r, p.err.message);
+        done(&p);
+    }
+    n = region_frame(f, 1, 0, 1 << 20);
+    expect_error("REGION larger than its memfd", f, n, fd, NULL, PIPC_ERR_PROTOCOL, "less than");
+    pipc_client_options no_shm = {.no_shared_memory = 1};
+    n = region_frame(f, 1, 0, 65536);
+    expect_error("REGION not offered", f, n, fd, &no_shm, PIPC_ERR_PROTOCOL, "did not offer");
+    /* announced twice: two REGION frames, one descriptor each, sent one after the other */
+    {
+        uint8_t buf[64];
+        peer p = connect_to_raw(buf, welcome(buf), -1, NULL);
+        raw_send(p.raw, f, region_frame(f, 1, 0, 65536), fd);
+        raw_send(p.raw, f, region_frame(f, 1, 0, 65536), fd);
+        pipc_packet packets[2];
+        int r = pipc_client_receive(p.client, packets, 2, 1000, &p.err);
+        CHECK(r == PIPC_ERR_PROTOCOL && strstr(p.err.message, "twice"), "REGION twice: %d %s", r, p.err.message);
+        done(&p);
+    }
+    close(fd);
+    /* unsealed: refused unless allowed */
+    fd = sealed_region(65536, 0);
+    n = region_frame(f, 1, 0, 65536);
+    expect_error("unsealed memfd", f, n, fd, NULL, PIPC_ERR_UNSEALED, "not sealed");
+    pipc_client_options allow = {.allow_unsealed_regions = 1};
+    n += shared_packet(f + n, 1, 64, 100);
+    peer p;
+    int r = receive_after(f, n, fd, &allow, &p);
+    CHECK(r == 1, "unsealed memfd allowed: %d %s", r, p.err.message);
+    done(&p);
+    close(fd);
+    char path[] = "/tmp/pipc-test-XXXXXX";
+    fd = mkstemp(path);
+    unlink(path);
+    CHECK(fd >= 0 && ftruncate(fd, 65536) == 0, "temporary file");
+    n = region_frame(f, 1, 0, 65536);
+    expect_error("not a memfd", f, n, fd, NULL, PIPC_ERR_UNSEALED, "not a memfd");
+    close(fd);
+    /* ranges outside the region, overflow included; the region is 65560 bytes, its ring 65536 */
+    fd = sealed_region(65560, 1);
+    struct {
+        uint64_t offset;
+        uint32_t length;
+        int ok;
+    } ranges[] = {{0, 65536, 1},         {65536, 0, 1},      {65528, 16, 0}, {65536, 1, 0}, {UINT64_MAX - 7, 16, 0},
+                  {UINT64_MAX, 1, 0}, {1ull << 63, 8, 0}, {64, 0xFFFFFFFFu, 0}};
+    for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++) {
+        n = region_frame(f, 3, 0, 65560);
+        n += shared_packet(f + n, 3, ranges[i].offset, ranges[i].length);
+        r = receive_after(f, n, fd, NULL, &p);
+        CHECK(ranges[i].ok ? r == 1 : r == PIPC_ERR_PROTOCOL, "range offset=%llu length=%u: %d %s",
+              (unsigned long long)ranges[i].offset, ranges[i].length, r, p.err.message);
+        done(&p);
+    }
+    close(fd);
+}
+
+/** Payloads read in place from a sealed region, their positions across a wrap, and the RELEASE frames sent back. */
+static void shared_payloads_and_releases(void) {
+    const uint64_t size = 4160; /* ring 4160 (a multiple of 64) */
+    int fd = sealed_region(size, 1);
+    uint8_t f[256];
+    size_t n = region_frame(f, 2, 0, size);
+    n += shared_packet(f + n, 2, 0, 1000);
+    peer p;
+    int r = receive_after(f, n, fd, NULL, &p);
+    close(fd);
+    CHECK(r == 1, "first shared packet: %d %s", r, p.err.message);
+    if (r != 1) {
+        done(&p);
+        return;
+    }
+    /* the view is the region itself: compare with the pattern written there */
+    uint8_t expected[4160];
+    pattern_fill(expected, 9, 1, (uint32_t)size);
+    pipc_packet packets[4];
+    /* the next receive releases it; before it waits, RELEASE(2, 1000) goes out */
+    r = pipc_client_receive(p.client, packets, 4, 100, &p.err);
+    CHECK(r == 0, "nothing more: %d", r);
+    uint8_t got[64];
+    size_t m = raw_read(p.raw, got, 24 + 24);
+    CHECK(m == 48 && got[24 + 4] == PIPC_TYPE_RELEASE && pipc_get32(got + 32) == 2 && pipc_get64(got + 40) == 1000,
+          "RELEASE of position 1000 (read %zu bytes, position %llu)", m, (unsigned long long)pipc_get64(got + 40));
+    /* next: offset 1024 (aligned), then a wrap to 0 for 3500 bytes: positions 1024..3024, then 4160..7660 */
+    n = shared_packet(f, 2, 1024, 2000);
+    raw_send(p.raw, f, n, -1);
+    r = pipc_client_receive(p.client, packets, 4, 1000, &p.err);
+    CHECK(r == 1 && packets[0].length == 2000 && memcmp(packets[0].data, expected + 1024, 2000) == 0,
+          "second shared packet in place");
+    pipc_client_release(p.client); /* 2000 >= size / 4: released at once */
+    m = raw_read(p.raw, got, 24);
+    CHECK(m == 24 && pipc_get64(got + 16) == 3024, "RELEASE of position 3024, got %llu",
+          (unsigned long long)pipc_get64(got + 16));
+    n = shared_packet(f, 2, 0, 3500);
+    raw_send(p.raw, f, n, -1);
+    r = pipc_client_receive(p.client, packets, 4, 1000, &p.err);
+    CHECK(r == 1 && memcmp(packets[0].data, expected, 3500) == 0, "wrapped packet in place");
+    pipc_client_release(p.client);
+    m = raw_read(p.raw, got, 24);
+    CHECK(m == 24 && pipc_get64(got + 16) == 4160 + 3500, "RELEASE after the wrap: %llu",
+          (unsigned long long)pipc_get64(got + 16));
+    done(&p);
+}
+
+static void end_close_and_eof(void) {
+    uint8_t f[256];
+    pipc_packet packets[4];
+    peer p;
+    size_t n = one_packet(f, 5);
+    n += header(f + n, 8, PIPC_TYPE_END);
+    int r = receive_after(f, n, -1, NULL, &p);
+    CHECK(r == 1 && packets != NULL, "packet before END: %d", r);
+    r = pipc_client_receive(p.client, packets, 4, 1000, &p.err);
+    CHECK(r == PIPC_END && pipc_client_end_received(p.client), "END: %d", r);
+    r = pipc_client_receive(p.client, packets, 4, 1000, &p.err);
+    CHECK(r == PIPC_END, "END again: %d", r);
+    done(&p);
+
+    n = one_packet(f, 5);
+    n += pipc_encode_close(f + n, 0);
+    r = receive_after(f, n, -1, NULL, &p);
+    CHECK(r == 1, "packet before CLOSE: %d", r);
+    r = pipc_client_receive(p.client, packets, 4, 1000, &p.err);
+    CHECK(r == PIPC_ERR_PEER_GONE && strstr(p.err.message, "reason=0"), "CLOSE without END: %d %s", r, p.err.message);
+    done(&p);
+
+    n = one_packet(f, 5);
+    r = receive_after(f, n, -1, NULL, &p);
+    shutdown(p.raw, SHUT_WR);
+    CHECK(r == 1, "packet before EOF: %d", r);
+    r = pipc_client_receive(p.client, packets, 4, 1000, &p.err);
+    CHECK(r == PIPC_ERR_PEER_GONE && strstr(p.err.message, "went away"), "EOF without END: %d %s", r, p.err.message);
+    done(&p);
+
+    n = one_packet(f, 5);
+    r = receive_after(f, n - 8, -1, NULL, &p); /* a frame cut short */
+    CHECK(r == 0, "partial frame: nothing yet (%d)", r);
+    shutdown(p.raw, SHUT_WR);
+    r = pipc_client_receive(p.client, packets, 4, 1000, &p.err);
+    CHECK(r == PIPC_ERR_PEER_GONE, "EOF inside a frame: %d %s", r, p.err.message);
+    done(&p);
+
+    n = pipc_encode_release(f, 1, 0);
+    expect_error("RELEASE from the server", f, n, -1, NULL, PIPC_ERR_PROTOCOL, "may not send");
+    n = pipc_encode_hello(f, 1, 1, 4096, 0);
+    expect_error("HELLO from the server", f, n, -1, NULL, PIPC_ERR_PROTOCOL, "may not send");
+
+    /* fixed-length frames longer than their body, trailing bytes after a batch's last entry */
+    memset(f, 0, 32);
+    header(f, 16, PIPC_TYPE_END);
+    expect_error("END with a body", f, 16, -1, NULL, PIPC_ERR_PROTOCOL, "maximum=8");
+    header(f, 32, PIPC_TYPE_REGION);
+    expect_error("REGION of 32 bytes", f, 32, -1, NULL, PIPC_ERR_PROTOCOL, "maximum=24");
+    header(f, 24, PIPC_TYPE_BATCH);
+    expect_error("zero-count batch with trailing bytes", f, 24, -1, NULL, PIPC_ERR_PROTOCOL, "0 packets");
+    n = one_packet(f, 8);
+    header(f, (uint32_t)n + 8, PIPC_TYPE_BATCH);
+    memset(f + n, 0, 8);
+    expect_error("bytes after the last entry", f, n + 8, -1, NULL, PIPC_ERR_PROTOCOL, "after its last entry");
+
+    /* zero-count batch, then a packet: the empty batch is skipped */
+    memset(f, 0, 16);
+    header(f, 16, PIPC_TYPE_BATCH);
+    n = 16 + one_packet(f + 16, 3);
+    r = receive_after(f, n, -1, NULL, &p);
+    CHECK(r == 1 && packets != NULL, "zero-count batch skipped: %d", r);
+    done(&p);
+}
+
+/** The ring: sender and client agree on positions, the ring always progresses, the held range is never overwritten. */
+static void ring_rules(void) {
+    uint64_t seed = 12345;
+    for (int round = 0; round < 300; round++) {
+        seed = pattern_mix(seed);
+        uint64_t region = 64 + seed % 20000; /* often not a multiple of 64 */
+        pipc_ring ring;
+        pipc_ring_init(&ring, region);
+        uint64_t R = ring.size;
+        CHECK(R == (region & ~63ull) && R % 64 == 0, "ring size of %llu", (unsigned long long)region);
+        uint64_t client_end = 0;
+        uint64_t held_from = 0; /* the client holds [held_from, client_end) */
+        for (int k = 0; k < 200; k++) {
+            seed = pattern_mix(seed);
+            uint64_t length = seed % 4 == 0 ? R : seed % (R + 1);
+            int64_t offset = pipc_ring_place(&ring, length);
+            if (offset < 0) {
+                CHECK(ring.released != ring.last_end, "refused while the client holds nothing (R=%llu length=%llu)",
+                      (unsigned long long)R, (unsigned long long)length);
+                /* the client releases everything it holds; then the payload must fit */
+                pipc_error err;
+                CHECK(pipc_ring_release(&ring, client_end, &err) == 0, "release of the client's end");
+                held_from = client_end;
+                offset = pipc_ring_place(&ring, length);
+                CHECK(offset >= 0, "no progress after releasing everything (R=%llu length=%llu)",
+                      (unsigned long long)R, (unsigned long long)length);
+                if (offset < 0) {
+                    return;
+                }
+            }
+            CHECK((uint64_t)offset % 64 == 0 && (uint64_t)offset + length <= R, "placement %lld+%llu inside R=%llu",
+                  (long long)offset, (unsigned long long)length, (unsigned long long)R);
+            uint64_t position = pipc_ring_position_of((uint64_t)offset, client_end, R);
+            CHECK(position + length == ring.last_end, "client position %llu + %llu != sender end %llu",
+                  (unsigned long long)position, (unsigned long long)length, (unsigned long long)ring.last_end);
+            CHECK(held_from == client_end || position + length - held_from <= R,
+                  "payload overlaps what the client holds");
+            client_end = position + length;
+            if (seed % 3 == 0) { /* release part of it */
+                pipc_error err;
+                uint64_t to = held_from + (client_end - held_from) / 2;
+                CHECK(pipc_ring_release(&ring, to, &err) == 0, "partial release");
+                held_from = to;
+            }
+        }
+        pipc_error err;
+        CHECK(pipc_ring_release(&ring, held_from == 0 ? 0 : held_from - 1, &err) == (held_from == 0 ? 0 : PIPC_ERR_PROTOCOL),
+              "a RELEASE going backwards is a protocol error");
+        CHECK(pipc_ring_release(&ring, ring.last_end + 1, &err) == PIPC_ERR_PROTOCOL,
+              "a RELEASE beyond the last payload's end is a protocol error");
+    }
+}
+
+/* ---- the server against raw clients ----------------------------------------------------------------------------- */
+
+static char server_path[108];
+
+static int raw_connect(void) {
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un addr;
+    memset(&addr, 0, sizeof addr);
+    addr.sun_family = AF_UNIX;
+    memcpy(addr.sun_path, server_path, strlen(server_path) + 1);
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+        exit(2);
+    }
+    return fd;
+}
+
+static void expect_reject(pipc_server *s, const uint8_t *hello, size_t length, uint32_t reason, const char *what) {
+    int fd = raw_connect();
+    raw_send(fd, hello, length, -1);
+    pipc_conn *conn = NULL;
+    pipc_error err;
+    int r = pipc_server_accept(s, &conn, 2000, &err);
+    CHECK(r == PIPC_ERR_PROTOCOL && conn == NULL, "%s: accept gave %d (%s)", what, r, err.message);
+    uint8_t got[64];
+    size_t n = raw_read(fd, got, 16);
+    CHECK(n == 16 && got[4] == PIPC_TYPE_REJECT && pipc_get32(got + 8) == reason, "%s: REJECT reason %u", what,
+          reason);
+    close(fd);
+}
+
+static void hostile_clients(void) {
+    snprintf(server_path, sizeof server_path, "/tmp/pipc-test-%d.sock", (int)getpid());
+    char name[120];
+    snprintf(name, sizeof name, "unix://%s", server_path);
+    pipc_server_options o = {.hello_timeout_ms = 300};
+    pipc_error err;
+    pipc_server *s = pipc_server_open(name, &o, &err);
+    CHECK(s != NULL, "server: %s", err.message);
+    if (s == NULL) {
+        return;
+    }
+    pipc_server *twice = pipc_server_open(name, &o, &err);
+    CHECK(twice == NULL && err.code == PIPC_ERR_IN_USE, "a live server's name is not taken over: %s", err.message);
+    uint8_t f[64];
+    memset(f, 0, sizeof f);
+    header(f, 24, 0x7f);
+    expect_reject(s, f, 24, PIPC_REASON_PROTOCOL, "garbage");
+    pipc_encode_hello(f, 2, 3, 4096, 0);
+    expect_reject(s, f, 24, PIPC_REASON_VERSION, "versions 2..3");
+    pipc_encode_hello(f, 0, 0, 4096, 0);
+    expect_reject(s, f, 24, PIPC_REASON_VERSION, "version 0 only");
+    pipc_encode_hello(f, 1, 40000, 4096, 0);
+    expect_reject(s, f, 24, PIPC_REASON_VERSION, "versions 1..40000 (out of range, as Java reads them)");
+    pipc_encode_hello(f, 2, 1, 4096, 0);
+    expect_reject(s, f, 24, PIPC_REASON_VERSION, "lowest above highest");
+    pipc_encode_hello(f, 1, 1, 100, 0);
+    expect_reject(s, f, 24, PIPC_REASON_PROTOCOL, "maximum frame 100");
+    pipc_encode_hello(f, 1, 1, 4096, 0);
+    pipc_put32(f + 8, 0x11111111);
+    expect_reject(s, f, 24, PIPC_REASON_PROTOCOL, "wrong magic");
+    pipc_encode_release(f, 1, 0);
+    expect_reject(s, f, 24, PIPC_REASON_PROTOCOL, "RELEASE before HELLO");
+
+    /* a silent client is dropped at the HELLO deadline */
+    int fd = raw_connect();
+    pipc_conn *conn = NULL;
+    int64_t start = pipc_now_ms();
+    int r = pipc_server_accept(s, &conn, 2000, &err);
+    CHECK(r == PIPC_ERR_TIMEOUT && pipc_now_ms() - start < 1500 && strstr(err.message, "HELLO"),
+          "silent client: %d %s", r, err.message);
+    close(fd);
+
+    /* an unknown HELLO flag (a later feature) is declined, not refused; a RELEASE of nothing breaks the connection */
+    fd = raw_connect();
+    pipc_encode_hello(f, 1, 5, 1 << 20, 0x3);
+    raw_send(fd, f, 24, -1);
+    r = pipc_server_accept(s, &conn, 2000, &err);
+    CHECK(r == 0, "HELLO with flags 0x3 and versions 1..5: %d %s", r, err.message);
+    uint8_t got[256];
+    size_t n = raw_read(fd, got, 24);
+    CHECK(n == 24 && got[4] == PIPC_TYPE_WELCOME && pipc_get16(got + 12) == 1 && pipc_get32(got + 20) == 0,
+          "WELCOME version 1, flags 0");
+    if (r == 0) {
+        raw_send(fd, f, pipc_encode_release(f, 1, 99), -1);
+        uint8_t payload[10] = {1, 2, 3};
+        pipc_packet packet = {.timestamp_ns = 5, .length = 10, .data = payload};
+        r = pipc_conn_send(conn, &packet, 1, 2000, &err);
+        if (r == 0) { /* the RELEASE may not have been read yet: the next send sees it */
+            r = pipc_conn_send(conn, &packet, 1, 2000, &err);
+        }
+        CHECK(r == PIPC_ERR_PROTOCOL && strstr(err.message, "RELEASE"), "RELEASE without a region: %d %s", r,
+              err.message);
+        r = pipc_conn_send(conn, &packet, 1, 2000, &err);
+        CHECK(r == PIPC_ERR_PROTOCOL, "the connection stays broken: %d", r);
+        pipc_conn_close(conn);
+    }
+    close(fd);
+
+    /* too large for any frame and no shared memory: refused whole, nothing sent; the largest that fits goes alone */
+    fd = raw_connect();
+    pipc_encode_hello(f, 1, 1, 4099, 0);
+    raw_send(fd, f, 24, -1);
+    r = pipc_server_accept(s, &conn, 2000, &err);
+    if (r == 0) {
+        static uint8_t big[5000];
+        pipc_packet packets[2] = {{.timestamp_ns = 1, .length = 1, .data = big},
+                                  {.timestamp_ns = 2, .length = 5000, .data = big}};
+        r = pipc_conn_send(conn, packets, 2, 1000, &err);
+        CHECK(r == PIPC_ERR_TOO_LARGE && strstr(err.message, "nothing of this batch"), "too large: %d %s", r,
+              err.message);
+        pipc_packet largest = {.timestamp_ns = 3, .length = 4099 - 32 - 3, .data = big}; /* a 4096-byte frame */
+        pipc_packet one_more = {.timestamp_ns = 3, .length = 4099 - 32 - 2, .data = big}; /* would need 4104 */
+        r = pipc_conn_send(conn, &one_more, 1, 1000, &err);
+        CHECK(r == PIPC_ERR_TOO_LARGE, "a packet whose padded frame exceeds the maximum: %d", r);
+        r = pipc_conn_send(conn, &largest, 1, 1000, &err);
+        CHECK(r == 0, "the largest packet that fits: %s", err.message);
+        r = pipc_conn_send_end(conn, 1000, &err);
+        CHECK(r == 0, "END after a refused batch: %s", err.message);
+        static uint8_t frames[4096 + 64];
+        n = raw_read(fd, frames, 24 + 4096 + 8);
+        CHECK(n == 24 + 4096 + 8 && pipc_get32(frames + 24) == 4096 && frames[24 + 4096 + 4] == PIPC_TYPE_END,
+              "only the largest packet and END were sent (%zu bytes)", n);
+        r = pipc_conn_send(conn, packets, 1, 1000, &err);
+        CHECK(r == PIPC_ERR_CLOSED, "send after END: %d", r);
+        shutdown(fd, SHUT_WR);
+        pipc_conn_close(conn);
+        n = raw_read(fd, got, 16);
+        CHECK(n == 0, "nothing after END, not even CLOSE (§5): %zu bytes", n);
+    }
+    close(fd);
+
+    /* closed before END: CLOSE(0) */
+    fd = raw_connect();
+    pipc_encode_hello(f, 1, 1, 4096, 0);
+    raw_send(fd, f, 24, -1);
+    r = pipc_server_accept(s, &conn, 2000, &err);
+    if (r == 0) {
+        pipc_conn_close(conn);
+        n = raw_read(fd, got, 24 + 16);
+        CHECK(n == 40 && got[24 + 4] == PIPC_TYPE_CLOSE && pipc_get32(got + 32) == 0, "CLOSE(0) without END");
+    }
+    close(fd);
+    pipc_server_close(s);
+    struct stat st;
+    CHECK(lstat(server_path, &st) != 0, "the socket file is removed on close");
+
+    /* a stale socket file is replaced; a file that is not a socket is not */
+    int stale = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un addr;
+    memset(&addr, 0, sizeof addr);
+    addr.sun_family = AF_UNIX;
+    memcpy(addr.sun_path, server_path, strlen(server_path) + 1);
+    CHECK(bind(stale, (struct sockaddr *)&addr, sizeof addr) == 0, "stale socket file");
+    close(stale);
+    s = pipc_server_open(name, &o, &err);
+    CHECK(s != NULL, "a stale socket file is replaced: %s", s == NULL ? err.message : "");
+    pipc_server_close(s);
+    int file = open(server_path, O_CREAT | O_WRONLY, 0600);
+    close(file);
+    s = pipc_server_open(name, &o, &err);
+    CHECK(s == NULL && err.code == PIPC_ERR_IN_USE && strstr(err.message, "not a socket"), "a plain file: %s",
+          err.message);
+    unlink(server_path);
+    s = pipc_server_open("relative/name", &o, &err);
+    CHECK(s == NULL && err.code == PIPC_ERR_ARGUMENT, "a relative name: %s", err.message);
+    pipc_client *c = pipc_client_connect(name, NULL, &err);
+    CHECK(c == NULL && err.code == PIPC_ERR_NO_SERVER, "no server: %s", err.message);
+}
+
+/* A client that does not release makes send wait, and fail at its timeout with the connection still usable. */
+static void backpressure(void) {
+    char name[120];
+    snprintf(server_path, sizeof server_path, "/tmp/pipc-bp-%d.sock", (int)getpid());
+    snprintf(name, sizeof name, "unix://%s", server_path);
+    pipc_server_options o = {.shared_memory_bytes = 8192, .shared_memory_threshold = 1000};
+    pipc_error err;
+    pipc_server *s = pipc_server_open(name, &o, &err);
+    CHECK(s != NULL, "server: %s", err.message);
+    if (s == NULL) {
+        return;
+    }
+    int fd = raw_connect();
+    uint8_t f[64];
+    raw_send(fd, f, pipc_encode_hello(f, 1, 1, 1 << 20, PIPC_FLAG_SHARED_MEMORY), -1);
+    pipc_conn *conn = NULL;
+    int r = pipc_server_accept(s, &conn, 2000, &err);
+    CHECK(r == 0, "accept: %s", err.message);
+    if (r == 0) {
+        static uint8_t payload[8192];
+        pipc_packet big = {.timestamp_ns = 1, .length = 8192, .data = payload};
+        pipc_packet small = {.timestamp_ns = 2, .length = 10, .data = payload};
+        r = pipc_conn_send(conn, &big, 1, 1000, &err);
+        CHECK(r == 0, "the first payload fills the region: %s", err.message);
+        int64_t start = pipc_now_ms();
+        r = pipc_conn_send(conn, &big, 1, 300, &err);
+        CHECK(r == PIPC_ERR_TIMEOUT && strstr(err.message, "still usable") && pipc_now_ms() - start < 2000,
+              "the region is full until the client releases: %d %s", r, err.message);
+        r = pipc_conn_send(conn, &small, 1, 1000, &err);
+        CHECK(r == 0, "the connection is still usable after the timeout: %s", err.message);
+        /* WELCOME, REGION (with its descriptor), BATCH(1 shared entry), BATCH(1 inline entry of 10 bytes) */
+        uint8_t got[24 + 24 + 48 + 48];
+        size_t n = raw_read(fd, got, sizeof got);
+        CHECK(n == sizeof got && got[24 + 4] == PIPC_TYPE_REGION && got[48 + 4] == PIPC_TYPE_BATCH &&
+                  got[96 + 4] == PIPC_TYPE_BATCH,
+              "what the client got (%zu bytes)", n);
+        raw_send(fd, f, pipc_encode_release(f, 1, 8192), -1); /* now it holds nothing */
+        r = pipc_conn_send(conn, &big, 1, 2000, &err);
+        CHECK(r == 0, "after RELEASE the region takes the payload again: %s", err.message);
+        raw_send(fd, f, pipc_encode_release(f, 1, 1 << 20), -1); /* beyond what was handed out */
+        r = pipc_conn_send(conn, &big, 1, 2000, &err);
+        CHECK(r == PIPC_ERR_PROTOCOL && strstr(err.message, "RELEASE position"), "RELEASE beyond the end: %d %s", r,
+              err.message);
+        pipc_conn_close(conn);
+    }
+    close(fd);
+    pipc_server_close(s);
+}
+
+/* As root: a client of another uid is refused by the server (REJECT 3), and a client refuses a server of another uid. */
+static void other_users(void) {
+    if (geteuid() != 0) {
+        printf("SKIPPED other_users: needs root to run a client as nobody\n");
+        return;
+    }
+    char name[120];
+    snprintf(server_path, sizeof server_path, "/tmp/pipc-uid-%d.sock", (int)getpid());
+    snprintf(name, sizeof name, "unix://%s", server_path);
+    pipc_error err;
+    pipc_server *s = pipc_server_open(name, NULL, &err);
+    CHECK(s != NULL && chmod(server_path, 0666) == 0, "server: %s", err.message);
+    if (s == NULL) {
+        return;
+    }
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) {
+        if (setgid(65534) != 0 || setuid(65534) != 0) {
+            _exit(3);
+        }
+        pipc_error e;
+        pipc_client *c = pipc_client_connect(name, NULL, &e);
+        if (c != NULL || e.code != PIPC_ERR_REJECTED || strstr(e.message, "runs as uid 0") == NULL) {
+            printf("client of another user's server: %s\n", e.message);
+            _exit(1);
+        }
+        pipc_client_options o = {.allow_other_server_users = 1};
+        c = pipc_client_connect(name, &o, &e);
+        if (c != NULL || e.code != PIPC_ERR_REJECTED || strstr(e.message, "reason=3") == NULL) {
+            printf("refused client: %s\n", e.message);
+            _exit(2);
+        }
+        _exit(0);
+    }
+    /* Both of the child's connections are refused for their uid, before their HELLO is read. */
+    for (int i = 0; i < 2; i++) {
+        pipc_conn *conn = NULL;
+        int r = pipc_server_accept(s, &conn, 5000, &err);
+        CHECK(r == PIPC_ERR_REJECTED && strstr(err.message, "uid 65534"), "server refuses uid 65534: %d %s", r,
+              err.message);
+    }
+    int status;
+    waitpid(child, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the client as nobody: status %d", status);
+    pipc_server_close(s);
+}
+
+/* ---- a C server to a C client in another process ---------------------------------------------------------------- */
+
+static const uint32_t e2e_sizes[] = {10, 2000, 300000, 0, 700000, 1 << 20, 64, 999999};
+#define E2E_COUNT 240u
+#define E2E_SEED 31u
+
+static int e2e_server(const char *name) {
+    /* a 1 MiB region: the 1 MiB payloads fit only when the client holds nothing (the ring's progress rule) */
+    pipc_server_options o = {.shared_memory_bytes = 1 << 20, .shared_memory_threshold = 1000, .max_frame_bytes = 65536};
+    pipc_error err;
+    pipc_server *s = pipc_server_open(name, &o, &err);
+    if (s == NULL) {
+        printf("server: %s\n", err.message);
+        return 1;
+    }
+    printf("READY\n");
+    fflush(stdout);
+    kill(getppid(), SIGUSR1);
+    pipc_conn *conn;
+    if (pipc_server_accept(s, &conn, 10000, &err) < 0) {
+        printf("accept: %s\n", err.message);
+        return 1;
+    }
+    static uint8_t data[7][1 << 20];
+    pipc_packet packets[7];
+    for (uint32_t sent = 0; sent < E2E_COUNT; sent += 7) {
+        uint32_t n = E2E_COUNT - sent < 7 ? E2E_COUNT - sent : 7;
+        for (uint32_t k = 0; k < n; k++) {
+            uint32_t length = e2e_sizes[(sent + k) % 8];
+            pattern_fill(data[k], E2E_SEED, sent + k, length);
+            packets[k] = (pipc_packet){.timestamp_ns = pattern_timestamp(sent + k), .length = length, .data = data[k]};
+        }
+        if (pipc_conn_send(conn, packets, n, 10000, &err) < 0) {
+            printf("send: %s\n", err.message);
+            return 1;
+        }
+    }
+    if (pipc_conn_send_end(conn, 10000, &err) < 0) {
+        printf("end: %s\n", err.message);
+        return 1;
+    }
+    pipc_conn_close(conn);
+    pipc_server_close(s);
+    return 0;
+}
+
+static void c_to_c(void) {
+    char name[120];
+    snprintf(name, sizeof name, "unix:///tmp/pipc-e2e-%d.sock", (int)getpid());
+    sigset_t usr1, old;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &usr1, &old);
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) {
+        _exit(e2e_server(name));
+    }
+    int sig;
+    sigwait(&usr1, &sig);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    pipc_error err;
+    pipc_client *c = pipc_client_connect(name, NULL, &err);
+    CHECK(c != NULL, "C client to C server: %s", err.message);
+    uint64_t index = 0;
+    static uint8_t expected[1 << 20];
+    int mismatches = 0;
+    while (c != NULL) {
+        pipc_packet packets[5];
+        int n = pipc_client_receive(c, packets, 5, 10000, &err);
+        if (n == PIPC_END) {
+            break;
+        }
+        CHECK(n > 0, "receive: %d %s", n, err.message);
+        if (n <= 0) {
+            break;
+        }
+        for (int i = 0; i < n; i++, index++) {
+            uint32_t length = e2e_sizes[index % 8];
+            pattern_fill(expected, E2E_SEED, index, length);
+            if (packets[i].length != length || packets[i].timestamp_ns != pattern_timestamp(index) ||
+                (length > 0 && memcmp(packets[i].data, expected, length) != 0)) {
+                mismatches++;
+            }
+        }
+    }
+    CHECK(index == E2E_COUNT && mismatches == 0, "C to C: %llu packets, %d differ", (unsigned long long)index,
+          mismatches);
+    CHECK(pipc_client_shared_regions(c) == 1, "one region mapped");
+    pipc_client_close(c);
+    int status;
+    waitpid(child, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the C server exited with %d", status);
+}
+
+int main(void) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    golden_encodings();
+    hostile_headers();
+    hostile_handshakes();
+    hostile_batches();
+    hostile_regions();
+    shared_payloads_and_releases();
+    end_close_and_eof();
+    ring_rules();
+    hostile_clients();
+    backpressure();
+    other_users();
+    c_to_c();
+    printf("%d checks, %d failed\n", checks, failures);
+    return failures == 0 ? 0 : 1;
+}
