@@ -233,10 +233,26 @@ final class AeronConnection implements Connection {
 
     @Override
     public void sendEnd() throws IpcException {
+        sendEnd0(Timeouts.FOREVER, null);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Here the end is one message claimed whole or not at all, so a timeout never leaves a part of it behind: the
+     * connection stays open and the call may be repeated.
+     */
+    @Override
+    public void sendEnd(Duration timeout) throws IpcException {
+        sendEnd0(Timeouts.toNanos(timeout), timeout);
+    }
+
+    private void sendEnd0(long waitNanos, Duration timeout) throws IpcException {
         if (closed) {
             throw new ClosedException("this connection to " + who + " is closed");
         }
-        sendLock.lock();
+        long start = System.nanoTime();
+        lockForSend(waitNanos, timeout);
         try {
             if (ended) {
                 return;
@@ -244,7 +260,6 @@ final class AeronConnection implements Connection {
             if (gone) {
                 throw new PeerGoneException(who + " went away; close this connection");
             }
-            long start = System.nanoTime();
             while (true) {
                 long result = publication.tryClaim(Protocol.END_LENGTH, claim);
                 if (result > 0) {
@@ -253,11 +268,34 @@ final class AeronConnection implements Connection {
                     claim.commit();
                     break;
                 }
+                if (result == Publication.BACK_PRESSURED || result == Publication.ADMIN_ACTION) {
+                    if (waitNanos != Timeouts.FOREVER && System.nanoTime() - start >= waitNanos) {
+                        throw new IpcTimeoutException(who + " did not make room for the end of the stream within "
+                                + timeout + " (it is slow or stuck); nothing was sent: call sendEnd again, or close"
+                                + " this connection");
+                    }
+                }
                 backOff(result, start, Timeouts.FOREVER, null);
             }
             ended = true;
         } finally {
             sendLock.unlock();
+        }
+    }
+
+    private void lockForSend(long waitNanos, Duration timeout) throws IpcException {
+        if (waitNanos == Timeouts.FOREVER) {
+            sendLock.lock();
+            return;
+        }
+        try {
+            if (!sendLock.tryLock(waitNanos, TimeUnit.NANOSECONDS)) {
+                throw new IpcTimeoutException("another thread's send to " + who + " did not finish within " + timeout
+                        + "; nothing was sent: call sendEnd again, or close this connection");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IpcException("interrupted while waiting for another thread's send to " + who, e);
         }
     }
 

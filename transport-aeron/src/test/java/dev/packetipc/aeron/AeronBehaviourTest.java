@@ -83,6 +83,42 @@ class AeronBehaviourTest {
         }
     }
 
+    /**
+     * {@code sendEnd(timeout)} against a full window fails with {@link IpcTimeoutException}, sends nothing and leaves
+     * the connection open; once the client reads, a second call sends the end and the client sees it.
+     */
+    @Test
+    void sendEndWithATimeoutFailsCleanlyOnAFullWindowAndCanBeRepeated() throws Exception {
+        try (LocalPair pair = LocalPair.open(DEFAULTS)) {
+            List<Packet> batch = batch(16, 64 << 10, 0);
+            boolean full = false;
+            for (int i = 0; i < 1000 && !full; i++) {
+                try {
+                    pair.connection.send(batch, Duration.ofMillis(300));
+                } catch (IpcTimeoutException e) {
+                    full = true;
+                }
+            }
+            assertTrue(full, "the window never filled");
+            IpcTimeoutException timeout =
+                    assertThrows(IpcTimeoutException.class, () -> pair.connection.sendEnd(Duration.ofMillis(200)));
+            assertTrue(timeout.getMessage().contains("nothing was sent"), timeout.getMessage());
+            assertTrue(pair.connection.isOpen(), "a timed-out sendEnd must leave the connection open");
+            CompletableFuture<Void> ended = CompletableFuture.runAsync(() -> {
+                try {
+                    pair.connection.sendEnd(LocalPair.WAIT);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            int n;
+            while ((n = pair.client.poll(packet -> {}, 1024, LocalPair.WAIT)) != -1) {
+                assertTrue(n > 0, "no packet and no end within " + LocalPair.WAIT);
+            }
+            ended.get(LocalPair.WAIT.toSeconds(), TimeUnit.SECONDS);
+        }
+    }
+
     /** A client that closes is noticed by the server's next sends: {@link PeerGoneException}, in bounded time. */
     @Test
     void theServerSeesAClientThatClosed() throws Exception {
