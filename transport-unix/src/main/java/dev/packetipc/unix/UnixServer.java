@@ -52,6 +52,7 @@ final class UnixServer implements Server {
     private final List<Object> fileKey;
     private final long ownUid;
     private final HandshakePool handshakes;
+    private final Greeter greeter;
     private final Queue<Connection> ready = new ConcurrentLinkedQueue<>();
     private volatile boolean closed;
 
@@ -70,6 +71,8 @@ final class UnixServer implements Server {
             ready.add(connection);
             selector.wakeup();
         });
+        this.greeter = new Greeter(
+                name, Timeouts.toNanos(options.get(IpcOptions.CONNECT_TIMEOUT)), handshakes, channel.provider());
     }
 
     /** Binds a new server at the path the options ask for, or at a fresh one. */
@@ -200,7 +203,10 @@ final class UnixServer implements Server {
         }
     }
 
-    /** Checks the client's credentials, then hands it to the handshake pool. */
+    /**
+     * Checks the client's credentials, then hands it to the greeter, which hands it to the handshake pool once it
+     * speaks.
+     */
     private void startHandshake(AFUNIXSocketChannel client) {
         UnixStreamChannel stream;
         try {
@@ -216,7 +222,7 @@ final class UnixServer implements Server {
             StreamEndpoints.refuse(stream, refusal);
             return;
         }
-        handshakes.start(stream);
+        greeter.add(client, stream);
     }
 
     /** Why the client may not connect, or {@code null} if it may. */
@@ -261,6 +267,7 @@ final class UnixServer implements Server {
             }
             closed = true;
         }
+        greeter.close(); // closes the clients that have not spoken; none reaches the pool after this
         handshakes.close(); // ends pending handshakes; nothing reaches the queue after this
         for (Connection connection; (connection = ready.poll()) != null; ) {
             connection.close(); // accepted, but never handed out

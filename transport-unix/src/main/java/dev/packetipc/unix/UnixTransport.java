@@ -4,6 +4,7 @@ import com.google.auto.service.AutoService;
 import dev.packetipc.Client;
 import dev.packetipc.IpcException;
 import dev.packetipc.IpcOptions;
+import dev.packetipc.IpcTimeoutException;
 import dev.packetipc.IpcTransport;
 import dev.packetipc.Server;
 import dev.packetipc.TransportCapability;
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.newsclub.net.unix.AFUNIXSocketChannel;
 import org.newsclub.net.unix.AFUNIXSocketCredentials;
 
@@ -70,11 +72,11 @@ public final class UnixTransport implements IpcTransport {
 
     @Override
     public Client connect(String name, IpcOptions options) throws IpcException {
+        long start = System.nanoTime(); // CONNECT_TIMEOUT counts from here: loading the native library counts too
+        long timeout = Math.min(Timeouts.toNanos(options.get(IpcOptions.CONNECT_TIMEOUT)), Timeouts.FOREVER / 4);
         ensureAvailable();
         Path path = SocketPath.forClient(name);
-        long timeout = Timeouts.toNanos(options.get(IpcOptions.CONNECT_TIMEOUT));
-        long deadline = System.nanoTime() + timeout;
-        AFUNIXSocketChannel socket = SocketConnector.connect(path, name, timeout);
+        AFUNIXSocketChannel socket = SocketConnector.connect(path, name, start, timeout);
         UnixStreamChannel channel;
         try {
             checkServer(socket, name, options.get(UnixOptions.SERVER_POLICY));
@@ -90,7 +92,25 @@ public final class UnixTransport implements IpcTransport {
             }
             throw new IpcException("could not set up the socket to " + name + ": " + e.getMessage(), e);
         }
-        return StreamEndpoints.connect(channel, name, options, sharedMemory, Math.max(0, deadline - System.nanoTime()));
+        long left = start + timeout - System.nanoTime();
+        if (left <= 0) {
+            channel.close();
+            throw new IpcTimeoutException(gaveUp(name, start, timeout) + ": the server took the connection only"
+                    + " as the time ran out, before the handshake could start; it is overloaded, or raise"
+                    + " IpcOptions.CONNECT_TIMEOUT");
+        }
+        try {
+            return StreamEndpoints.connect(channel, name, options, sharedMemory, left);
+        } catch (IpcTimeoutException e) {
+            throw new IpcTimeoutException(gaveUp(name, start, timeout) + "; the last step: " + e.getMessage(), e);
+        }
+    }
+
+    /** The start of a time-out message: how long {@code connect} really waited, against its limit. */
+    static String gaveUp(String name, long start, long timeout) {
+        return "connect() to " + name + " gave up after " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)
+                + " ms in all (IpcOptions.CONNECT_TIMEOUT is " + TimeUnit.NANOSECONDS.toMillis(timeout)
+                + " ms, counted from the start of connect())";
     }
 
     /** Refuses a server whose user {@code policy} does not admit, before a byte is sent to it. */
