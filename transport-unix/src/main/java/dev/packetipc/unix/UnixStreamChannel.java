@@ -13,6 +13,7 @@ import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.newsclub.net.unix.AFUNIXSocketChannel;
 
 /**
@@ -38,6 +39,8 @@ final class UnixStreamChannel implements StreamChannel {
     private final long gatherAddress;
     /** Whether a descriptor waits to go with the next write (junixsocket sends it, so that write is junixsocket's). */
     private volatile boolean descriptorPending;
+    /** Readers waiting in the {@link #readable} selector (for tests). */
+    private final AtomicInteger selectingReaders = new AtomicInteger();
     /** Guarded by {@link #gather}. */
     private long gatheringWrites;
 
@@ -89,7 +92,12 @@ final class UnixStreamChannel implements StreamChannel {
                 return 0;
             }
             if (waiter == null) {
-                await(readable, left);
+                selectingReaders.incrementAndGet();
+                try {
+                    await(readable, left);
+                } finally {
+                    selectingReaders.decrementAndGet();
+                }
             } else if (!waiter.await(left) || closed) {
                 throw new ClosedChannelException();
             }
@@ -186,6 +194,16 @@ final class UnixStreamChannel implements StreamChannel {
             }
             return n;
         }
+    }
+
+    /**
+     * How many threads wait in {@link #read} for bytes (in {@code poll(2)} or the selector), for tests that must act only
+     * once a reader is really blocked. A thread counts from just before its wait; a close or a write that comes between
+     * that and the system call still ends the wait at once (a shut-down socket polls readable, a selector keeps a
+     * wakeup), so a test that sees the count may act.
+     */
+    int blockedReaders() {
+        return waiter != null ? waiter.pollers() : selectingReaders.get();
     }
 
     /** How many {@code sendmsg} calls the gathering write made (for tests). */
