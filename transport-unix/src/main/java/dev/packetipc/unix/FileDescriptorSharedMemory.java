@@ -1,6 +1,8 @@
 package dev.packetipc.unix;
 
 import com.sun.jna.LastErrorException;
+import com.sun.jna.Platform;
+import dev.packetipc.IpcException;
 import dev.packetipc.ProtocolException;
 import dev.packetipc.spi.RuntimeDirectory;
 import dev.packetipc.spi.stream.SharedMemory;
@@ -14,55 +16,97 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.newsclub.net.unix.FileDescriptorCast;
 
 /**
  * Shared-memory regions as files that have no name: on Linux a {@code memfd_create} file, elsewhere (macOS) a file in
  * the private runtime directory that is unlinked as soon as it is open. The descriptor travels once per connection
  * with the REGION frame; the client maps it read-only and closes its descriptor at once. When the last mapping goes,
  * the system frees the memory; nothing is left on disk.
+ *
+ * <p>On Linux the memfd is sealed after the server mapped it: it can neither shrink nor grow ({@code F_SEAL_SHRINK},
+ * {@code F_SEAL_GROW}), nothing can write to it or map it writable any more except the server's own mapping ({@code
+ * F_SEAL_FUTURE_WRITE}, Linux 5.1+), and no seal can be added ({@code F_SEAL_SEAL}). What travels is a read-only
+ * descriptor of it. A Linux client checks the seals ({@code F_GET_SEALS}) and the size before it maps anything, so a
+ * server, or an impostor, cannot truncate the region under the client's reads (which would crash them with {@code
+ * SIGBUS}). The unlinked-file fallback has no seals; see the README for what that means.
  */
 final class FileDescriptorSharedMemory implements SharedMemory {
+    /** The seals a client needs before it maps a region: without them, a truncation crashes its reads. */
+    static final int REQUIRED_SEALS = Libc.F_SEAL_SHRINK | Libc.F_SEAL_GROW;
+
     @Override
     public SharedRegion create(long size) throws IOException {
-        RandomAccessFile file = openAnonymous();
+        Libc libc = Libc.linux();
+        if (libc != null) {
+            int fd;
+            try {
+                fd = libc.memfd_create("packet-ipc", Libc.MFD_CLOEXEC | Libc.MFD_ALLOW_SEALING);
+            } catch (LastErrorException e) {
+                fd = -1; // no memfd (Linux before 3.17): the unlinked file
+            }
+            if (fd >= 0) {
+                try {
+                    return sealedMemfd(libc, fd, size);
+                } finally {
+                    libc.close(fd);
+                }
+            }
+        }
+        return unlinkedFile(size);
+    }
+
+    /** Sizes, maps and seals the memfd {@code fd}; the region keeps descriptors of its own, through procfs. */
+    private static SharedRegion sealedMemfd(Libc libc, int fd, long size) throws IOException {
+        String self = "/proc/self/fd/" + fd;
+        RandomAccessFile file = new RandomAccessFile(self, "rw");
         try {
             file.setLength(size);
             MappedByteBuffer buffer = file.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, size);
-            return new Region(file, buffer);
+            addSeals(libc, fd);
+            return new Region(file, new RandomAccessFile(self, "r"), buffer);
         } catch (IOException | RuntimeException e) {
             file.close();
             throw e;
         }
     }
 
-    private static RandomAccessFile openAnonymous() throws IOException {
-        Libc libc = Libc.linux();
-        if (libc != null) {
-            int fd;
-            try {
-                fd = libc.memfd_create("packet-ipc", Libc.MFD_CLOEXEC);
-            } catch (LastErrorException e) {
-                fd = -1;
+    private static void addSeals(Libc libc, int fd) throws IOException {
+        int seals = Libc.F_SEAL_SHRINK | Libc.F_SEAL_GROW | Libc.F_SEAL_SEAL;
+        try {
+            libc.fcntl(fd, Libc.F_ADD_SEALS, seals | Libc.F_SEAL_FUTURE_WRITE);
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() != Libc.EINVAL) {
+                throw new IOException("cannot seal the shared region (errno " + e.getErrorCode() + ")", e);
             }
-            if (fd >= 0) {
-                try { // a descriptor of our own, through procfs, so the JDK owns and closes it
-                    return new RandomAccessFile("/proc/self/fd/" + fd, "rw");
-                } finally {
-                    libc.close(fd);
-                }
+            try { // before Linux 5.1: no F_SEAL_FUTURE_WRITE; the client's mapping is read-only all the same
+                libc.fcntl(fd, Libc.F_ADD_SEALS, seals);
+            } catch (LastErrorException again) {
+                throw new IOException("cannot seal the shared region (errno " + again.getErrorCode() + ")", again);
             }
         }
-        Path file = Files.createTempFile(RuntimeDirectory.ensure(), "region-", ".shm");
+    }
+
+    private static SharedRegion unlinkedFile(long size) throws IOException {
+        Path path = Files.createTempFile(RuntimeDirectory.ensure(), "region-", ".shm");
         try {
-            return new RandomAccessFile(file.toFile(), "rw");
+            RandomAccessFile file = new RandomAccessFile(path.toFile(), "rw");
+            try {
+                file.setLength(size);
+                MappedByteBuffer buffer = file.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, size);
+                return new Region(file, new RandomAccessFile(path.toFile(), "r"), buffer);
+            } catch (IOException | RuntimeException e) {
+                file.close();
+                throw e;
+            }
         } finally {
-            Files.delete(file);
+            Files.delete(path);
         }
     }
 
     @Override
     public int share(SharedRegion region, StreamChannel channel) throws IOException {
-        ((UnixStreamChannel) channel).attach(((Region) region).file.getFD());
+        ((UnixStreamChannel) channel).attach(((Region) region).readOnly.getFD());
         return 0;
     }
 
@@ -74,22 +118,57 @@ final class FileDescriptorSharedMemory implements SharedMemory {
                     + " packet-ipc Unix server, or descriptors cannot be passed here");
         }
         try (FileInputStream in = new FileInputStream(fd)) {
+            if (Platform.isLinux()) {
+                checkSeals(fd);
+            }
             FileChannel file = in.getChannel();
-            if (file.size() < size) {
-                throw new ProtocolException("the shared region has " + file.size() + " bytes, less than the " + size
-                        + " its REGION frame claims");
+            long actual = file.size();
+            if (actual < size) {
+                throw new ProtocolException("the shared region has " + actual + " bytes, less than the " + size
+                        + " its REGION frame claims; the server is not a packet-ipc server or is broken");
             }
             return file.map(FileChannel.MapMode.READ_ONLY, 0, size);
         }
     }
 
-    /** A region: the open file (its descriptor is what travels) and its read-write mapping. */
+    /** Refuses a descriptor that is not a memfd sealed against shrinking and growing. */
+    static void checkSeals(FileDescriptor fd) throws IOException {
+        Libc libc = Libc.linux();
+        if (libc == null) {
+            throw new IpcException("cannot check the seals of the server's shared region: JNA's native library did"
+                    + " not load here; make JNA usable (see UnixTransport.unavailabilityCause), or set"
+                    + " IpcOptions.SHARED_MEMORY_BYTES to 0 on the server");
+        }
+        Integer number = FileDescriptorCast.using(fd).as(Integer.class);
+        int seals;
+        try {
+            seals = libc.fcntl(number, Libc.F_GET_SEALS, 0);
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() == Libc.EINVAL) {
+                throw new ProtocolException("the descriptor that came with the REGION frame is not a memfd (it"
+                        + " cannot carry seals), so the server could truncate it under this client; refused: the"
+                        + " server is not a packet-ipc Unix server, or one from before sealed regions");
+            }
+            throw new IpcException(
+                    "cannot read the seals of the server's shared region (errno " + e.getErrorCode() + ")", e);
+        }
+        if ((seals & REQUIRED_SEALS) != REQUIRED_SEALS) {
+            throw new ProtocolException("the server's shared region is not sealed against shrinking and growing"
+                    + " (F_GET_SEALS gave 0x" + Integer.toHexString(seals) + ", F_SEAL_SHRINK|F_SEAL_GROW needed),"
+                    + " so it could be truncated under this client; refused: the server is not a packet-ipc Unix"
+                    + " server, or one from before sealed regions");
+        }
+    }
+
+    /** A region: the server's open file and read-write mapping, and the read-only descriptor that travels. */
     private static final class Region implements SharedRegion {
         private final RandomAccessFile file;
+        private final RandomAccessFile readOnly;
         private final MappedByteBuffer buffer;
 
-        Region(RandomAccessFile file, MappedByteBuffer buffer) {
+        Region(RandomAccessFile file, RandomAccessFile readOnly, MappedByteBuffer buffer) {
             this.file = file;
+            this.readOnly = readOnly;
             this.buffer = buffer;
         }
 
@@ -100,6 +179,11 @@ final class FileDescriptorSharedMemory implements SharedMemory {
 
         @Override
         public void close() {
+            closeQuietly(readOnly);
+            closeQuietly(file);
+        }
+
+        private static void closeQuietly(RandomAccessFile file) {
             try {
                 file.close();
             } catch (IOException e) {

@@ -5,8 +5,11 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Which users may connect to a Unix server, checked against the peer's credentials ({@code SO_PEERCRED}) on every
- * accept. A refused client is sent a REJECT it can show, closed and logged; the server goes on serving others.
+ * Which users a Unix peer may be, checked against its credentials ({@code SO_PEERCRED}). As {@link
+ * UnixOptions#PEER_POLICY} a server checks every client it accepts: a refused client is sent a REJECT it can show,
+ * closed and logged, and the server goes on serving others. As {@link UnixOptions#SERVER_POLICY} a client checks the
+ * server it connected to, and {@code connect} fails if the server's user is not admitted. "Own user" is the user of
+ * the process that checks.
  *
  * <pre>{@code
  * IpcOptions.builder().set(UnixOptions.PEER_POLICY, PeerPolicy.uids(1000, 1001)).build();
@@ -24,7 +27,7 @@ public final class PeerPolicy {
         this.uids = uids;
     }
 
-    /** Only processes of the server's own user (the default). */
+    /** Only processes of the checking side's own user (the default). */
     public static PeerPolicy sameUser() {
         return SAME_USER;
     }
@@ -34,14 +37,14 @@ public final class PeerPolicy {
         return ANY_USER;
     }
 
-    /** The server's own user and these user ids. */
+    /** The checking side's own user and these user ids. */
     public static PeerPolicy uids(long... uids) {
         TreeSet<Long> set = new TreeSet<>();
         Arrays.stream(uids).forEach(set::add);
         return new PeerPolicy(false, Set.copyOf(set));
     }
 
-    /** Whether a peer with {@code peerUid} may connect to a server run by {@code ownUid}. */
+    /** Whether a peer run by {@code peerUid} is admitted by a side run by {@code ownUid}. */
     public boolean admits(long peerUid, long ownUid) {
         return anyUser || peerUid == ownUid || uids.contains(peerUid);
     }

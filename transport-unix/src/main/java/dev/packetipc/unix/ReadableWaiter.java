@@ -59,11 +59,8 @@ final class ReadableWaiter {
      * @return false if the owner is closing: the socket must not be waited on any more
      */
     boolean await(long nanos) throws IOException {
-        synchronized (this) {
-            if (closing) {
-                return false;
-            }
-            pollers++;
+        if (!enter()) {
+            return false;
         }
         try {
             int millis = nanos == StreamChannel.FOREVER
@@ -78,21 +75,47 @@ final class ReadableWaiter {
             }
             return true;
         } finally {
-            Runnable close = null;
-            synchronized (this) {
-                if (--pollers == 0 && closing) {
-                    notifyAll();
-                    close = closeByLastPoller;
-                    closeByLastPoller = null;
-                }
-            }
-            if (close != null) {
-                close.run();
-            }
+            leave();
         }
     }
 
-    /** How many threads are inside {@link #await} now (for tests). */
+    /**
+     * Marks the calling thread as using the descriptor (to poll it, or to write to it), so that it is not closed
+     * meanwhile; every successful enter must be followed by {@link #leave()}.
+     *
+     * @return false if the owner is closing: the descriptor must not be used any more
+     */
+    boolean enter() {
+        synchronized (this) {
+            if (closing) {
+                return false;
+            }
+            pollers++;
+            return true;
+        }
+    }
+
+    /** Ends what {@link #enter()} began; the last thread out after a close request closes the descriptor. */
+    void leave() {
+        Runnable close = null;
+        synchronized (this) {
+            if (--pollers == 0 && closing) {
+                notifyAll();
+                close = closeByLastPoller;
+                closeByLastPoller = null;
+            }
+        }
+        if (close != null) {
+            close.run();
+        }
+    }
+
+    /** The descriptor's number. */
+    int fd() {
+        return fd;
+    }
+
+    /** How many threads are inside {@link #await} (or between {@link #enter} and {@link #leave}) now (for tests). */
     synchronized int pollers() {
         return pollers;
     }

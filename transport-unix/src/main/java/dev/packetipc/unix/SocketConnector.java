@@ -29,7 +29,15 @@ final class SocketConnector {
      * @throws IpcException if this process may not open the socket, or another system error
      */
     static AFUNIXSocketChannel connect(Path path, String name, long timeoutNanos) throws IpcException {
-        long deadline = System.nanoTime() + timeoutNanos;
+        return connect(path, name, System.nanoTime(), timeoutNanos);
+    }
+
+    /**
+     * As {@link #connect(Path, String, long)}, with the time counted from {@code start} ({@link System#nanoTime()}),
+     * the start of the caller's whole connect.
+     */
+    static AFUNIXSocketChannel connect(Path path, String name, long start, long timeoutNanos) throws IpcException {
+        long deadline = start + timeoutNanos;
         long pause = TimeUnit.MILLISECONDS.toNanos(1);
         while (true) {
             AFUNIXSocketChannel socket = attempt(path, name);
@@ -38,9 +46,9 @@ final class SocketConnector {
             }
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                throw new IpcTimeoutException("the server " + name + " did not take the connection within "
-                        + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms: it is busy or stuck and its accept"
-                        + " backlog is full; try again, or raise IpcOptions.CONNECT_TIMEOUT");
+                throw new IpcTimeoutException(UnixTransport.gaveUp(name, start, timeoutNanos) + ": the server did not"
+                        + " take the connection; it is busy or stuck and its accept backlog is full; try again, or"
+                        + " raise IpcOptions.CONNECT_TIMEOUT");
             }
             // A full backlog gives EAGAIN, which nothing can wait on: only a new attempt tells when there is room.
             LockSupport.parkNanos(Math.min(left, pause));

@@ -7,6 +7,7 @@ import dev.packetipc.IpcOptions;
 import dev.packetipc.IpcTimeoutException;
 import dev.packetipc.NoSuchServerException;
 import dev.packetipc.Server;
+import dev.packetipc.spi.RuntimeDirectory;
 import dev.packetipc.spi.Timeouts;
 import dev.packetipc.spi.stream.HandshakePool;
 import dev.packetipc.spi.stream.SharedMemory;
@@ -17,6 +18,7 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -28,6 +30,8 @@ import java.util.Objects;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.newsclub.net.unix.AFUNIXServerSocketChannel;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 import org.newsclub.net.unix.AFUNIXSocketChannel;
@@ -43,6 +47,8 @@ final class UnixServer implements Server {
     private static final System.Logger LOG = System.getLogger(UnixServer.class.getName());
     /** How long a new server waits to learn whether a server already listens at its path. */
     private static final long PROBE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** The name {@link SocketPath#forServer} gives a server by default; group 1 is its process id. */
+    private static final Pattern DEFAULT_NAME = Pattern.compile("s-(\\d{1,19})-[0-9a-f]{8}\\.sock");
 
     private final Path path;
     private final String name;
@@ -52,6 +58,7 @@ final class UnixServer implements Server {
     private final List<Object> fileKey;
     private final long ownUid;
     private final HandshakePool handshakes;
+    private final Greeter greeter;
     private final Queue<Connection> ready = new ConcurrentLinkedQueue<>();
     private volatile boolean closed;
 
@@ -70,11 +77,14 @@ final class UnixServer implements Server {
             ready.add(connection);
             selector.wakeup();
         });
+        this.greeter = new Greeter(
+                name, Timeouts.toNanos(options.get(IpcOptions.CONNECT_TIMEOUT)), handshakes, channel.provider());
     }
 
     /** Binds a new server at the path the options ask for, or at a fresh one. */
     static UnixServer open(IpcOptions options, SharedMemory sharedMemory) throws IpcException {
         Path path = SocketPath.forServer(options.get(IpcOptions.SERVER_NAME));
+        removeSocketsOfDeadServers();
         removeIfStale(path);
         AFUNIXServerSocketChannel channel = null;
         boolean bound = false;
@@ -129,6 +139,59 @@ final class UnixServer implements Server {
         }
         throw new IpcException("a server is already listening at " + path + "; close it first, or pick another"
                 + " IpcOptions.SERVER_NAME");
+    }
+
+    /**
+     * Deletes, in the runtime directory, the socket files that servers of this transport named by default ({@code
+     * s-<pid>-<8 hex digits>.sock}) and could not remove because they were killed: only when no process has that pid
+     * any more and nobody listens on the socket. Anything else (files of live processes, other names, files that are
+     * not sockets, a socket that still answers, as a server in another pid namespace would) is left alone. Best effort:
+     * a failure here never stops the server from starting.
+     */
+    static void removeSocketsOfDeadServers() {
+        Path dir = RuntimeDirectory.path();
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try {
+            dir = RuntimeDirectory.ensure(); // checks that it is ours
+        } catch (IpcException e) {
+            return;
+        }
+        long ownPid = ProcessHandle.current().pid();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "s-*.sock")) {
+            for (Path file : files) {
+                Matcher m = DEFAULT_NAME.matcher(file.getFileName().toString());
+                if (!m.matches() || !isSocket(file)) {
+                    continue;
+                }
+                long pid;
+                try {
+                    pid = Long.parseLong(m.group(1));
+                } catch (NumberFormatException e) {
+                    continue;
+                }
+                if (pid == ownPid || ProcessHandle.of(pid).isPresent()) {
+                    continue;
+                }
+                try {
+                    SocketConnector.connect(file, file.toString(), 0).close();
+                    continue; // it answers: a live server after all (another pid namespace)
+                } catch (NoSuchServerException stale) {
+                    // nobody listens: its server is gone
+                } catch (IOException e) {
+                    continue; // busy, or cannot tell: leave it
+                }
+                try {
+                    Files.deleteIfExists(file);
+                    LOG.log(Level.INFO, "removed {0}, left by a server (pid {1}) that is gone", file, pid);
+                } catch (IOException e) {
+                    // another server removed it first, or it cannot be: leave it
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.DEBUG, "could not look for socket files of dead servers in {0}: {1}", dir, e);
+        }
     }
 
     /** What tells this server's socket file from a later one at the same path: inodes are reused, times differ. */
@@ -200,7 +263,10 @@ final class UnixServer implements Server {
         }
     }
 
-    /** Checks the client's credentials, then hands it to the handshake pool. */
+    /**
+     * Checks the client's credentials, then hands it to the greeter, which hands it to the handshake pool once it
+     * speaks.
+     */
     private void startHandshake(AFUNIXSocketChannel client) {
         UnixStreamChannel stream;
         try {
@@ -216,7 +282,7 @@ final class UnixServer implements Server {
             StreamEndpoints.refuse(stream, refusal);
             return;
         }
-        handshakes.start(stream);
+        greeter.add(client, stream);
     }
 
     /** Why the client may not connect, or {@code null} if it may. */
@@ -261,6 +327,7 @@ final class UnixServer implements Server {
             }
             closed = true;
         }
+        greeter.close(); // closes the clients that have not spoken; none reaches the pool after this
         handshakes.close(); // ends pending handshakes; nothing reaches the queue after this
         for (Connection connection; (connection = ready.poll()) != null; ) {
             connection.close(); // accepted, but never handed out

@@ -4,9 +4,11 @@ import com.google.auto.service.AutoService;
 import dev.packetipc.Client;
 import dev.packetipc.IpcException;
 import dev.packetipc.IpcOptions;
+import dev.packetipc.IpcTimeoutException;
 import dev.packetipc.IpcTransport;
 import dev.packetipc.Server;
 import dev.packetipc.TransportCapability;
+import dev.packetipc.spi.RuntimeDirectory;
 import dev.packetipc.spi.Timeouts;
 import dev.packetipc.spi.stream.SharedMemory;
 import dev.packetipc.spi.stream.StreamEndpoints;
@@ -15,14 +17,16 @@ import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.newsclub.net.unix.AFUNIXSocketChannel;
+import org.newsclub.net.unix.AFUNIXSocketCredentials;
 
 /**
  * Unix domain sockets through junixsocket: the default transport on Linux and macOS. Names are {@code unix://} plus
  * the socket's absolute path, by default in a private per-user directory. Packets are packed many to a frame; payloads
  * of at least {@link IpcOptions#SHARED_MEMORY_THRESHOLD} bytes go through a shared-memory region whose descriptor is
  * passed over the socket once per connection, and {@link Client#poll} reads them in place. Clients are checked
- * against {@link UnixOptions#PEER_POLICY}. See the module's README for sizes, limits and options.
+ * against {@link UnixOptions#PEER_POLICY}, and servers against {@link UnixOptions#SERVER_POLICY}. See the module's README for sizes, limits and options.
  */
 @AutoService(IpcTransport.class)
 public final class UnixTransport implements IpcTransport {
@@ -68,13 +72,14 @@ public final class UnixTransport implements IpcTransport {
 
     @Override
     public Client connect(String name, IpcOptions options) throws IpcException {
+        long start = System.nanoTime(); // CONNECT_TIMEOUT counts from here: loading the native library counts too
+        long timeout = Math.min(Timeouts.toNanos(options.get(IpcOptions.CONNECT_TIMEOUT)), Timeouts.FOREVER / 4);
         ensureAvailable();
         Path path = SocketPath.forClient(name);
-        long timeout = Timeouts.toNanos(options.get(IpcOptions.CONNECT_TIMEOUT));
-        long deadline = System.nanoTime() + timeout;
-        AFUNIXSocketChannel socket = SocketConnector.connect(path, name, timeout);
+        AFUNIXSocketChannel socket = SocketConnector.connect(path, name, start, timeout);
         UnixStreamChannel channel;
         try {
+            checkServer(socket, name, options.get(UnixOptions.SERVER_POLICY));
             channel = new UnixStreamChannel(socket);
         } catch (IOException e) {
             try {
@@ -82,8 +87,53 @@ public final class UnixTransport implements IpcTransport {
             } catch (IOException ignored) {
                 // already failing
             }
+            if (e instanceof IpcException) {
+                throw (IpcException) e;
+            }
             throw new IpcException("could not set up the socket to " + name + ": " + e.getMessage(), e);
         }
-        return StreamEndpoints.connect(channel, name, options, sharedMemory, Math.max(0, deadline - System.nanoTime()));
+        long left = start + timeout - System.nanoTime();
+        if (left <= 0) {
+            channel.close();
+            throw new IpcTimeoutException(gaveUp(name, start, timeout) + ": the server took the connection only"
+                    + " as the time ran out, before the handshake could start; it is overloaded, or raise"
+                    + " IpcOptions.CONNECT_TIMEOUT");
+        }
+        try {
+            return StreamEndpoints.connect(channel, name, options, sharedMemory, left);
+        } catch (IpcTimeoutException e) {
+            throw new IpcTimeoutException(gaveUp(name, start, timeout) + "; the last step: " + e.getMessage(), e);
+        }
+    }
+
+    /** The start of a time-out message: how long {@code connect} really waited, against its limit. */
+    static String gaveUp(String name, long start, long timeout) {
+        return "connect() to " + name + " gave up after " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)
+                + " ms in all (IpcOptions.CONNECT_TIMEOUT is " + TimeUnit.NANOSECONDS.toMillis(timeout)
+                + " ms, counted from the start of connect())";
+    }
+
+    /** Refuses a server whose user {@code policy} does not admit, before a byte is sent to it. */
+    private static void checkServer(AFUNIXSocketChannel socket, String name, PeerPolicy policy) throws IOException {
+        long ownUid = Long.parseLong(RuntimeDirectory.userId());
+        AFUNIXSocketCredentials credentials;
+        try {
+            credentials = socket.getPeerCredentials();
+        } catch (IOException | RuntimeException e) {
+            credentials = null;
+        }
+        long uid = credentials == null ? -1 : credentials.getUid();
+        if (policy.admits(uid, ownUid)) {
+            return;
+        }
+        if (uid < 0) {
+            throw new IpcException("refused the server " + name + ": its credentials are unknown, and " + policy
+                    + " of this client (uid " + ownUid + ") needs them; allow any server with"
+                    + " UnixOptions.SERVER_POLICY = PeerPolicy.anyUser() if this system cannot report them");
+        }
+        throw new IpcException("refused the server " + name + ": it is run by uid " + uid + " (pid "
+                + credentials.getPid() + "), and this client, run by uid " + ownUid + ", accepts only " + policy
+                + "; if that server is the one you mean, allow its user with UnixOptions.SERVER_POLICY ="
+                + " PeerPolicy.uids(" + uid + ")");
     }
 }

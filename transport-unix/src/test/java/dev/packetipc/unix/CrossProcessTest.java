@@ -1,6 +1,7 @@
 package dev.packetipc.unix;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,8 +22,12 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.newsclub.net.unix.AFUNIXServerSocketChannel;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
 
 /** Crashes of either side, and shared-memory payloads, across a real process boundary. */
 @Timeout(120)
@@ -62,6 +67,47 @@ class CrossProcessTest {
                             client.receivePackets(1, WAIT).orElseThrow().get(0).toByteArray()[0]);
                 }
             }
+        }
+    }
+
+    @Test
+    void aNewServerRemovesTheSocketFilesOfKilledServersAndNothingElse() throws Exception {
+        Path killedSocket;
+        long pid;
+        try (ChildJvm child = UnixPeerMain.start("server-then-hang")) {
+            killedSocket = SocketPath.forClient(child.awaitLine("NAME ", WAIT));
+            Matcher m = Pattern.compile("s-(\\d+)-[0-9a-f]{8}\\.sock")
+                    .matcher(killedSocket.getFileName().toString());
+            assertTrue(m.matches(), "not a default name: " + killedSocket);
+            pid = Long.parseLong(m.group(1));
+            child.kill(); // SIGKILL: the server cannot remove its file
+        }
+        assertTrue(ProcessHandle.of(pid).isEmpty(), "the killed server's pid is still in use");
+        assertTrue(Files.exists(killedSocket), "a killed server cannot remove its socket file");
+        Path dir = killedSocket.getParent();
+        // what must stay, although it names the same dead pid
+        Path notASocket = Files.createFile(dir.resolve("s-" + pid + "-0badf00d.sock"));
+        Path otherName = dir.resolve("s-" + pid + "-stale.sock");
+        try (AFUNIXServerSocketChannel stale = AFUNIXServerSocketChannel.open()) {
+            stale.setDeleteOnClose(false);
+            stale.bind(AFUNIXSocketAddress.of(otherName.toFile()));
+        }
+        Path stillListening = dir.resolve("s-" + pid + "-cafebabe.sock"); // as a server in another pid namespace
+        try (AFUNIXServerSocketChannel live = AFUNIXServerSocketChannel.open()) {
+            live.bind(AFUNIXSocketAddress.of(stillListening.toFile()));
+            assertTrue(Files.exists(otherName) && Files.exists(stillListening), "the decoys were not made");
+
+            try (Server server = transport.newServer()) {
+                assertFalse(Files.exists(killedSocket), "the killed server's socket file is still there");
+                assertTrue(Files.exists(notASocket), "a file that is not a socket was removed");
+                assertTrue(Files.exists(otherName), "a socket file of another name was removed");
+                assertTrue(Files.exists(stillListening), "a socket somebody listens on was removed");
+                assertTrue(Files.exists(SocketPath.forClient(server.name())));
+            }
+        } finally {
+            Files.deleteIfExists(notASocket);
+            Files.deleteIfExists(otherName);
+            Files.deleteIfExists(stillListening);
         }
     }
 

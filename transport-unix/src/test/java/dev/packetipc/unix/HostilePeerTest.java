@@ -3,7 +3,9 @@ package dev.packetipc.unix;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.sun.jna.Platform;
 import dev.packetipc.Client;
 import dev.packetipc.Connection;
 import dev.packetipc.IpcException;
@@ -19,8 +21,12 @@ import dev.packetipc.wire.FrameDescriptor;
 import dev.packetipc.wire.FrameEncoder;
 import dev.packetipc.wire.HandshakeDescriptor;
 import java.io.File;
+import java.io.FileDescriptor;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -226,6 +232,69 @@ class HostilePeerTest {
         }
     }
 
+    static Stream<Arguments> rogueRegions() {
+        return Stream.of(
+                Arguments.of("an unsealed memfd", (RegionFile) () -> memfd(1 << 20, 0), "not sealed"),
+                Arguments.of(
+                        "a memfd sealed against shrinking only",
+                        (RegionFile) () -> memfd(1 << 20, Libc.F_SEAL_SHRINK),
+                        "not sealed"),
+                Arguments.of(
+                        "a sealed memfd smaller than announced",
+                        (RegionFile) () -> memfd(4096, Libc.F_SEAL_SHRINK | Libc.F_SEAL_GROW | Libc.F_SEAL_SEAL),
+                        "less than"),
+                // not a memfd: EINVAL from F_GET_SEALS, or on tmpfs only F_SEAL_SEAL; either way it could be truncated
+                Arguments.of("a file that is not a memfd", (RegionFile) HostilePeerTest::plainFile, "truncate"));
+    }
+
+    /** A server that announces a region of 1 MiB whose descriptor is not what the client may map. */
+    @ParameterizedTest(name = "a server that passes {0} as its region gives the client a ProtocolException")
+    @MethodSource("rogueRegions")
+    void rogueRegionIsRefusedBeforeItIsMapped(String what, RegionFile region, String expected) throws Exception {
+        assumeTrue(Platform.isLinux() && Libc.linux() != null, "seals are checked on Linux only");
+        byte[] bytes = RawFrames.concat(
+                RawFrames.welcome(), RawFrames.encode(b -> FrameEncoder.encodeRegion(b, 1, 0, 1 << 20)));
+        try (RandomAccessFile file = region.open();
+                RogueServer rogue = new RogueServer(bytes, file.getFD());
+                Client client = transport.connect(rogue.name())) {
+            ProtocolException e = assertThrows(ProtocolException.class, () -> client.receivePackets(10, WAIT), what);
+            assertTrue(e.getMessage().contains(expected), e.getMessage());
+        }
+    }
+
+    /** Opens the file a rogue server passes. */
+    interface RegionFile {
+        RandomAccessFile open() throws IOException;
+    }
+
+    /** A memfd of {@code size} bytes with {@code seals}, opened read-write. */
+    private static RandomAccessFile memfd(int size, int seals) throws IOException {
+        Libc libc = Libc.linux();
+        int fd = libc.memfd_create("rogue", Libc.MFD_CLOEXEC | Libc.MFD_ALLOW_SEALING);
+        try {
+            RandomAccessFile file = new RandomAccessFile("/proc/self/fd/" + fd, "rw");
+            file.setLength(size);
+            if (seals != 0) {
+                libc.fcntl(fd, Libc.F_ADD_SEALS, seals);
+            }
+            return file;
+        } finally {
+            libc.close(fd);
+        }
+    }
+
+    /** A plain file of 1 MiB in the runtime directory, already unlinked. */
+    private static RandomAccessFile plainFile() throws IOException {
+        Path path = Files.createTempFile(RuntimeDirectory.ensure(), "rogue-", ".region");
+        try {
+            RandomAccessFile file = new RandomAccessFile(path.toFile(), "rw");
+            file.setLength(1 << 20);
+            return file;
+        } finally {
+            Files.delete(path);
+        }
+    }
+
     private Client connect(String name) {
         try {
             return transport.connect(name);
@@ -244,9 +313,16 @@ class HostilePeerTest {
         private final AFUNIXServerSocket socket;
         private final File file;
         private final CountDownLatch done = new CountDownLatch(1);
+        private final FileDescriptor descriptor;
         private volatile boolean hangUp;
 
         RogueServer(byte[] answer) throws Exception {
+            this(answer, null);
+        }
+
+        /** Sends {@code descriptor}, if not null, with the answer. */
+        RogueServer(byte[] answer, FileDescriptor descriptor) throws Exception {
+            this.descriptor = descriptor;
             Path dir = RuntimeDirectory.ensure();
             file = dir.resolve("rogue-" + System.nanoTime() + ".sock").toFile();
             socket = AFUNIXServerSocket.bindOn(AFUNIXSocketAddress.of(file));
@@ -267,6 +343,9 @@ class HostilePeerTest {
             try (AFUNIXSocket client = socket.accept()) {
                 RawFrames.readFrame(client.getInputStream());
                 if (answer != null) {
+                    if (descriptor != null) {
+                        client.setOutboundFileDescriptors(descriptor);
+                    }
                     OutputStream out = client.getOutputStream();
                     out.write(answer);
                     out.flush();

@@ -79,6 +79,35 @@ final class OtherUserPython {
             sock.close()
             """;
 
+    /**
+     * A server: binds {@code argv[1]} (mode 0666), prints {@code LISTENING}, then for each client reads its HELLO (if
+     * it sends one) and answers with the bytes hex-encoded in {@code argv[2]}, until the client hangs up; it serves
+     * {@code argv[3]} clients and exits.
+     */
+    private static final String SERVER_SCRIPT = """
+            import os, socket, sys
+
+            answer = bytes.fromhex(sys.argv[2])
+            server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            server.bind(sys.argv[1])
+            os.chmod(sys.argv[1], 0o666)
+            server.listen(8)
+            server.settimeout(60)
+            print('LISTENING', flush=True)
+            for _ in range(int(sys.argv[3])):
+                client, _ = server.accept()
+                client.settimeout(60)
+                hello = client.recv(24)
+                if hello:
+                    client.sendall(answer)
+                    while client.recv(4096):
+                        pass
+                print('SERVED', len(hello), flush=True)
+                client.close()
+            server.close()
+            os.unlink(sys.argv[1])
+            """;
+
     private final Path setpriv;
     private final Path python;
 
@@ -154,6 +183,45 @@ final class OtherUserPython {
                 .directory(workDir.toFile())
                 .redirectErrorStream(true)
                 .start());
+    }
+
+    /**
+     * Starts a server as uid {@value #UID} at {@code socket} (its directory must be writable by that user) that answers
+     * every HELLO with {@code answer}, for {@code clients} clients, and waits until it listens.
+     */
+    Run startServer(Path socket, Path workDir, byte[] answer, int clients) throws IOException {
+        StringBuilder hex = new StringBuilder();
+        for (byte b : answer) {
+            hex.append(String.format("%02x", b));
+        }
+        List<String> command = new ArrayList<>(List.of(
+                setpriv.toString(),
+                "--reuid=" + UID,
+                "--regid=" + UID,
+                "--clear-groups",
+                python.toString(),
+                "-I",
+                "-c",
+                SERVER_SCRIPT,
+                socket.toString(),
+                hex.toString(),
+                String.valueOf(clients)));
+        Process process = new ProcessBuilder(command)
+                .directory(workDir.toFile())
+                .redirectErrorStream(true)
+                .start();
+        StringBuilder line = new StringBuilder();
+        for (int c; (c = process.getInputStream().read()) != '\n'; ) {
+            if (c < 0) {
+                throw new AssertionError("the python server ended before it listened: " + line);
+            }
+            line.append((char) c);
+        }
+        if (!line.toString().equals("LISTENING")) {
+            process.destroyForcibly();
+            throw new AssertionError("the python server did not listen: " + line);
+        }
+        return new Run(process);
     }
 
     /** One run of the client. */

@@ -2,6 +2,7 @@ package dev.packetipc.unix;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -155,6 +156,46 @@ class PeerCredentialsTest {
                 } finally {
                     run.kill();
                 }
+            }
+        }
+    }
+
+    @Test
+    void aClientRefusesAServerOfAnotherUserByDefault() throws Exception {
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx")); // the server binds here
+        Path socket = dir.resolve("other-user.sock");
+        OtherUserPython.Run server = python.startServer(socket, dir, RawFrames.welcome(), 1);
+        try {
+            IpcException e = assertThrows(IpcException.class, () -> transport.connect(SocketPath.nameOf(socket)));
+            String message = e.getMessage();
+            assertTrue(
+                    message.contains("uid " + OtherUserPython.UID),
+                    "the message should name the server's user: " + message);
+            assertTrue(message.contains("uid 0"), "the message should name the client's user: " + message);
+            assertTrue(message.contains("UnixOptions.SERVER_POLICY"), "the message should say what to do: " + message);
+            assertEquals(
+                    List.of("SERVED 0"), server.finish(RoundTrip.WAIT), "the client sent bytes to a server it refused");
+        } finally {
+            server.kill();
+        }
+    }
+
+    @Test
+    void aClientAcceptsAServerOfAUserItAllows() throws Exception {
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        for (PeerPolicy policy : new PeerPolicy[] {PeerPolicy.uids(OtherUserPython.UID), PeerPolicy.anyUser()}) {
+            Path socket = dir.resolve("allowed.sock");
+            OtherUserPython.Run server = python.startServer(socket, dir, RawFrames.welcome(), 1);
+            try {
+                IpcOptions options = IpcOptions.builder()
+                        .set(UnixOptions.SERVER_POLICY, policy)
+                        .build();
+                try (Client client = transport.connect(SocketPath.nameOf(socket), options)) {
+                    assertEquals(SocketPath.nameOf(socket), client.name(), policy.toString());
+                }
+                assertEquals(List.of("SERVED 24"), server.finish(RoundTrip.WAIT), policy.toString());
+            } finally {
+                server.kill();
             }
         }
     }

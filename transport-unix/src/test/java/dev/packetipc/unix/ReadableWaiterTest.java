@@ -112,17 +112,21 @@ class ReadableWaiterTest {
         }
     }
 
-    private static CompletableFuture<Integer> blockedRead(UnixStreamChannel channel) throws InterruptedException {
-        CountDownLatch reading = new CountDownLatch(1);
+    /** Starts a read that blocks, and returns once the reader really waits for bytes (not merely has started). */
+    private static CompletableFuture<Integer> blockedRead(UnixStreamChannel channel) {
         CompletableFuture<Integer> read = CompletableFuture.supplyAsync(() -> {
-            reading.countDown();
             try {
                 return channel.read(ByteBuffer.allocateDirect(64), StreamChannel.FOREVER);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
         });
-        assertTrue(reading.await(10, TimeUnit.SECONDS));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (channel.blockedReaders() == 0 && !read.isDone() && System.nanoTime() < deadline) {
+            Thread.yield(); // nothing signals entering the wait but this count
+        }
+        assertFalse(read.isDone(), "the read returned before it blocked: " + read);
+        assertEquals(1, channel.blockedReaders(), "the reader never blocked in its wait");
         return read;
     }
 }

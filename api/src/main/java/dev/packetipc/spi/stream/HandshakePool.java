@@ -15,15 +15,21 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * A stream server's handshakes, run on a small pool of daemon threads rather than in {@code accept()}, so that a
- * client that is slow to say HELLO delays no other client. Each handshake is bounded by {@link
- * IpcOptions#CONNECT_TIMEOUT}; a client that fails it is logged and dropped; a finished connection goes to the
- * server's sink. {@link #close()} ends pending handshakes, and no connection reaches the sink after it returns.
+ * A stream server's handshakes, run on a pool of daemon threads rather than in {@code accept()}, so that a client that
+ * is slow to say HELLO delays no other client. The pool starts a thread per handshake up to {@value #THREADS} at once
+ * (threads idle for 10 s end, so an idle server keeps none); beyond that, handshakes wait their turn. Each handshake is
+ * bounded by {@link IpcOptions#CONNECT_TIMEOUT}; a client that fails it is logged and dropped; a finished connection
+ * goes to the server's sink. {@link #close()} ends pending handshakes, and no connection reaches the sink after it
+ * returns.
+ *
+ * <p>A peer that sends nothing still holds a thread for up to that time-out here. A transport that can wait for a
+ * channel's first bytes without a thread (the Unix server's selector) should hand channels over only once they have
+ * spoken, with {@link #start(StreamChannel, long)}; then only peers that stop in the middle of a HELLO hold threads.
  */
 public final class HandshakePool implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(HandshakePool.class.getName());
     /** Handshakes that run at once; more wait their turn. */
-    private static final int THREADS = 4;
+    static final int THREADS = 64;
     /** How long close waits for handshakes to end: a closed channel ends them at once. */
     private static final long CLOSE_WAIT_SECONDS = 5;
 
@@ -57,23 +63,28 @@ public final class HandshakePool implements AutoCloseable {
 
     /** Starts the handshake of a freshly accepted channel; after {@link #close()} the channel is closed instead. */
     public void start(StreamChannel channel) {
+        start(channel, Timeouts.toNanos(options.get(IpcOptions.CONNECT_TIMEOUT)));
+    }
+
+    /**
+     * Starts the handshake of a channel that has waited part of its time for the HELLO already.
+     *
+     * @param helloTimeoutNanos how long the HELLO may still take
+     */
+    public void start(StreamChannel channel, long helloTimeoutNanos) {
         pending.add(channel);
         try {
-            threads.execute(() -> handshake(channel));
+            threads.execute(() -> handshake(channel, helloTimeoutNanos));
         } catch (RejectedExecutionException e) { // closed meanwhile
             pending.remove(channel);
             channel.close();
         }
     }
 
-    private void handshake(StreamChannel channel) {
+    private void handshake(StreamChannel channel, long helloTimeoutNanos) {
         try {
-            Connection connection = StreamEndpoints.accept(
-                    channel,
-                    serverName,
-                    options,
-                    sharedMemory,
-                    Timeouts.toNanos(options.get(IpcOptions.CONNECT_TIMEOUT)));
+            Connection connection =
+                    StreamEndpoints.accept(channel, serverName, options, sharedMemory, helloTimeoutNanos);
             synchronized (this) {
                 if (!closed) {
                     sink.accept(connection);
