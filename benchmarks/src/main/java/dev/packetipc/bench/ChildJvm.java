@@ -81,6 +81,11 @@ final class ChildJvm implements AutoCloseable {
         }
     }
 
+    /** The child's process id. */
+    long pid() {
+        return process.pid();
+    }
+
     /** Sends one command line. */
     void send(String command) throws IOException {
         stdin.write(command + "\n");

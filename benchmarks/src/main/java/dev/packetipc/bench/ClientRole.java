@@ -32,6 +32,7 @@ final class ClientRole {
         if (workload.isThroughput()) {
             throughput(workload, timing, address);
         } else {
+            medium.peer(address);
             pongListener = medium.listen(workload);
             out.say("READY " + pongListener.address());
             start("bench-echo", () -> echo(workload, address));
@@ -69,7 +70,7 @@ final class ClientRole {
         }
         out.say("READY -");
         start("bench-meter", () -> {
-            Meter.Windows windows = Meter.measure(tallies, () -> running.get() == 0, timing);
+            Meter.Windows windows = Meter.measure(tallies, () -> running.get() == 0, timing, () -> out.say("WINDOWS"));
             out.say("MEASURED " + windows.report());
             synchronized (inbounds) {
                 inbounds.forEach(Inbound::measured);
@@ -85,7 +86,7 @@ final class ClientRole {
     }
 
     private void echo(Workload workload, String address) throws Exception {
-        Batch pong = new Batch(1, workload.payloadBytes());
+        Batch pong = ServerRole.batch(workload, 1);
         Tally tally = new Tally();
         try (Inbound pings = medium.connect(address, 0, workload)) {
             pongs = pongListener.accept(0);
@@ -93,6 +94,7 @@ final class ClientRole {
             int received;
             while ((received = pings.receive(tally)) != Inbound.END) {
                 for (int i = 0; i < received; i++) {
+                    pong.stamp();
                     pongs.send(pong);
                 }
                 if (received == 0) {

@@ -6,11 +6,11 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * One contender's pair of child JVMs (a server and a client), started on its first workload and kept for the whole
- * run so that the JIT warms up once. The harness measures every contender on one workload before the next workload,
- * so that the rows it compares are measured seconds apart. A failure ends the pair; the next workload starts a fresh
- * one, and a contender that failed three times is not run again. A contender whose medium cannot be made is reported
- * as skipped with the cause, never as a crash.
+ * One contender's pair of child JVMs (a server and a client), started on its first workload of a round and
+ * {@linkplain #close() closed} by the harness at the end of that round, so that only the measured pair is alive
+ * while it runs. A failure ends the pair; the next workload starts a fresh one, and a contender that failed three
+ * times is not run again. A contender whose medium cannot be made is reported as skipped with the cause, never as a
+ * crash, and is not started again.
  */
 final class ContenderSession implements AutoCloseable {
     private static final long STEP_MILLIS = 30_000;
@@ -37,10 +37,15 @@ final class ContenderSession implements AutoCloseable {
         this.echo = echo;
     }
 
-    /** Measures one workload, or says why it could not. */
+    /** Measures one workload with the session's timing, or says why it could not. */
     Result run(Workload workload) throws InterruptedException {
+        return run(workload, timing);
+    }
+
+    /** Measures one workload, or says why it could not. */
+    Result run(Workload workload, Timing timing) throws InterruptedException {
         if (contender.role() == Contender.Role.LIMIT && !workload.isThroughput()) {
-            return Result.without(contender, workload, Result.Status.SKIPPED, "no round trip in a copy");
+            return Result.without(contender, workload, Result.Status.SKIPPED, "no round trip in the ring");
         }
         if (failures >= MAX_FAILURES) {
             return Result.without(
@@ -61,7 +66,7 @@ final class ContenderSession implements AutoCloseable {
             if (unavailable != null) {
                 return Result.without(contender, workload, Result.Status.SKIPPED, unavailable);
             }
-            return measure(contender, workload, server, client);
+            return measure(contender, workload, timing, server, client);
         } catch (ChildJvm.HarnessFailure | IOException e) {
             close();
             failures++;
@@ -80,7 +85,8 @@ final class ContenderSession implements AutoCloseable {
         }
     }
 
-    private Result measure(Contender contender, Workload workload, ChildJvm server, ChildJvm client)
+    private static Result measure(
+            Contender contender, Workload workload, Timing timing, ChildJvm server, ChildJvm client)
             throws IOException, InterruptedException, ChildJvm.HarnessFailure {
         server.send("LISTEN " + workload.code() + " " + timing.code());
         String address = server.await("READY", STEP_MILLIS, client);
@@ -90,29 +96,64 @@ final class ContenderSession implements AutoCloseable {
         Result result;
         if (workload.isThroughput()) {
             server.await("STARTED", STEP_MILLIS, client);
+            client.await("WINDOWS", timing.warmupMillis() + 60_000 + STEP_MILLIS, server);
+            ProcStats serverBefore = ProcStats.of(server.pid());
+            ProcStats clientBefore = ProcStats.of(client.pid());
             String measured = client.await("MEASURED", timing.totalMillis() + STEP_MILLIS, server);
+            ProcStats serverAfter = ProcStats.of(server.pid());
+            ProcStats clientAfter = ProcStats.of(client.pid());
             server.send("STOP");
             server.await("STOPPED", STEP_MILLIS, client);
             client.await("DONE", STEP_MILLIS, server);
             result = throughputResult(contender, workload, measured);
+            result = result.with(
+                    result.windows(),
+                    "",
+                    cost(serverBefore, serverAfter, clientBefore, clientAfter, packets(measured)));
         } else {
             String[] trips = server.await("RTT", timing.totalMillis() + STEP_MILLIS, client)
                     .split(" ");
             client.await("DONE", STEP_MILLIS, server);
             result = Result.roundTrip(
-                    contender,
-                    workload,
-                    Long.parseLong(trips[0]),
-                    Long.parseLong(trips[1]),
-                    Long.parseLong(trips[2]),
-                    Long.parseLong(trips[3]));
+                            contender,
+                            workload,
+                            Long.parseLong(trips[0]),
+                            Long.parseLong(trips[1]),
+                            Long.parseLong(trips[2]),
+                            Long.parseLong(trips[3]))
+                    .with(new double[0], trips.length > 5 ? trips[5] : "", Cost.NONE);
         }
         server.send("FINISH");
         server.await("FINISHED", STEP_MILLIS, client);
         return result;
     }
 
-    /** Parses {@code full|capped pps... | bps...} into the medians. */
+    /** What the two processes spent between the samples, per packet received in the windows. */
+    static Cost cost(
+            ProcStats serverBefore,
+            ProcStats serverAfter,
+            ProcStats clientBefore,
+            ProcStats clientAfter,
+            long packets) {
+        if (!serverBefore.known() || !serverAfter.known() || !clientBefore.known() || !clientAfter.known()) {
+            return Cost.NONE;
+        }
+        return new Cost(
+                serverAfter.cpuNanos() - serverBefore.cpuNanos(),
+                clientAfter.cpuNanos() - clientBefore.cpuNanos(),
+                packets,
+                serverAfter.rssBytes(),
+                clientAfter.rssBytes(),
+                serverAfter.sharedBytes() + clientAfter.sharedBytes());
+    }
+
+    /** The packets of all windows, the third part of the {@code MEASURED} line (0 if absent). */
+    static long packets(String measured) {
+        String[] parts = measured.split("\\|");
+        return parts.length > 2 ? Long.parseLong(parts[2].trim()) : 0;
+    }
+
+    /** Parses {@code full|capped pps... | bps... [| packets]} into the medians, keeping every window. */
     static Result throughputResult(Contender contender, Workload workload, String measured) {
         String[] halves = measured.split("\\|");
         String[] head = halves[0].trim().split(" ");
@@ -124,7 +165,8 @@ final class ContenderSession implements AutoCloseable {
             bps[i] = Double.parseDouble(tail[i]);
         }
         String note = head[0].equals("capped") ? "volume cap reached before a full window: one partial window" : "";
-        return Result.throughput(contender, workload, Stats.median(pps), Stats.median(bps), note);
+        return Result.throughput(contender, workload, Stats.median(pps), Stats.median(bps), note)
+                .with(pps, "", Cost.NONE);
     }
 
     /** One progress line for a row. */

@@ -10,19 +10,29 @@ final class HarnessOptions {
     static final String USAGE = String.join(
             "\n",
             "usage: packet-ipc bench [options]   (or java ... dev.packetipc.bench.Harness [options])",
-            "  --quick                 about a minute: 64 B, 1500 B, 64 KiB in batches of 1024, 1 client, short windows",
+            "  --quick                 about a minute: one round, short windows, no verify pass",
             "  --transports a,b        our transport ids to run (default: unix, shm and every transport found);",
             "                          'none' runs none. Each runs with poll and with receivePackets (see --receive)",
-            "  --baselines a,b         junixsocket, jdk-uds, chronicle, aeron, memcpy (default: all); 'none' for none",
+            "  --baselines a,b         junixsocket, jdk-uds, chronicle, aeron, ring (default: all); 'none' for none",
+            "  --consume MODE          what every receiver does with every packet: touch (default: reads every",
+            "                          payload byte), verify (order, gaps, duplicates and a CRC32C of every payload;",
+            "                          a difference fails the run) or none (timestamp and length only)",
+            "  --wait block,spin       receivers that wait in the kernel/library, and/or spin (default: both; peers",
+            "                          without a blocking receive, Chronicle, Aeron and the ring, run in spin only)",
+            "  --no-verify             skip the verify pass (each contender once per payload size with --consume",
+            "                          verify, in the first round of a run of touch or none)",
+            "  --seed N                seed of the per-round shuffle of the contenders (default: the time)",
             "  --sizes 64,1500,65536   payload bytes per packet",
-            "  --batches 1,64,1024     packets per send",
-            "  --clients 1,4           concurrent clients",
+            "  --batches 1024          packets per send (e.g. 1,64,1024)",
+            "  --clients 1             concurrent clients, each a connection with its own receiving thread in the",
+            "                          client JVM and its own sending thread in the server JVM (e.g. 1,4)",
             "  --receive poll,receivePackets   receive paths measured for our transports",
             "  --no-latency            skip the 64 B round trip",
             "  --warmup-ms N --window-ms N --repeats N   one measurement: warm-up, then N windows (their median)",
-            "  --rounds N              measure everything N times, contenders interleaved; report the median round",
-            "  --out DIR               where results.csv, results.json, results.md and throughput.png go",
-            "                          (default bench-results)",
+            "  --rounds N              measure everything N times (default 5), contenders shuffled per round; ratios",
+            "                          are taken within a round, reported as median (min-max) over the rounds",
+            "  --out DIR               where results.csv, results.json, results.md, windows.csv, hlog/ and",
+            "                          throughput.png go (default bench-results)",
             "  --jvm-arg ARG           an extra flag for the child JVMs (repeatable)",
             "  --verbose               echo the child JVMs' own output",
             "  --help                  this text");
@@ -32,13 +42,18 @@ final class HarnessOptions {
     boolean verbose;
     boolean latency = true;
     List<String> transports;
-    List<String> baselines = Contender.BASELINES.stream().map(Contender::id).toList();
+    List<String> baselines = Contender.baselineIds();
     List<Integer> sizes = List.of(64, 1500, 65536);
-    List<Integer> batches = List.of(1, 64, 1024);
-    List<Integer> clients = List.of(1, 4);
+    List<Integer> batches = List.of(1024);
+    List<Integer> clients = List.of(1);
     List<String> receivePaths = List.of("poll", "receivePackets");
+    List<String> waits = List.of("block", "spin");
+    Consume.Mode consume = Consume.Mode.TOUCH;
+    boolean verifyPass = true;
+    long seed = System.nanoTime();
+    String fault;
     Timing timing = Timing.FULL;
-    int rounds = 3;
+    int rounds = 5;
     Path out = Path.of("bench-results");
     final List<String> jvmArguments = new ArrayList<>();
 
@@ -46,10 +61,9 @@ final class HarnessOptions {
         HarnessOptions o = new HarnessOptions();
         if (Arrays.asList(args).contains("--quick")) {
             o.quick = true;
-            o.batches = List.of(1024);
-            o.clients = List.of(1);
             o.timing = Timing.QUICK;
             o.rounds = 1;
+            o.verifyPass = false;
         }
         Long warmup = null;
         Long window = null;
@@ -71,12 +85,20 @@ final class HarnessOptions {
                 case "--window-ms" -> window = (long) number(value(args, ++i, arg), arg, 1);
                 case "--repeats" -> repeats = number(value(args, ++i, arg), arg, 1);
                 case "--rounds" -> o.rounds = number(value(args, ++i, arg), arg, 1);
+                case "--consume" -> o.consume = Consume.Mode.parse(value(args, ++i, arg));
+                case "--wait" -> o.waits = waits(value(args, ++i, arg));
+                case "--no-verify" -> o.verifyPass = false;
+                case "--seed" -> o.seed = Long.parseLong(value(args, ++i, arg));
+                case "--inject-fault" -> o.fault = fault(value(args, ++i, arg));
                 case "--out" -> o.out = Path.of(value(args, ++i, arg));
                 case "--jvm-arg" -> o.jvmArguments.add(value(args, ++i, arg));
                 default -> throw new IllegalArgumentException("unknown option '" + arg + "'\n" + USAGE);
             }
         }
-        o.baselines.forEach(Contender::baseline);
+        o.baselines.forEach(id -> Contender.baseline(id, List.of()));
+        if (o.consume == Consume.Mode.VERIFY) {
+            o.verifyPass = false;
+        }
         o.timing = new Timing(
                 warmup != null ? warmup : o.timing.warmupMillis(),
                 window != null ? window : o.timing.windowMillis(),
@@ -99,6 +121,21 @@ final class HarnessOptions {
                 .map(String::trim)
                 .filter(s -> !s.isEmpty())
                 .toList();
+    }
+
+    private static List<String> waits(String list) {
+        List<String> waits = names(list);
+        waits.forEach(Wait::parse);
+        if (waits.isEmpty()) {
+            throw new IllegalArgumentException("--wait takes block and/or spin");
+        }
+        return waits;
+    }
+
+    /** {@code --inject-fault gap|duplicate|flip}: for the harness's own tests of verify (not in the usage). */
+    private static String fault(String name) {
+        Batch.Fault.valueOf(name.toUpperCase(java.util.Locale.ROOT));
+        return name;
     }
 
     private static List<String> receivePaths(String list) {

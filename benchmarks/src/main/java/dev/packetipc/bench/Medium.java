@@ -11,6 +11,12 @@ public interface Medium extends AutoCloseable {
     /** Server side: gets ready for the workload's streams. */
     Listener listen(Workload workload) throws Exception;
 
+    /**
+     * Client side, before the client JVM listens for a round trip's answers: the server's address, for a medium
+     * whose answering side must use what the server started (Aeron's media driver) rather than start its own.
+     */
+    default void peer(String serverAddress) {}
+
     /** Client side: connects stream {@code stream} to the listener at {@code address}. */
     Inbound connect(String address, int stream, Workload workload) throws Exception;
 

@@ -70,9 +70,9 @@ final class ServerRole {
         if (!medium.hasSender()) {
             return;
         }
-        Batch batch = new Batch(workload.batch(), workload.payloadBytes());
         long cap = medium.volumeCapBytes(workload);
         for (int i = 0; i < workload.clients(); i++) {
+            Batch batch = batch(workload, workload.batch());
             Outbound outbound = listener.accept(i);
             outbounds.add(outbound);
             Thread sender = new Thread(() -> send(outbound, batch, cap), "bench-sender-" + i);
@@ -86,6 +86,7 @@ final class ServerRole {
         try {
             long sent = 0;
             while (!stop && sent < cap) {
+                batch.stamp();
                 outbound.send(batch);
                 sent += batch.totalBytes();
             }
@@ -100,7 +101,7 @@ final class ServerRole {
         Outbound pings = listener.accept(0);
         outbounds.add(pings);
         pongs = medium.connect(clientAddress, 0, workload);
-        Batch ping = new Batch(1, workload.payloadBytes());
+        Batch ping = batch(workload, 1);
         Tally tally = new Tally();
         long warmEnd = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timing.warmupMillis());
         while (System.nanoTime() < warmEnd) {
@@ -120,6 +121,7 @@ final class ServerRole {
     }
 
     private long roundTrip(Outbound pings, Batch ping, Tally tally) throws Exception {
+        ping.stamp();
         long start = System.nanoTime();
         pings.send(ping);
         Idler idler = new Idler();
@@ -131,6 +133,11 @@ final class ServerRole {
             throw new IllegalStateException("the client ended the pong stream during the round trips");
         }
         return System.nanoTime() - start;
+    }
+
+    /** The packets one send moves; each packet with its own payload when the receiver verifies. */
+    static Batch batch(Workload workload, int count) {
+        return new Batch(count, workload.payloadBytes(), workload.consume() == Consume.Mode.VERIFY);
     }
 
     /** Ends the current workload: joins the senders, closes every stream and the listener. */

@@ -10,8 +10,9 @@ import java.util.Locale;
  * @param payloadBytes bytes of payload per packet
  * @param batch packets per {@code send}
  * @param clients concurrent clients (streams), each with its own sender
+ * @param consume what the receiver does with every packet ({@code --consume})
  */
-public record Workload(Kind kind, int payloadBytes, int batch, int clients) {
+public record Workload(Kind kind, int payloadBytes, int batch, int clients, Consume.Mode consume) {
     /** What is measured. */
     public enum Kind {
         /** Packets per second from servers to clients, summed over the clients. */
@@ -22,20 +23,38 @@ public record Workload(Kind kind, int payloadBytes, int batch, int clients) {
 
     /** Checks the numbers. */
     public Workload {
+        if (consume == null) {
+            throw new IllegalArgumentException("no consume mode");
+        }
         if (payloadBytes < 1 || batch < 1 || clients < 1) {
             throw new IllegalArgumentException(
                     "payload, batch and clients must be positive: " + payloadBytes + ", " + batch + ", " + clients);
         }
     }
 
-    /** A throughput workload. */
+    /** A throughput workload whose receivers read every byte ({@code touch}). */
     public static Workload throughput(int payloadBytes, int batch, int clients) {
-        return new Workload(Kind.THROUGHPUT, payloadBytes, batch, clients);
+        return throughput(payloadBytes, batch, clients, Consume.Mode.TOUCH);
+    }
+
+    /** A throughput workload. */
+    static Workload throughput(int payloadBytes, int batch, int clients, Consume.Mode consume) {
+        return new Workload(Kind.THROUGHPUT, payloadBytes, batch, clients, consume);
+    }
+
+    /** A round-trip workload whose receivers read every byte: one packet at a time, one client. */
+    public static Workload roundTrip(int payloadBytes) {
+        return roundTrip(payloadBytes, Consume.Mode.TOUCH);
     }
 
     /** A round-trip workload: one packet at a time, one client. */
-    public static Workload roundTrip(int payloadBytes) {
-        return new Workload(Kind.ROUND_TRIP, payloadBytes, 1, 1);
+    static Workload roundTrip(int payloadBytes, Consume.Mode consume) {
+        return new Workload(Kind.ROUND_TRIP, payloadBytes, 1, 1, consume);
+    }
+
+    /** The same workload with another receiver's work. */
+    Workload with(Consume.Mode mode) {
+        return new Workload(kind, payloadBytes, batch, clients, mode);
     }
 
     /** Whether this is a throughput workload. */
@@ -43,26 +62,31 @@ public record Workload(Kind kind, int payloadBytes, int batch, int clients) {
         return kind == Kind.THROUGHPUT;
     }
 
-    /** The compact form the child JVMs parse, e.g. {@code tp:64:1024:1} or {@code rtt:64}. */
+    /** The compact form the child JVMs parse, e.g. {@code tp:64:1024:1:touch} or {@code rtt:64:touch}. */
     public String code() {
-        return isThroughput() ? "tp:" + payloadBytes + ":" + batch + ":" + clients : "rtt:" + payloadBytes;
+        return (isThroughput() ? "tp:" + payloadBytes + ":" + batch + ":" + clients : "rtt:" + payloadBytes) + ":"
+                + consume.label();
     }
 
     /** Parses {@link #code()}. */
     public static Workload parse(String code) {
         String[] parts = code.split(":");
         try {
-            if (parts[0].equals("tp") && parts.length == 4) {
-                return throughput(Integer.parseInt(parts[1]), Integer.parseInt(parts[2]), Integer.parseInt(parts[3]));
+            if (parts[0].equals("tp") && parts.length == 5) {
+                return throughput(
+                        Integer.parseInt(parts[1]),
+                        Integer.parseInt(parts[2]),
+                        Integer.parseInt(parts[3]),
+                        Consume.Mode.parse(parts[4]));
             }
-            if (parts[0].equals("rtt") && parts.length == 2) {
-                return roundTrip(Integer.parseInt(parts[1]));
+            if (parts[0].equals("rtt") && parts.length == 3) {
+                return roundTrip(Integer.parseInt(parts[1]), Consume.Mode.parse(parts[2]));
             }
-        } catch (NumberFormatException e) {
+        } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("not a workload: '" + code + "'", e);
         }
         throw new IllegalArgumentException(
-                "not a workload: '" + code + "' (expected tp:SIZE:BATCH:CLIENTS or rtt:SIZE)");
+                "not a workload: '" + code + "' (expected tp:SIZE:BATCH:CLIENTS:CONSUME or rtt:SIZE:CONSUME)");
     }
 
     /** A payload size as people write it: 64 B, 1500 B, 64 KiB. */
@@ -78,11 +102,12 @@ public record Workload(Kind kind, int payloadBytes, int batch, int clients) {
         return isThroughput()
                 ? String.format(
                         Locale.ROOT,
-                        "%s x%d, %d client%s",
+                        "%s x%d, %d client%s, %s",
                         sizeLabel(payloadBytes),
                         batch,
                         clients,
-                        clients == 1 ? "" : "s")
-                : "round trip " + sizeLabel(payloadBytes);
+                        clients == 1 ? "" : "s",
+                        consume.label())
+                : "round trip " + sizeLabel(payloadBytes) + ", " + consume.label();
     }
 }

@@ -27,13 +27,13 @@ class HarnessSmokeTest {
     private final ByteArrayOutputStream progress = new ByteArrayOutputStream();
 
     @Test
-    void aBaselineRunWritesTableCsvJsonAndChart() throws IOException {
+    void aBaselineRunWritesTableCsvJsonWindowsHistogramsAndChart() throws IOException {
         Path out = freshDirectory();
         int code = run(
                 "--transports",
                 "none",
                 "--baselines",
-                "jdk-uds,memcpy",
+                "jdk-uds,ring",
                 "--sizes",
                 "64,1500",
                 "--batches",
@@ -46,35 +46,61 @@ class HarnessSmokeTest {
                 "100",
                 "--repeats",
                 "2",
+                "--rounds",
+                "2",
+                "--no-verify",
                 "--out",
                 out.toString());
         assertEquals(0, code, describe());
 
         String table = stdout.toString(StandardCharsets.UTF_8);
-        assertTrue(table.contains("| 64 B | 64 | 1 | JDK UDS channel |"), table);
-        assertTrue(table.contains("1.00x (best)"), table);
+        assertTrue(table.contains("| 64 B | 64 | 1 | touch | JDK UDS channel, block | block |"), table);
+        assertTrue(table.contains("| 64 B | 64 | 1 | touch | JDK UDS channel, spin | spin |"), table);
+        assertTrue(table.contains("| 64 B | 64 | 1 | touch | two-thread ring, spin | spin |"), table);
+        assertTrue(table.contains("(best)"), table);
         assertTrue(table.contains("Machine: cpus "), table);
+        assertTrue(progress.toString(StandardCharsets.UTF_8).contains("round 2 of 2:"), describe());
 
         List<String> csv = Files.readAllLines(out.resolve("results.csv"));
         assertEquals(ResultFiles.CSV_HEADER, csv.get(0));
-        // jdk-uds: two sizes and a round trip; memcpy: two sizes and a skipped round trip
-        assertEquals(7, csv.size(), String.join("\n", csv));
+        // jdk-uds block and spin: two sizes and a round trip each; ring: two sizes and a skipped round trip
+        assertEquals(10, csv.size(), String.join("\n", csv));
         int columns = ResultFiles.CSV_HEADER.split(",").length;
         for (String row : csv.subList(1, csv.size())) {
             String[] cells = row.split(",", -1);
             assertEquals(columns, cells.length, row);
-            if (cells[6].equals("ok") && cells[2].equals("throughput")) {
-                assertTrue(Double.parseDouble(cells[7]) > 0, row);
+            if (cells[8].equals("ok") && cells[3].equals("throughput")) {
+                assertEquals("2", cells[9], "two rounds: " + row);
+                assertTrue(Double.parseDouble(cells[10]) > 0, row);
             }
         }
-        assertTrue(csv.stream().anyMatch(r -> r.startsWith("jdk-uds,peer,round_trip,64,1,1,ok,")), csv.toString());
-        assertTrue(csv.stream().anyMatch(r -> r.startsWith("memcpy,limit,round_trip,64,1,1,skipped,")), csv.toString());
+        assertTrue(
+                csv.stream().anyMatch(r -> r.startsWith("jdk-uds/block,peer,block,round_trip,touch,64,1,1,ok,2,")),
+                csv.toString());
+        assertTrue(
+                csv.stream().anyMatch(r -> r.startsWith("ring/spin,limit,spin,round_trip,touch,64,1,1,skipped,")),
+                csv.toString());
+
+        List<String> windows = Files.readAllLines(out.resolve("windows.csv"));
+        assertEquals(ResultFiles.WINDOWS_HEADER, windows.get(0));
+        // 2 rounds x (3 contenders x 2 sizes x 2 windows + 3 round-trip lines)
+        assertEquals(1 + 2 * (3 * 2 * 2 + 3), windows.size(), String.join("\n", windows));
+
+        Path hlog = out.resolve("hlog").resolve("jdk-uds-block_rtt-64-touch.hlog");
+        assertTrue(Files.exists(hlog), "no histogram log: " + describe());
+        try (org.HdrHistogram.HistogramLogReader reader = new org.HdrHistogram.HistogramLogReader(hlog.toFile())) {
+            int intervals = 0;
+            while (reader.nextIntervalHistogram() != null) {
+                intervals++;
+            }
+            assertEquals(2, intervals, "one interval per round");
+        }
 
         String json = Files.readString(out.resolve("results.json"));
         assertTrue(json.startsWith("{") && json.trim().endsWith("}"), json);
-        assertEquals(6, count(json, "\"contender\": "), json);
-        assertEquals(4, count(json, "\"packetsPerSecond\": [0-9.]+"), json);
-        assertEquals(1, count(json, "\"p50Micros\": [0-9.]+"), json);
+        assertEquals(9, count(json, "\"contender\": "), json);
+        assertEquals(6, count(json, "\"packetsPerSecond\": [0-9.]+"), json);
+        assertEquals(2, count(json, "\"p50Micros\": [0-9.]+"), json);
         assertTrue(json.contains("\"machine\": {\"cpus\": "), json);
 
         BufferedImage chart = ImageIO.read(out.resolve("throughput.png").toFile());
@@ -99,13 +125,18 @@ class HarnessSmokeTest {
                 "1",
                 "--receive",
                 "poll",
+                "--wait",
+                "block",
                 "--no-latency",
+                "--no-verify",
                 "--out",
                 out.toString());
         assertEquals(1, code, "nothing was measured" + describe());
         List<String> csv = Files.readAllLines(out.resolve("results.csv"));
         assertEquals(2, csv.size(), csv.toString());
-        assertTrue(csv.get(1).startsWith("no-such-transport/poll,transport,throughput,64,1,1,skipped,"), csv.get(1));
+        assertTrue(
+                csv.get(1).startsWith("no-such-transport/poll/block,transport,block,throughput,touch,64,1,1,skipped,"),
+                csv.get(1));
         assertTrue(csv.get(1).contains("no transport has the id 'no-such-transport'"), csv.get(1));
         assertTrue(stdout.toString(StandardCharsets.UTF_8).contains("skipped [1]"), describe());
     }
