@@ -8,7 +8,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Unix transport's shared-memory region ({@code IpcOptions.SHARED_MEMORY_BYTES}) and of our shm transport's largest
  * cycle file. A writer thread copies every batch into the ring as the socket baselines pack it ({@link RecordCodec}
  * records, published every 1 MiB at most); the receiving thread reads every record out with the same
- * {@link Consume} as every other contender. Both spin ({@link Idler}) when the ring is full or empty. No process
+ * {@link Consume} as every other contender, about 1 MiB per call (as a socket receiver's read), and hands the space
+ * back after each. Both spin ({@link Idler}) when the ring is full or empty. No process
  * boundary, no system call, no framing checks: it is a ceiling only where no contender beats it, and the table says
  * so.
  */
@@ -120,7 +121,8 @@ final class RingMedium implements Medium {
             }
             int packets = 0;
             long bytes = 0;
-            while (read < available) {
+            long until = Math.min(available, read + CHUNK_BYTES); // hand space back every 1 MiB, as a socket read
+            while (read < until) {
                 int pos = (int) (read % RING_BYTES);
                 int room = RING_BYTES - pos;
                 if (room < RecordCodec.HEADER || ring.getInt(pos) == PAD) {
