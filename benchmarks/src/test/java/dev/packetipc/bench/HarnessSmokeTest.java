@@ -17,6 +17,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Runs the real harness (child JVMs and all) over one cheap baseline with tiny windows, and checks what it writes.
@@ -107,6 +109,107 @@ class HarnessSmokeTest {
         assertNotNull(chart, "throughput.png is not a readable image");
         assertEquals(1000, chart.getWidth());
         assertTrue(Files.readString(out.resolve("results.md")).contains("| payload | batch |"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(
+            value = Batch.Fault.class,
+            names = {"GAP", "DUPLICATE", "FLIP"})
+    void verifyFailsTheRunOnAnInjectedFault(Batch.Fault fault) throws IOException {
+        Path out = freshDirectory();
+        int code = run(
+                "--transports",
+                "none",
+                "--baselines",
+                "jdk-uds",
+                "--wait",
+                "block",
+                "--consume",
+                "verify",
+                "--sizes",
+                "1500",
+                "--batches",
+                "64",
+                "--no-latency",
+                "--rounds",
+                "1",
+                "--warmup-ms",
+                "50",
+                "--window-ms",
+                "100",
+                "--repeats",
+                "1",
+                "--inject-fault",
+                fault.name().toLowerCase(java.util.Locale.ROOT),
+                "--out",
+                out.toString());
+        assertEquals(3, code, "a verify failure fails the run" + describe());
+        String expected = switch (fault) {
+            case GAP -> "gap: expected packet 100, got packet 101";
+            case DUPLICATE -> "duplicate or out of order: expected packet 100, got packet 99";
+            default -> "corrupted payload: packet 100 of 1500 bytes";
+        };
+        String table = stdout.toString(StandardCharsets.UTF_8);
+        assertTrue(table.contains("VERIFY FAILED"), table);
+        assertTrue(table.contains(expected), table);
+        assertTrue(progress.toString(StandardCharsets.UTF_8).contains("VERIFY FAILED"), describe());
+    }
+
+    @Test
+    void everyContenderKindRunsWithEveryNewOption() throws IOException {
+        // our Unix transport in both waits and receive paths, Aeron, Chronicle, both sockets and the ring; a
+        // verify pass, descriptors only, a fixed seed: each option is run once, the figures are not judged
+        Path out = freshDirectory();
+        int code = run(
+                "--transports",
+                "unix",
+                "--baselines",
+                "junixsocket,chronicle,aeron,ring",
+                "--wait",
+                "block,spin",
+                "--consume",
+                "none",
+                "--sizes",
+                "64,65536",
+                "--batches",
+                "16",
+                "--rounds",
+                "1",
+                "--seed",
+                "42",
+                "--warmup-ms",
+                "50",
+                "--window-ms",
+                "100",
+                "--repeats",
+                "1",
+                "--out",
+                out.toString());
+        String all = describe();
+        assertEquals(0, code, all);
+        assertTrue(progress.toString(StandardCharsets.UTF_8).contains("seed 42"), all);
+        List<String> csv = Files.readAllLines(out.resolve("results.csv"));
+        String[] ids = {
+            "unix/poll/block",
+            "unix/poll/spin",
+            "unix/receivePackets/block",
+            "junixsocket/block",
+            "junixsocket/spin",
+            "chronicle/spin",
+            "aeron/spin",
+            "ring/spin"
+        };
+        for (String id : ids) {
+            for (String workload : new String[] {",throughput,none,64,16,1,ok,", ",throughput,verify,65536,16,1,ok,"}) {
+                assertTrue(
+                        csv.stream().anyMatch(r -> r.startsWith(id + ",") && r.contains(workload)),
+                        id + workload + " missing or not ok:\n" + String.join("\n", csv));
+            }
+        }
+        assertTrue(
+                csv.stream().anyMatch(r -> r.startsWith("aeron/spin,") && r.contains(",round_trip,none,64,1,1,ok,")),
+                "Aeron's round trip runs on one driver:\n" + String.join("\n", csv));
+        assertTrue(!all.contains("VERIFY FAILED"), all);
     }
 
     @Test
