@@ -29,7 +29,7 @@ final class ClientRole {
         Workload workload = Workload.parse(command[1]);
         Timing timing = Timing.parse(command[2]);
         String address = command[3];
-        if (workload.isThroughput()) {
+        if (workload.isThroughput() || workload.isIdle()) {
             throughput(workload, timing, address);
         } else {
             medium.peer(address);
@@ -45,6 +45,7 @@ final class ClientRole {
         List<Inbound> inbounds = new ArrayList<>();
         List<Thread> receivers = new ArrayList<>();
         AtomicInteger running = new AtomicInteger(streams);
+        AtomicInteger connected = new AtomicInteger();
         for (int i = 0; i < streams; i++) {
             Tally tally = new Tally();
             tallies[i] = tally;
@@ -53,6 +54,9 @@ final class ClientRole {
                 try (Inbound inbound = medium.connect(address, stream, workload)) {
                     synchronized (inbounds) {
                         inbounds.add(inbound);
+                    }
+                    if (connected.incrementAndGet() == streams) {
+                        out.say("CONNECTED");
                     }
                     Idler idler = new Idler();
                     int received;
@@ -69,20 +73,31 @@ final class ClientRole {
             }));
         }
         out.say("READY -");
+        if (workload.isIdle()) {
+            start("bench-idle", () -> {
+                join(receivers);
+                out.say("DONE");
+            });
+            return;
+        }
         start("bench-meter", () -> {
             Meter.Windows windows = Meter.measure(tallies, () -> running.get() == 0, timing, () -> out.say("WINDOWS"));
             out.say("MEASURED " + windows.report());
             synchronized (inbounds) {
                 inbounds.forEach(Inbound::measured);
             }
-            for (Thread receiver : receivers) {
-                receiver.join(JOIN_MILLIS);
-                if (receiver.isAlive()) {
-                    throw new IllegalStateException("a receiver did not reach the end within " + JOIN_MILLIS + " ms");
-                }
-            }
+            join(receivers);
             out.say("DONE");
         });
+    }
+
+    private static void join(List<Thread> receivers) throws InterruptedException {
+        for (Thread receiver : receivers) {
+            receiver.join(JOIN_MILLIS);
+            if (receiver.isAlive()) {
+                throw new IllegalStateException("a receiver did not reach the end within " + JOIN_MILLIS + " ms");
+            }
+        }
     }
 
     private void echo(Workload workload, String address) throws Exception {

@@ -14,6 +14,8 @@ import java.util.Locale;
  */
 final class ContenderSession implements AutoCloseable {
     private static final long STEP_MILLIS = 30_000;
+    /** How long an idle client is watched. */
+    static final long IDLE_MILLIS = 2_000;
     /** A contender that failed this often is not run again: a hang costs a time-out per workload. */
     private static final int MAX_FAILURES = 3;
 
@@ -44,6 +46,9 @@ final class ContenderSession implements AutoCloseable {
 
     /** Measures one workload, or says why it could not. */
     Result run(Workload workload, Timing timing) throws InterruptedException {
+        if (contender.role() == Contender.Role.LIMIT && workload.isIdle()) {
+            return Result.without(contender, workload, Result.Status.SKIPPED, "the ring never idles");
+        }
         if (contender.role() == Contender.Role.LIMIT && !workload.isThroughput()) {
             return Result.without(contender, workload, Result.Status.SKIPPED, "no round trip in the ring");
         }
@@ -94,7 +99,23 @@ final class ContenderSession implements AutoCloseable {
         String reply = client.await("READY", STEP_MILLIS, server);
         server.send("GO " + reply);
         Result result;
-        if (workload.isThroughput()) {
+        if (workload.isIdle()) {
+            server.await("STARTED", STEP_MILLIS, client);
+            client.await("CONNECTED", STEP_MILLIS, server);
+            ProcStats serverBefore = ProcStats.of(server.pid());
+            ProcStats clientBefore = ProcStats.of(client.pid());
+            long start = System.nanoTime();
+            Thread.sleep(IDLE_MILLIS); // the measured period itself: nothing is awaited
+            long elapsed = System.nanoTime() - start;
+            ProcStats serverAfter = ProcStats.of(server.pid());
+            ProcStats clientAfter = ProcStats.of(client.pid());
+            server.send("STOP");
+            server.await("STOPPED", STEP_MILLIS, client);
+            client.await("DONE", STEP_MILLIS, server);
+            Cost cost = cost(serverBefore, serverAfter, clientBefore, clientAfter, 0);
+            result = new Result(
+                    contender, workload, Result.Status.OK, "", 0, 0, 0, elapsed, 0, 0, 0, new double[0], "", cost);
+        } else if (workload.isThroughput()) {
             server.await("STARTED", STEP_MILLIS, client);
             client.await("WINDOWS", timing.warmupMillis() + 60_000 + STEP_MILLIS, server);
             ProcStats serverBefore = ProcStats.of(server.pid());
@@ -174,6 +195,14 @@ final class ContenderSession implements AutoCloseable {
         String figures;
         if (!result.ok()) {
             figures = result.statusText();
+        } else if (result.workload().isIdle()) {
+            figures = result.cost().measured()
+                    ? String.format(
+                            Locale.ROOT,
+                            "idle CPU %.1f%% sender, %.1f%% receiver",
+                            result.cost().serverCpuNanos() * 100.0 / result.p50Nanos(),
+                            result.cost().clientCpuNanos() * 100.0 / result.p50Nanos())
+                    : "idle CPU not readable here";
         } else if (result.workload().isThroughput()) {
             figures = String.format(
                     Locale.ROOT,

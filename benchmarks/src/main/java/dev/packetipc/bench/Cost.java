@@ -27,6 +27,11 @@ public record Cost(
         return serverCpuNanos >= 0 && packets > 0;
     }
 
+    /** Whether the CPU times were read (also for an idle measurement, which has no packets). */
+    public boolean read() {
+        return serverCpuNanos >= 0;
+    }
+
     /** Sender CPU nanoseconds per packet. */
     public double serverNanosPerPacket() {
         return (double) serverCpuNanos / packets;

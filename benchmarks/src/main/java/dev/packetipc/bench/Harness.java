@@ -91,6 +91,7 @@ public final class Harness {
                             contender, jvmArguments, classPath, options.timing, options.verbose ? progress : null));
         }
         List<Result> measured = new ArrayList<>();
+        List<Result> idle = new ArrayList<>();
         Random shuffle = new Random(options.seed);
         try {
             for (int round = 1; round <= options.rounds; round++) {
@@ -110,6 +111,11 @@ public final class Harness {
                                 Result result =
                                         session.run(workload, verifyTiming).inRound(round);
                                 measured.add(result);
+                                progress.println(ContenderSession.describe(result));
+                            }
+                            if (options.idlePass && contender.role() != Contender.Role.LIMIT) {
+                                Result result = session.run(Workload.idle(1)).inRound(round);
+                                idle.add(result);
                                 progress.println(ContenderSession.describe(result));
                             }
                         }
@@ -141,7 +147,7 @@ public final class Harness {
                 .filter(r -> r.status() == Result.Status.FAILED && r.note().contains("verify failed"))
                 .toList();
         Map<String, String> machine = MachineFacts.collect();
-        String table = ResultTable.format(results, measured, machine, command);
+        String table = ResultTable.format(results, measured, machine, command) + ResultTable.idle(idle);
         List<String> targets = Targets.check(results, measured);
         StringBuilder report = new StringBuilder(table);
         if (!targets.isEmpty()) {
@@ -166,12 +172,16 @@ public final class Harness {
             ResultFiles.writeCsv(options.out.resolve("results.csv"), results, measured);
             ResultFiles.writeJson(options.out.resolve("results.json"), results, measured, machine, command);
             ResultFiles.writeWindows(options.out.resolve("windows.csv"), measured);
+            if (!idle.isEmpty()) {
+                ResultFiles.writeIdle(options.out.resolve("idle.csv"), idle);
+            }
             List<Path> logs = ResultFiles.writeHistogramLogs(options.out.resolve("hlog"), measured);
             Files.writeString(options.out.resolve("results.md"), report, StandardCharsets.UTF_8);
             boolean chart = ThroughputChart.write(options.out.resolve("throughput.png"), results);
             progress.printf(
                     Locale.ROOT,
-                    "wrote results.csv, results.json, results.md, windows.csv%s%s to %s in %.0f s%n",
+                    "wrote results.csv, results.json, results.md, windows.csv%s%s%s to %s in %.0f s%n",
+                    idle.isEmpty() ? "" : ", idle.csv",
                     logs.isEmpty() ? "" : ", " + logs.size() + " hlog/*.hlog",
                     chart ? ", throughput.png" : " (no chart: no throughput measured)",
                     options.out.toAbsolutePath(),

@@ -10,7 +10,7 @@ final class HarnessOptions {
     static final String USAGE = String.join(
             "\n",
             "usage: packet-ipc bench [options]   (or java ... dev.packetipc.bench.Harness [options])",
-            "  --quick                 about a minute: one round, short windows, no verify pass",
+            "  --quick                 about a minute: one round, short windows, no verify or idle pass",
             "  --transports a,b        our transport ids to run (default: unix, shm and every transport found);",
             "                          'none' runs none. Each runs with poll and with receivePackets (see --receive)",
             "  --baselines a,b         junixsocket, jdk-uds, chronicle, aeron, ring (default: all); 'none' for none",
@@ -21,6 +21,8 @@ final class HarnessOptions {
             "                          without a blocking receive, Chronicle, Aeron and the ring, run in spin only)",
             "  --no-verify             skip the verify pass (each contender once per payload size with --consume",
             "                          verify, in the first round of a run of touch or none)",
+            "  --no-idle               skip the idle pass (each contender once, a connected client with nothing to",
+            "                          receive, CPU time over 2 s, in the first round)",
             "  --seed N                seed of the per-round shuffle of the contenders (default: the time)",
             "  --sizes 64,1500,65536   payload bytes per packet",
             "  --batches 1024          packets per send (e.g. 1,64,1024)",
@@ -50,6 +52,7 @@ final class HarnessOptions {
     List<String> waits = List.of("block", "spin");
     Consume.Mode consume = Consume.Mode.TOUCH;
     boolean verifyPass = true;
+    boolean idlePass = true;
     long seed = System.nanoTime();
     String fault;
     Timing timing = Timing.FULL;
@@ -64,6 +67,7 @@ final class HarnessOptions {
             o.timing = Timing.QUICK;
             o.rounds = 1;
             o.verifyPass = false;
+            o.idlePass = false;
         }
         Long warmup = null;
         Long window = null;
@@ -88,6 +92,7 @@ final class HarnessOptions {
                 case "--consume" -> o.consume = Consume.Mode.parse(value(args, ++i, arg));
                 case "--wait" -> o.waits = waits(value(args, ++i, arg));
                 case "--no-verify" -> o.verifyPass = false;
+                case "--no-idle" -> o.idlePass = false;
                 case "--seed" -> o.seed = Long.parseLong(value(args, ++i, arg));
                 case "--inject-fault" -> o.fault = fault(value(args, ++i, arg));
                 case "--out" -> o.out = Path.of(value(args, ++i, arg));

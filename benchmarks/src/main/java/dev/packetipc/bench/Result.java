@@ -11,7 +11,7 @@ package dev.packetipc.bench;
  * @param packetsPerSecond median of the windows (throughput)
  * @param bytesPerSecond payload bytes per second, median of the windows (throughput)
  * @param roundTrips round trips recorded (round trip)
- * @param p50Nanos median round trip
+ * @param p50Nanos median round trip (an idle row: how long the idle client was watched)
  * @param p99Nanos 99th percentile round trip
  * @param p999Nanos 99.9th percentile round trip
  * @param round the round it was measured in (1-based; 0 for a folded row)

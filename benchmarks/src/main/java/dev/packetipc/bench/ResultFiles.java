@@ -109,6 +109,29 @@ final class ResultFiles {
         Files.writeString(file, csv, StandardCharsets.UTF_8);
     }
 
+    /** The idle pass: CPU time of each JVM while a connected client had nothing to receive. */
+    static void writeIdle(Path file, List<Result> idle) throws IOException {
+        StringBuilder csv = new StringBuilder(
+                "contender,wait,status,watched_ms,sender_cpu_ms,receiver_cpu_ms,sender_rss_mib,receiver_rss_mib,note\n");
+        for (Result r : idle) {
+            Cost cost = r.cost();
+            boolean known = r.ok() && cost.read();
+            csv.append(String.join(
+                            ",",
+                            r.contender().id(),
+                            r.contender().waitMode(),
+                            r.status().name().toLowerCase(Locale.ROOT),
+                            r.ok() ? number(r.p50Nanos() / 1e6) : "",
+                            known ? number(cost.serverCpuNanos() / 1e6) : "",
+                            known ? number(cost.clientCpuNanos() / 1e6) : "",
+                            known ? Format.mebibytes(cost.serverRssBytes()) : "",
+                            known ? Format.mebibytes(cost.clientRssBytes()) : "",
+                            csvText(r.ok() ? r.note() : r.statusText())))
+                    .append('\n');
+        }
+        Files.writeString(file, csv, StandardCharsets.UTF_8);
+    }
+
     /**
      * One HdrHistogram log per round-trip contender and workload ({@code hlog/<contender>_<workload>.hlog}), one
      * interval per round, readable with HdrHistogram's {@code HistogramLogReader} or HdrHistogram's plotter.

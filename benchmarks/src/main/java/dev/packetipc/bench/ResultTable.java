@@ -109,6 +109,32 @@ final class ResultTable {
         return out.toString();
     }
 
+    /** The idle pass: CPU used by each side while a connected client waits 2 s with nothing to receive. */
+    static String idle(List<Result> idle) {
+        if (idle.isEmpty()) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder("\nIdle: a connected client with nothing to receive, CPU time of each JVM"
+                + " over the watched time (100% = one core busy).\n\n");
+        out.append("| contender | wait | sender CPU | receiver CPU | receiver RSS MiB |\n");
+        out.append("|---|---|---:|---:|---:|\n");
+        for (Result row : idle) {
+            Cost cost = row.cost();
+            boolean known = row.ok() && cost.read() && row.p50Nanos() > 0;
+            out.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %s | %s | %s | %s |%n",
+                    row.contender().label(),
+                    row.contender().waitMode(),
+                    known
+                            ? String.format(Locale.ROOT, "%.1f%%", cost.serverCpuNanos() * 100.0 / row.p50Nanos())
+                            : row.ok() ? "not readable here" : row.statusText(),
+                    known ? String.format(Locale.ROOT, "%.1f%%", cost.clientCpuNanos() * 100.0 / row.p50Nanos()) : "",
+                    known ? Format.mebibytes(cost.clientRssBytes()) : ""));
+        }
+        return out.toString();
+    }
+
     /** Skip and failure causes, each written once below the tables and marked [n] in the rows. */
     private static final class Footnotes {
         private final Map<String, Integer> numbers = new LinkedHashMap<>();

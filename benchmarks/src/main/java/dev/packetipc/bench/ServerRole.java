@@ -38,7 +38,12 @@ final class ServerRole {
                 out.say("READY " + listener.address());
             }
             case "GO" -> {
-                if (workload.isThroughput()) {
+                if (workload.isIdle()) {
+                    for (int i = 0; i < workload.clients(); i++) {
+                        outbounds.add(listener.accept(i));
+                    }
+                    out.say("STARTED");
+                } else if (workload.isThroughput()) {
                     startSenders();
                     out.say("STARTED");
                 } else {
@@ -47,6 +52,11 @@ final class ServerRole {
             }
             case "STOP" -> {
                 stop = true;
+                if (workload.isIdle()) {
+                    for (Outbound outbound : outbounds) {
+                        outbound.end();
+                    }
+                }
                 for (Thread sender : senders) {
                     sender.join(JOIN_MILLIS);
                     if (sender.isAlive()) {

@@ -35,7 +35,8 @@ final class Targets {
                 if (!w.isThroughput()) {
                     compare(lines, who, ranking, row, "junixsocket", 1.5, false);
                 }
-            } else if (id.equals("shm")) {
+            } else if (id.equals("shm") && row.contender().waitMode().equals("spin")) {
+                // Chronicle and Aeron only spin: the shm transport is compared with them in spin mode only
                 if (w.isThroughput() && w.clients() == 1) {
                     compare(lines, who, ranking, row, "chronicle", 0.8, true);
                 } else if (!w.isThroughput()) {

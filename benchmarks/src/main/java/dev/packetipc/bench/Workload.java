@@ -18,7 +18,9 @@ public record Workload(Kind kind, int payloadBytes, int batch, int clients, Cons
         /** Packets per second from servers to clients, summed over the clients. */
         THROUGHPUT,
         /** Time from sending one packet to receiving the peer's answer. */
-        ROUND_TRIP
+        ROUND_TRIP,
+        /** A connected client with nothing to receive: what waiting costs. */
+        IDLE
     }
 
     /** Checks the numbers. */
@@ -52,6 +54,16 @@ public record Workload(Kind kind, int payloadBytes, int batch, int clients, Cons
         return new Workload(Kind.ROUND_TRIP, payloadBytes, 1, 1, consume);
     }
 
+    /** Connected clients (streams) that receive nothing, for the CPU time of waiting. */
+    static Workload idle(int clients) {
+        return new Workload(Kind.IDLE, 64, 1, clients, Consume.Mode.TOUCH);
+    }
+
+    /** Whether this is an idle workload. */
+    boolean isIdle() {
+        return kind == Kind.IDLE;
+    }
+
     /** The same workload with another receiver's work. */
     Workload with(Consume.Mode mode) {
         return new Workload(kind, payloadBytes, batch, clients, mode);
@@ -64,6 +76,9 @@ public record Workload(Kind kind, int payloadBytes, int batch, int clients, Cons
 
     /** The compact form the child JVMs parse, e.g. {@code tp:64:1024:1:touch} or {@code rtt:64:touch}. */
     public String code() {
+        if (isIdle()) {
+            return "idle:" + clients;
+        }
         return (isThroughput() ? "tp:" + payloadBytes + ":" + batch + ":" + clients : "rtt:" + payloadBytes) + ":"
                 + consume.label();
     }
@@ -78,6 +93,9 @@ public record Workload(Kind kind, int payloadBytes, int batch, int clients, Cons
                         Integer.parseInt(parts[2]),
                         Integer.parseInt(parts[3]),
                         Consume.Mode.parse(parts[4]));
+            }
+            if (parts[0].equals("idle") && parts.length == 2) {
+                return idle(Integer.parseInt(parts[1]));
             }
             if (parts[0].equals("rtt") && parts.length == 3) {
                 return roundTrip(Integer.parseInt(parts[1]), Consume.Mode.parse(parts[2]));
@@ -99,6 +117,9 @@ public record Workload(Kind kind, int payloadBytes, int batch, int clients, Cons
 
     @Override
     public String toString() {
+        if (isIdle()) {
+            return "idle, " + clients + " client" + (clients == 1 ? "" : "s");
+        }
         return isThroughput()
                 ? String.format(
                         Locale.ROOT,
