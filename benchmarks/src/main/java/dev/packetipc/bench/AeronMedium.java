@@ -246,6 +246,11 @@ final class AeronMedium implements Medium {
         }
 
         @Override
+        public Consume consume() {
+            return consume;
+        }
+
+        @Override
         public int receive(Tally tally) {
             this.tally = tally;
             packets = 0;

@@ -148,6 +148,12 @@ public final class Batch {
         return payload.length;
     }
 
+    /** Sets packet {@code i}'s timestamp for the next send. */
+    void timestamp(int i, long nanos) {
+        timestamps[i] = nanos;
+        ((FixedPacket) packets.get(i)).timestampNanos(nanos);
+    }
+
     /** Packet {@code i}'s timestamp. */
     public long timestamp(int i) {
         return timestamps[i];

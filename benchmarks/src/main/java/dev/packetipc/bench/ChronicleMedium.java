@@ -165,6 +165,11 @@ final class ChronicleMedium implements Medium {
         }
 
         @Override
+        public Consume consume() {
+            return consume;
+        }
+
+        @Override
         public int receive(Tally tally) {
             this.tally = tally;
             try (DocumentContext dc = tailer.readingDocument()) {

@@ -103,15 +103,26 @@ final class ClientRole {
     private void echo(Workload workload, String address) throws Exception {
         Batch pong = ServerRole.batch(workload, 1);
         Tally tally = new Tally();
+        long[][] pending = {new long[1024]};
+        int[] waiting = {0};
         try (Inbound pings = medium.connect(address, 0, workload)) {
+            // every answer carries the timestamp of the packet it answers (the open-loop run's intended send time)
+            pings.consume().listen(timestamp -> {
+                if (waiting[0] == pending[0].length) {
+                    pending[0] = java.util.Arrays.copyOf(pending[0], 2 * waiting[0]);
+                }
+                pending[0][waiting[0]++] = timestamp;
+            });
             pongs = pongListener.accept(0);
             Idler idler = new Idler();
             int received;
             while ((received = pings.receive(tally)) != Inbound.END) {
-                for (int i = 0; i < received; i++) {
+                for (int i = 0; i < waiting[0]; i++) {
+                    pong.timestamp(0, pending[0][i]);
                     pong.stamp();
                     pongs.send(pong);
                 }
+                waiting[0] = 0;
                 if (received == 0) {
                     idler.idle();
                 } else {

@@ -5,6 +5,7 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Locale;
+import java.util.function.LongConsumer;
 import java.util.zip.CRC32C;
 import net.openhft.chronicle.bytes.Bytes;
 import org.agrona.DirectBuffer;
@@ -68,6 +69,7 @@ final class Consume {
     private long sink;
     private long next;
     private long verified;
+    private LongConsumer timestamps;
 
     Consume(Mode mode) {
         this.mode = mode;
@@ -97,9 +99,17 @@ final class Consume {
         sink += length;
     }
 
-    /** The timestamp of a packet: read in every mode. */
+    /** The timestamp of a packet: read in every mode, and handed to the listener if there is one. */
     void timestamp(long nanos) {
         sink += nanos;
+        if (timestamps != null) {
+            timestamps.accept(nanos);
+        }
+    }
+
+    /** Hands every packet's timestamp to {@code listener} as it is read (the open-loop latency run). */
+    void listen(LongConsumer listener) {
+        this.timestamps = listener;
     }
 
     /** A whole packet's payload in a buffer (absolute reads; the buffer's position is left alone). */

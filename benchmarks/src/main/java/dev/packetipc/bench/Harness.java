@@ -66,7 +66,10 @@ public final class Harness {
         }
         List<Contender> contenders = contenders(options);
         List<Workload> workloads = workloads(options);
-        List<Workload> verifyPass = options.verifyPass ? verifyWorkloads(workloads) : List.of();
+        List<Workload> verifyPass = new ArrayList<>(options.verifyPass ? verifyWorkloads(workloads) : List.of());
+        if (options.openLoop && options.latency) {
+            verifyPass.add(Workload.openLoop(64, options.rate, options.consume));
+        }
         Timing verifyTiming =
                 new Timing(Math.min(200, options.timing.warmupMillis()), options.timing.windowMillis(), 1);
         String command = "packet-ipc bench" + (args.length == 0 ? "" : " " + String.join(" ", args));

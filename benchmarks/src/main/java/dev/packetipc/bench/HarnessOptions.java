@@ -10,7 +10,7 @@ final class HarnessOptions {
     static final String USAGE = String.join(
             "\n",
             "usage: packet-ipc bench [options]   (or java ... dev.packetipc.bench.Harness [options])",
-            "  --quick                 about a minute: one round, short windows, no verify or idle pass",
+            "  --quick                 about a minute: one round, short windows, no verify, idle or open-loop pass",
             "  --transports a,b        our transport ids to run (default: unix, shm and every transport found);",
             "                          'none' runs none. Each runs with poll and with receivePackets (see --receive)",
             "  --baselines a,b         junixsocket, jdk-uds, chronicle, aeron, ring (default: all); 'none' for none",
@@ -21,6 +21,9 @@ final class HarnessOptions {
             "                          without a blocking receive, Chronicle, Aeron and the ring, run in spin only)",
             "  --no-verify             skip the verify pass (each contender once per payload size with --consume",
             "                          verify, in the first round of a run of touch or none)",
+            "  --rate N                the open-loop latency run's packets per second (default 100000); it runs",
+            "                          in the first round, 64 B, latency from each packet's intended send time",
+            "  --no-open-loop          skip the open-loop latency run",
             "  --no-idle               skip the idle pass (each contender once, a connected client with nothing to",
             "                          receive, CPU time over 2 s, in the first round)",
             "  --seed N                seed of the per-round shuffle of the contenders (default: the time)",
@@ -53,6 +56,8 @@ final class HarnessOptions {
     Consume.Mode consume = Consume.Mode.TOUCH;
     boolean verifyPass = true;
     boolean idlePass = true;
+    boolean openLoop = true;
+    int rate = 100_000;
     long seed = System.nanoTime();
     String fault;
     Timing timing = Timing.FULL;
@@ -68,6 +73,7 @@ final class HarnessOptions {
             o.rounds = 1;
             o.verifyPass = false;
             o.idlePass = false;
+            o.openLoop = false;
         }
         Long warmup = null;
         Long window = null;
@@ -93,6 +99,8 @@ final class HarnessOptions {
                 case "--wait" -> o.waits = waits(value(args, ++i, arg));
                 case "--no-verify" -> o.verifyPass = false;
                 case "--no-idle" -> o.idlePass = false;
+                case "--no-open-loop" -> o.openLoop = false;
+                case "--rate" -> o.rate = number(value(args, ++i, arg), arg, 1);
                 case "--seed" -> o.seed = Long.parseLong(value(args, ++i, arg));
                 case "--inject-fault" -> o.fault = fault(value(args, ++i, arg));
                 case "--out" -> o.out = Path.of(value(args, ++i, arg));

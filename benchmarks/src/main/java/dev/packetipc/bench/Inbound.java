@@ -15,6 +15,9 @@ public interface Inbound extends AutoCloseable {
      */
     int receive(Tally tally) throws Exception;
 
+    /** What this receiver does with every packet (a round trip listens to the timestamps through it). */
+    Consume consume();
+
     /** Called when the meter has finished; only a medium without a sender (the memory copy) uses it to stop. */
     default void measured() {}
 

@@ -113,7 +113,7 @@ final class PacketIpcMedium implements Medium {
     }
 
     /** Hands one packet to the consumer: its timestamp, then its payload in place (or only its length). */
-    static void consume(IpcPacket packet, Consume consume) {
+    static void hand(IpcPacket packet, Consume consume) {
         consume.timestamp(packet.timestampNanos());
         if (consume.readsPayload()) {
             ByteBuffer data = packet.data();
@@ -139,7 +139,12 @@ final class PacketIpcMedium implements Medium {
         @Override
         public void onPacket(IpcPacket packet) {
             bytes += packet.length();
-            consume(packet, consume);
+            hand(packet, consume);
+        }
+
+        @Override
+        public Consume consume() {
+            return consume;
         }
 
         @Override
@@ -174,6 +179,11 @@ final class PacketIpcMedium implements Medium {
         }
 
         @Override
+        public Consume consume() {
+            return consume;
+        }
+
+        @Override
         public int receive(Tally tally) throws IpcException {
             this.tally = tally;
             Optional<List<IpcPacket>> received = client.receivePackets(RECEIVE_LIMIT);
@@ -185,7 +195,7 @@ final class PacketIpcMedium implements Medium {
             for (int i = 0; i < packets.size(); i++) {
                 IpcPacket packet = packets.get(i);
                 bytes += packet.length();
-                consume(packet, consume);
+                hand(packet, consume);
             }
             tally.add(packets.size(), bytes);
             return packets.size();

@@ -93,7 +93,10 @@ final class ResultTable {
                     out.append(String.format(
                             Locale.ROOT,
                             "| %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
-                            Workload.sizeLabel(workload.payloadBytes()),
+                            workload.isOpenLoop()
+                                    ? "open loop " + Workload.sizeLabel(workload.payloadBytes()) + " at "
+                                            + Format.count(workload.batch()) + "/s"
+                                    : Workload.sizeLabel(workload.payloadBytes()),
                             workload.consume().label(),
                             row.contender().label(),
                             row.contender().waitMode(),

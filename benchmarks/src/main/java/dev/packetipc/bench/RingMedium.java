@@ -106,6 +106,11 @@ final class RingMedium implements Medium {
         }
 
         @Override
+        public Consume consume() {
+            return consume;
+        }
+
+        @Override
         public int receive(Tally tally) {
             this.tally = tally;
             long read = tail.get();

@@ -47,7 +47,8 @@ final class ServerRole {
                     startSenders();
                     out.say("STARTED");
                 } else {
-                    out.say("RTT " + pingPong(command[1]).report());
+                    RoundTrips trips = workload.isOpenLoop() ? openLoop(command[1]) : pingPong(command[1]);
+                    out.say("RTT " + trips.report());
                 }
             }
             case "STOP" -> {
@@ -126,6 +127,65 @@ final class ServerRole {
         Idler idler = new Idler();
         while (pongs.receive(tally) != Inbound.END) {
             idler.idle();
+        }
+        return trips;
+    }
+
+    /**
+     * Sends a packet every {@code 1/rate} seconds on a thread of its own, whatever the answers do, each carrying its
+     * intended send time as its timestamp; this thread takes the answers (which carry the same timestamps back) and
+     * records now minus the intended send time. A send that falls behind its schedule is not skipped: it goes at
+     * once, and its delay counts (no coordinated omission).
+     */
+    private RoundTrips openLoop(String clientAddress) throws Exception {
+        Outbound pings = listener.accept(0);
+        outbounds.add(pings);
+        pongs = medium.connect(clientAddress, 0, workload);
+        Batch ping = batch(workload, 1);
+        long interval = Math.max(1, 1_000_000_000L / workload.batch());
+        long start = System.nanoTime() + 1_000_000;
+        long warmEnd = start + TimeUnit.MILLISECONDS.toNanos(timing.warmupMillis());
+        long end = warmEnd + TimeUnit.MILLISECONDS.toNanos(timing.windowMillis() * timing.repeats());
+        RoundTrips trips = new RoundTrips();
+        pongs.consume().listen(intended -> {
+            if (intended >= warmEnd) {
+                trips.record(System.nanoTime() - intended);
+            }
+        });
+        AtomicReference<Throwable> pingFailure = new AtomicReference<>();
+        Thread pinger = new Thread(
+                () -> {
+                    try {
+                        for (long next = start; next < end; next += interval) {
+                            while (System.nanoTime() < next) {
+                                Thread.onSpinWait();
+                            }
+                            ping.timestamp(0, next);
+                            ping.stamp();
+                            pings.send(ping);
+                        }
+                        pings.end();
+                    } catch (Throwable t) {
+                        pingFailure.set(t);
+                    }
+                },
+                "bench-pinger");
+        pinger.setDaemon(true);
+        pinger.start();
+        Tally tally = new Tally();
+        Idler idler = new Idler();
+        int received;
+        while ((received = pongs.receive(tally)) != Inbound.END) {
+            if (pingFailure.get() != null) {
+                throw new IllegalStateException("the pinger failed", pingFailure.get());
+            }
+            if (received == 0) {
+                idler.idle();
+            }
+        }
+        pinger.join(JOIN_MILLIS);
+        if (pingFailure.get() != null) {
+            throw new IllegalStateException("the pinger failed", pingFailure.get());
         }
         return trips;
     }

@@ -134,6 +134,11 @@ final class SocketMedium implements Medium {
         }
 
         @Override
+        public Consume consume() {
+            return consume;
+        }
+
+        @Override
         public int receive(Tally tally) throws IOException {
             this.tally = tally;
             if (channel.read(buffer) < 0) {

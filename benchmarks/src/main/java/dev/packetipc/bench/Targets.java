@@ -32,17 +32,17 @@ final class Targets {
                 if (w.isThroughput() && w.payloadBytes() == 65536 && w.clients() == 1) {
                     compare(lines, who, ranking, row, "junixsocket", 0.9, true);
                 }
-                if (!w.isThroughput()) {
+                if (w.kind() == Workload.Kind.ROUND_TRIP) {
                     compare(lines, who, ranking, row, "junixsocket", 1.5, false);
                 }
             } else if (id.equals("shm") && row.contender().waitMode().equals("spin")) {
                 // Chronicle and Aeron only spin: the shm transport is compared with them in spin mode only
                 if (w.isThroughput() && w.clients() == 1) {
                     compare(lines, who, ranking, row, "chronicle", 0.8, true);
-                } else if (!w.isThroughput()) {
+                } else if (w.kind() == Workload.Kind.ROUND_TRIP) {
                     standing(lines, who, ranking, row, "chronicle");
                 }
-                if (!w.isThroughput() || w.clients() == 1) {
+                if (w.kind() == Workload.Kind.ROUND_TRIP || w.isThroughput() && w.clients() == 1) {
                     standing(lines, who, ranking, row, "aeron");
                 }
             }

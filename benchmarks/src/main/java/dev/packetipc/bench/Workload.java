@@ -20,7 +20,12 @@ public record Workload(Kind kind, int payloadBytes, int batch, int clients, Cons
         /** Time from sending one packet to receiving the peer's answer. */
         ROUND_TRIP,
         /** A connected client with nothing to receive: what waiting costs. */
-        IDLE
+        IDLE,
+        /**
+         * Packets sent at a fixed rate ({@link #batch()} per second) regardless of the answers, each answered by the
+         * client; the latency of each from its intended send time (no coordinated omission).
+         */
+        OPEN_LOOP
     }
 
     /** Checks the numbers. */
@@ -59,6 +64,16 @@ public record Workload(Kind kind, int payloadBytes, int batch, int clients, Cons
         return new Workload(Kind.IDLE, 64, 1, clients, Consume.Mode.TOUCH);
     }
 
+    /** An open-loop latency run at {@code rate} packets per second. */
+    static Workload openLoop(int payloadBytes, int rate, Consume.Mode consume) {
+        return new Workload(Kind.OPEN_LOOP, payloadBytes, rate, 1, consume);
+    }
+
+    /** Whether this is an open-loop latency run ({@link #batch()} is then its rate per second). */
+    boolean isOpenLoop() {
+        return kind == Kind.OPEN_LOOP;
+    }
+
     /** Whether this is an idle workload. */
     boolean isIdle() {
         return kind == Kind.IDLE;
@@ -79,6 +94,9 @@ public record Workload(Kind kind, int payloadBytes, int batch, int clients, Cons
         if (isIdle()) {
             return "idle:" + clients;
         }
+        if (isOpenLoop()) {
+            return "ol:" + payloadBytes + ":" + batch + ":" + consume.label();
+        }
         return (isThroughput() ? "tp:" + payloadBytes + ":" + batch + ":" + clients : "rtt:" + payloadBytes) + ":"
                 + consume.label();
     }
@@ -93,6 +111,9 @@ public record Workload(Kind kind, int payloadBytes, int batch, int clients, Cons
                         Integer.parseInt(parts[2]),
                         Integer.parseInt(parts[3]),
                         Consume.Mode.parse(parts[4]));
+            }
+            if (parts[0].equals("ol") && parts.length == 4) {
+                return openLoop(Integer.parseInt(parts[1]), Integer.parseInt(parts[2]), Consume.Mode.parse(parts[3]));
             }
             if (parts[0].equals("idle") && parts.length == 2) {
                 return idle(Integer.parseInt(parts[1]));
@@ -117,6 +138,9 @@ public record Workload(Kind kind, int payloadBytes, int batch, int clients, Cons
 
     @Override
     public String toString() {
+        if (isOpenLoop()) {
+            return "open loop " + sizeLabel(payloadBytes) + " at " + batch + "/s, " + consume.label();
+        }
         if (isIdle()) {
             return "idle, " + clients + " client" + (clients == 1 ? "" : "s");
         }
