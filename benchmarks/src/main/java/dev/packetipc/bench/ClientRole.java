@@ -29,8 +29,9 @@ final class ClientRole {
         Workload workload = Workload.parse(command[1]);
         Timing timing = Timing.parse(command[2]);
         String address = command[3];
+        int stream = command.length > 4 ? Integer.parseInt(command[4]) : 0;
         if (workload.isThroughput() || workload.isIdle()) {
-            throughput(workload, timing, address);
+            throughput(workload, timing, address, stream);
         } else {
             medium.peer(address);
             pongListener = medium.listen(workload);
@@ -39,8 +40,9 @@ final class ClientRole {
         }
     }
 
-    private void throughput(Workload workload, Timing timing, String address) {
-        int streams = workload.clients();
+    /** Receives stream {@code first} of the workload (each client is a JVM of its own). */
+    private void throughput(Workload workload, Timing timing, String address, int first) {
+        int streams = 1;
         Tally[] tallies = new Tally[streams];
         List<Inbound> inbounds = new ArrayList<>();
         List<Thread> receivers = new ArrayList<>();
@@ -49,7 +51,7 @@ final class ClientRole {
         for (int i = 0; i < streams; i++) {
             Tally tally = new Tally();
             tallies[i] = tally;
-            int stream = i;
+            int stream = first + i;
             receivers.add(start("bench-receiver-" + i, () -> {
                 try (Inbound inbound = medium.connect(address, stream, workload)) {
                     synchronized (inbounds) {

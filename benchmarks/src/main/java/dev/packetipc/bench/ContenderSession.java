@@ -2,6 +2,7 @@ package dev.packetipc.bench;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -25,7 +26,7 @@ final class ContenderSession implements AutoCloseable {
     private final Timing timing;
     private final PrintStream echo;
     private ChildJvm server;
-    private ChildJvm client;
+    private final List<ChildJvm> clients = new ArrayList<>();
     private String unavailable;
     private int failures;
     private String lastFailure;
@@ -62,16 +63,27 @@ final class ContenderSession implements AutoCloseable {
         try {
             if (server == null && unavailable == null) {
                 server = ChildJvm.start("server", contender.medium(), jvmArguments, classPath, echo);
-                client = ChildJvm.start("client", contender.medium(), jvmArguments, classPath, echo);
-                unavailable = hello(server, client);
-                if (unavailable != null) {
-                    close();
-                }
+                unavailable = hello(server);
+            }
+            // one client JVM per client: start what is missing, stop what is not measured
+            while (unavailable == null && clients.size() < workload.clients()) {
+                ChildJvm client = ChildJvm.start(
+                        "client" + (clients.isEmpty() ? "" : "-" + clients.size()),
+                        contender.medium(),
+                        jvmArguments,
+                        classPath,
+                        echo);
+                clients.add(client);
+                unavailable = hello(client);
             }
             if (unavailable != null) {
+                close();
                 return Result.without(contender, workload, Result.Status.SKIPPED, unavailable);
             }
-            return measure(contender, workload, timing, server, client);
+            while (clients.size() > workload.clients()) {
+                clients.remove(clients.size() - 1).close();
+            }
+            return measure(contender, workload, timing, server, clients);
         } catch (ChildJvm.HarnessFailure | IOException e) {
             close();
             failures++;
@@ -80,10 +92,9 @@ final class ContenderSession implements AutoCloseable {
         }
     }
 
-    private static String hello(ChildJvm server, ChildJvm client) throws InterruptedException, ChildJvm.HarnessFailure {
+    private static String hello(ChildJvm child) throws InterruptedException, ChildJvm.HarnessFailure {
         try {
-            server.await("HELLO", STEP_MILLIS, null);
-            client.await("HELLO", STEP_MILLIS, null);
+            child.await("HELLO", STEP_MILLIS, null);
             return null;
         } catch (ChildJvm.Unavailable e) {
             return e.getMessage();
@@ -91,46 +102,51 @@ final class ContenderSession implements AutoCloseable {
     }
 
     private static Result measure(
-            Contender contender, Workload workload, Timing timing, ChildJvm server, ChildJvm client)
+            Contender contender, Workload workload, Timing timing, ChildJvm server, List<ChildJvm> clients)
             throws IOException, InterruptedException, ChildJvm.HarnessFailure {
+        ChildJvm client = clients.get(0);
         server.send("LISTEN " + workload.code() + " " + timing.code());
         String address = server.await("READY", STEP_MILLIS, client);
-        client.send("RUN " + workload.code() + " " + timing.code() + " " + address);
+        for (int i = 0; i < clients.size(); i++) {
+            clients.get(i).send("RUN " + workload.code() + " " + timing.code() + " " + address + " " + i);
+        }
         String reply = client.await("READY", STEP_MILLIS, server);
+        for (ChildJvm other : clients.subList(1, clients.size())) {
+            other.await("READY", STEP_MILLIS, server);
+        }
         server.send("GO " + reply);
         Result result;
         if (workload.isIdle()) {
             server.await("STARTED", STEP_MILLIS, client);
-            client.await("CONNECTED", STEP_MILLIS, server);
+            awaitAll(clients, "CONNECTED", STEP_MILLIS, server);
             ProcStats serverBefore = ProcStats.of(server.pid());
-            ProcStats clientBefore = ProcStats.of(client.pid());
+            ProcStats clientBefore = sum(clients);
             long start = System.nanoTime();
             Thread.sleep(IDLE_MILLIS); // the measured period itself: nothing is awaited
             long elapsed = System.nanoTime() - start;
             ProcStats serverAfter = ProcStats.of(server.pid());
-            ProcStats clientAfter = ProcStats.of(client.pid());
+            ProcStats clientAfter = sum(clients);
             server.send("STOP");
             server.await("STOPPED", STEP_MILLIS, client);
-            client.await("DONE", STEP_MILLIS, server);
+            awaitAll(clients, "DONE", STEP_MILLIS, server);
             Cost cost = cost(serverBefore, serverAfter, clientBefore, clientAfter, 0);
             result = new Result(
                     contender, workload, Result.Status.OK, "", 0, 0, 0, elapsed, 0, 0, 0, new double[0], "", cost);
         } else if (workload.isThroughput()) {
             server.await("STARTED", STEP_MILLIS, client);
-            client.await("WINDOWS", timing.warmupMillis() + 60_000 + STEP_MILLIS, server);
+            awaitAll(clients, "WINDOWS", timing.warmupMillis() + 60_000 + STEP_MILLIS, server);
             ProcStats serverBefore = ProcStats.of(server.pid());
-            ProcStats clientBefore = ProcStats.of(client.pid());
-            String measured = client.await("MEASURED", timing.totalMillis() + STEP_MILLIS, server);
+            ProcStats clientBefore = sum(clients);
+            List<String> measured = awaitAll(clients, "MEASURED", timing.totalMillis() + STEP_MILLIS, server);
             ProcStats serverAfter = ProcStats.of(server.pid());
-            ProcStats clientAfter = ProcStats.of(client.pid());
+            ProcStats clientAfter = sum(clients);
             server.send("STOP");
             server.await("STOPPED", STEP_MILLIS, client);
-            client.await("DONE", STEP_MILLIS, server);
-            result = throughputResult(contender, workload, measured);
+            awaitAll(clients, "DONE", STEP_MILLIS, server);
+            String summed = sumMeasured(measured);
+            result = throughputResult(contender, workload, summed);
             result = result.with(
-                    result.windows(),
-                    "",
-                    cost(serverBefore, serverAfter, clientBefore, clientAfter, packets(measured)));
+                    result.windows(), "", cost(serverBefore, serverAfter, clientBefore, clientAfter, packets(summed)));
         } else {
             String[] trips = server.await("RTT", timing.totalMillis() + STEP_MILLIS, client)
                     .split(" ");
@@ -147,6 +163,78 @@ final class ContenderSession implements AutoCloseable {
         server.send("FINISH");
         server.await("FINISHED", STEP_MILLIS, client);
         return result;
+    }
+
+    private static List<String> awaitAll(List<ChildJvm> clients, String word, long timeoutMillis, ChildJvm server)
+            throws InterruptedException, ChildJvm.HarnessFailure {
+        List<String> lines = new ArrayList<>();
+        for (ChildJvm client : clients) {
+            lines.add(client.await(word, timeoutMillis, server));
+        }
+        return lines;
+    }
+
+    /** The client JVMs' figures together (CPU times and memory summed). */
+    private static ProcStats sum(List<ChildJvm> clients) {
+        long cpu = 0;
+        long rss = 0;
+        long shared = 0;
+        for (ChildJvm client : clients) {
+            ProcStats stats = ProcStats.of(client.pid());
+            if (!stats.known()) {
+                return ProcStats.NONE;
+            }
+            cpu += stats.cpuNanos();
+            rss += stats.rssBytes();
+            shared += stats.sharedBytes();
+        }
+        return new ProcStats(cpu, rss, shared);
+    }
+
+    /**
+     * The {@code MEASURED} lines of several client JVMs as one: window by window, the rates summed (each JVM measures
+     * its own windows, which start within milliseconds of each other: after each one's first packet and warm-up),
+     * capped if any was, the packets summed.
+     */
+    static String sumMeasured(List<String> lines) {
+        if (lines.size() == 1) {
+            return lines.get(0);
+        }
+        boolean capped = false;
+        double[] pps = null;
+        double[] bps = null;
+        long packets = 0;
+        for (String line : lines) {
+            String[] parts = line.split("\\|");
+            String[] head = parts[0].trim().split(" ");
+            String[] tail = parts[1].trim().split(" ");
+            capped |= head[0].equals("capped");
+            int windows = head.length - 1;
+            if (pps == null || windows < pps.length) {
+                double[] keptPps = new double[windows];
+                double[] keptBps = new double[windows];
+                if (pps != null) {
+                    System.arraycopy(pps, 0, keptPps, 0, windows);
+                    System.arraycopy(bps, 0, keptBps, 0, windows);
+                }
+                pps = keptPps;
+                bps = keptBps;
+            }
+            for (int i = 0; i < pps.length; i++) {
+                pps[i] += Double.parseDouble(head[i + 1]);
+                bps[i] += Double.parseDouble(tail[i]);
+            }
+            packets += parts.length > 2 ? Long.parseLong(parts[2].trim()) : 0;
+        }
+        StringBuilder out = new StringBuilder(capped ? "capped" : "full");
+        for (double rate : pps) {
+            out.append(' ').append((long) rate);
+        }
+        out.append(" |");
+        for (double rate : bps) {
+            out.append(' ').append((long) rate);
+        }
+        return out.append(" | ").append(packets).toString();
     }
 
     /** What the two processes spent between the samples, per packet received in the windows. */
@@ -223,10 +311,8 @@ final class ContenderSession implements AutoCloseable {
     /** Stops the pair of child JVMs, if it runs. */
     @Override
     public void close() {
-        if (client != null) {
-            client.close();
-            client = null;
-        }
+        clients.forEach(ChildJvm::close);
+        clients.clear();
         if (server != null) {
             server.close();
             server = null;

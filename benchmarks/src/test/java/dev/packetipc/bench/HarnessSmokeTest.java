@@ -51,6 +51,8 @@ class HarnessSmokeTest {
                 "--rounds",
                 "2",
                 "--no-verify",
+                "--no-idle",
+                "--no-open-loop",
                 "--out",
                 out.toString());
         assertEquals(0, code, describe());
@@ -177,6 +179,8 @@ class HarnessSmokeTest {
                 "1",
                 "--seed",
                 "42",
+                "--rate",
+                "1000",
                 "--warmup-ms",
                 "50",
                 "--window-ms",
@@ -210,6 +214,54 @@ class HarnessSmokeTest {
                 csv.stream().anyMatch(r -> r.startsWith("aeron/spin,") && r.contains(",round_trip,none,64,1,1,ok,")),
                 "Aeron's round trip runs on one driver:\n" + String.join("\n", csv));
         assertTrue(!all.contains("VERIFY FAILED"), all);
+        List<String> idle = Files.readAllLines(out.resolve("idle.csv"));
+        for (String id : ids) {
+            if (!id.startsWith("ring")) {
+                assertTrue(
+                        idle.stream().anyMatch(r -> r.startsWith(id + ",") && r.contains(",ok,")),
+                        id + " idle missing:\n" + String.join("\n", idle));
+            }
+        }
+        List<String> rtt = csv.stream().filter(r -> r.contains(",round_trip,")).toList();
+        assertTrue(
+                rtt.stream().anyMatch(r -> r.startsWith("aeron/spin,") && r.contains(",none,64,1000,1,ok,")),
+                "the open-loop run at 1000/s:\n" + String.join("\n", rtt));
+    }
+
+    @Test
+    void eachClientIsAJvmOfItsOwn() throws IOException {
+        Path out = freshDirectory();
+        int code = run(
+                "--transports",
+                "none",
+                "--baselines",
+                "jdk-uds",
+                "--wait",
+                "block",
+                "--sizes",
+                "64",
+                "--batches",
+                "64",
+                "--clients",
+                "2",
+                "--no-latency",
+                "--no-verify",
+                "--no-idle",
+                "--rounds",
+                "1",
+                "--warmup-ms",
+                "50",
+                "--window-ms",
+                "100",
+                "--repeats",
+                "1",
+                "--verbose",
+                "--out",
+                out.toString());
+        assertEquals(0, code, describe());
+        List<String> csv = Files.readAllLines(out.resolve("results.csv"));
+        assertTrue(csv.get(1).startsWith("jdk-uds/block,peer,block,throughput,touch,64,64,2,ok,"), csv.toString());
+        assertTrue(progress.toString(StandardCharsets.UTF_8).contains("[client-1 jdk-uds:block]"), describe());
     }
 
     @Test

@@ -143,6 +143,14 @@ class StatsTest {
         assertEquals(3, merged.windows().length, "every round's windows are kept");
     }
 
+    @Test
+    void clientJvmsAreSummedWindowByWindow() {
+        String summed = ContenderSession.sumMeasured(
+                List.of("full 100 200 300 | 1000 2000 3000 | 600", "capped 10 20 | 100 200 | 30"));
+        assertEquals("capped 110 220 | 1100 2200 | 630", summed, "the shorter JVM's windows; capped if any was");
+        assertEquals("full 1 | 2 | 3", ContenderSession.sumMeasured(List.of("full 1 | 2 | 3")));
+    }
+
     private static Result tp(Contender c, Workload w, double pps, int round) {
         return Result.throughput(c, w, pps, pps * 64, "").inRound(round);
     }
