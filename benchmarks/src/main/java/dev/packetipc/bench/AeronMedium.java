@@ -137,36 +137,39 @@ final class AeronMedium implements Medium {
 
         @Override
         public void send(Batch batch) {
-            int size = batch.payloadBytes();
-            int record = RecordCodec.HEADER + size;
             int maxPayload = publication.maxPayloadLength();
-            if (record <= maxPayload) {
-                int perMessage = maxPayload / record;
-                for (int from = 0; from < batch.count(); from += perMessage) {
-                    int to = Math.min(batch.count(), from + perMessage);
-                    claim((to - from) * record);
-                    MutableDirectBuffer buffer = claim.buffer();
-                    int at = claim.offset();
-                    for (int i = from; i < to; i++) {
-                        buffer.putInt(at, size);
-                        buffer.putInt(at + 4, 0);
-                        buffer.putLong(at + 8, batch.timestamp(i));
-                        buffer.putBytes(at + RecordCodec.HEADER, batch.payload(i), 0, size);
-                        at += record;
+            for (int from = 0; from < batch.count(); ) {
+                int size = batch.payloadBytes(from);
+                if (RecordCodec.HEADER + size > maxPayload) { // alone, in fragments read in place
+                    header.putInt(0, size);
+                    header.putInt(4, 0);
+                    header.putLong(8, batch.timestamp(from));
+                    payload.wrap(batch.payload(from), 0, size);
+                    long result;
+                    while ((result = publication.offer(header, 0, RecordCodec.HEADER, payload, 0, size)) < 0) {
+                        backPressure(result);
                     }
-                    claim.commit();
+                    from++;
+                    continue;
                 }
-                return;
-            }
-            for (int i = 0; i < batch.count(); i++) {
-                header.putInt(0, size);
-                header.putInt(4, 0);
-                header.putLong(8, batch.timestamp(i));
-                payload.wrap(batch.payload(i));
-                long result;
-                while ((result = publication.offer(header, 0, RecordCodec.HEADER, payload, 0, size)) < 0) {
-                    backPressure(result);
+                int to = from;
+                int length = 0;
+                while (to < batch.count() && length + RecordCodec.HEADER + batch.payloadBytes(to) <= maxPayload) {
+                    length += RecordCodec.HEADER + batch.payloadBytes(to++);
                 }
+                claim(length);
+                MutableDirectBuffer buffer = claim.buffer();
+                int at = claim.offset();
+                for (int i = from; i < to; i++) {
+                    int bytes = batch.payloadBytes(i);
+                    buffer.putInt(at, bytes);
+                    buffer.putInt(at + 4, 0);
+                    buffer.putLong(at + 8, batch.timestamp(i));
+                    buffer.putBytes(at + RecordCodec.HEADER, batch.payload(i), 0, bytes);
+                    at += RecordCodec.HEADER + bytes;
+                }
+                claim.commit();
+                from = to;
             }
         }
 

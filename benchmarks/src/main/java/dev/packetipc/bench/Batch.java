@@ -3,6 +3,7 @@ package dev.packetipc.bench;
 import dev.packetipc.AsIpcPacket;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
@@ -41,8 +42,15 @@ public final class Batch {
         }
     }
 
+    /** Simple IMIX: sizes and how many of each in twelve packets. */
+    private static final int[] IMIX_SIZES = {64, 594, 1518};
+
+    private static final int[] IMIX_WEIGHTS = {7, 4, 1};
+
     private final byte[] payload;
     private final byte[][] payloads;
+    private final int[] sizes;
+    private final long totalBytes;
     private final long[] timestamps;
     private final List<AsIpcPacket> packets;
     private final CRC32C crc = new CRC32C();
@@ -68,26 +76,47 @@ public final class Batch {
 
     /** A batch as above with this fault injected (verified batches only). */
     Batch(int count, int payloadBytes, boolean verified, Fault fault) {
-        if (verified && payloadBytes < Consume.MIN_VERIFY_BYTES) {
+        if (verified && payloadBytes != Workload.IMIX && payloadBytes < Consume.MIN_VERIFY_BYTES) {
             throw new IllegalArgumentException("--consume verify needs payloads of at least " + Consume.MIN_VERIFY_BYTES
                     + " bytes, not " + payloadBytes);
         }
         SplittableRandom random = new SplittableRandom(payloadBytes * 31L + count);
-        payload = new byte[payloadBytes];
-        for (int i = 0; i < payloadBytes; i++) {
+        sizes = new int[count];
+        int max = payloadBytes;
+        if (payloadBytes == Workload.IMIX) {
+            max = IMIX_SIZES[IMIX_SIZES.length - 1];
+            int weights = 0;
+            for (int weight : IMIX_WEIGHTS) {
+                weights += weight;
+            }
+            for (int i = 0; i < count; i++) {
+                int pick = random.nextInt(weights);
+                int k = 0;
+                while (pick >= IMIX_WEIGHTS[k]) {
+                    pick -= IMIX_WEIGHTS[k++];
+                }
+                sizes[i] = IMIX_SIZES[k];
+            }
+        } else {
+            Arrays.fill(sizes, payloadBytes);
+        }
+        payload = new byte[max];
+        for (int i = 0; i < max; i++) {
             payload[i] = (byte) random.nextInt();
         }
         payloads = new byte[count][];
-        ByteBuffer shared = ByteBuffer.wrap(payload).asReadOnlyBuffer();
         timestamps = new long[count];
         List<AsIpcPacket> list = new ArrayList<>(count);
         long now = System.currentTimeMillis() * 1_000_000L;
+        long total = 0;
         for (int i = 0; i < count; i++) {
             timestamps[i] = now + i;
-            payloads[i] = verified ? payload.clone() : payload;
-            ByteBuffer data = verified ? ByteBuffer.wrap(payloads[i]).asReadOnlyBuffer() : shared.duplicate();
+            payloads[i] = verified ? Arrays.copyOf(payload, sizes[i]) : payload;
+            ByteBuffer data = ByteBuffer.wrap(payloads[i], 0, sizes[i]).slice().asReadOnlyBuffer();
             list.add(new FixedPacket(timestamps[i], data));
+            total += sizes[i];
         }
+        totalBytes = total;
         packets = Collections.unmodifiableList(list);
         this.fault = verified ? fault : Fault.NONE;
         this.verified = verified;
@@ -138,14 +167,19 @@ public final class Batch {
         return timestamps.length;
     }
 
-    /** The payload packet {@code i} carries (do not modify). */
+    /** The payload packet {@code i} carries: its first {@link #payloadBytes(int)} bytes (do not modify). */
     public byte[] payload(int i) {
         return payloads[i];
     }
 
-    /** The payload length of each packet. */
+    /** The payload length of the largest packet (of every packet, unless the sizes are mixed). */
     public int payloadBytes() {
         return payload.length;
+    }
+
+    /** The payload length of packet {@code i}. */
+    public int payloadBytes(int i) {
+        return sizes[i];
     }
 
     /** Sets packet {@code i}'s timestamp for the next send. */
@@ -161,6 +195,6 @@ public final class Batch {
 
     /** Payload bytes of the whole batch. */
     public long totalBytes() {
-        return (long) payload.length * timestamps.length;
+        return totalBytes;
     }
 }

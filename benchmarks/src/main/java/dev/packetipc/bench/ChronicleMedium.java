@@ -123,19 +123,23 @@ final class ChronicleMedium implements Medium {
 
         @Override
         public void send(Batch batch) {
-            int size = batch.payloadBytes();
-            int perDocument = Math.max(1, DOCUMENT_BYTES / (12 + size));
-            for (int from = 0; from < batch.count(); from += perDocument) {
-                int to = Math.min(batch.count(), from + perDocument);
+            for (int from = 0; from < batch.count(); ) {
+                int to = from;
+                long bytes = 4;
+                while (to < batch.count() && (to == from || bytes + 12 + batch.payloadBytes(to) <= DOCUMENT_BYTES)) {
+                    bytes += 12 + batch.payloadBytes(to++);
+                }
                 try (DocumentContext dc = appender.writingDocument()) {
-                    Bytes<?> bytes = dc.wire().bytes();
-                    bytes.writeInt(to - from);
+                    Bytes<?> out = dc.wire().bytes();
+                    out.writeInt(to - from);
                     for (int i = from; i < to; i++) {
-                        bytes.writeLong(batch.timestamp(i));
-                        bytes.writeInt(size);
-                        bytes.write(batch.payload(i), 0, size);
+                        int size = batch.payloadBytes(i);
+                        out.writeLong(batch.timestamp(i));
+                        out.writeInt(size);
+                        out.write(batch.payload(i), 0, size);
                     }
                 }
+                from = to;
             }
         }
 

@@ -61,11 +61,13 @@ final class ContenderSession implements AutoCloseable {
                     "not run after " + failures + " failures; the last: " + lastFailure);
         }
         try {
+            // the server and one client JVM per client, started together: what is missing is started, what is
+            // not measured is stopped
+            List<ChildJvm> started = new ArrayList<>();
             if (server == null && unavailable == null) {
                 server = ChildJvm.start("server", contender.medium(), jvmArguments, classPath, echo);
-                unavailable = hello(server);
+                started.add(server);
             }
-            // one client JVM per client: start what is missing, stop what is not measured
             while (unavailable == null && clients.size() < workload.clients()) {
                 ChildJvm client = ChildJvm.start(
                         "client" + (clients.isEmpty() ? "" : "-" + clients.size()),
@@ -74,7 +76,12 @@ final class ContenderSession implements AutoCloseable {
                         classPath,
                         echo);
                 clients.add(client);
-                unavailable = hello(client);
+                started.add(client);
+            }
+            for (ChildJvm child : started) {
+                if (unavailable == null) {
+                    unavailable = hello(child);
+                }
             }
             if (unavailable != null) {
                 close();

@@ -204,7 +204,9 @@ public final class Harness {
     static List<Workload> verifyWorkloads(List<Workload> workloads) {
         Map<Integer, Workload> bySize = new LinkedHashMap<>();
         for (Workload w : workloads) {
-            if (w.isThroughput() && w.clients() == 1 && w.payloadBytes() >= Consume.MIN_VERIFY_BYTES) {
+            if (w.isThroughput()
+                    && w.clients() == 1
+                    && (w.payloadBytes() >= Consume.MIN_VERIFY_BYTES || w.payloadBytes() == Workload.IMIX)) {
                 bySize.merge(w.payloadBytes(), w.with(Consume.Mode.VERIFY), (a, b) -> a.batch() >= b.batch() ? a : b);
             }
         }

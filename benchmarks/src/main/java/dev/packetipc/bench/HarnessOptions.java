@@ -27,7 +27,8 @@ final class HarnessOptions {
             "  --no-idle               skip the idle pass (each contender once, a connected client with nothing to",
             "                          receive, CPU time over 2 s, in the first round)",
             "  --seed N                seed of the per-round shuffle of the contenders (default: the time)",
-            "  --sizes 64,1500,65536   payload bytes per packet",
+            "  --sizes 64,1500,65536   payload bytes per packet; 'imix' for mixed sizes (see --help's end)",
+            "  --threshold             add payloads just below and at the shared-memory threshold (32767, 32768)",
             "  --batches 1024          packets per send (e.g. 1,64,1024)",
             "  --clients 1             concurrent clients, each a connection with its own receiving thread in the",
             "                          client JVM and its own sending thread in the server JVM (e.g. 1,4)",
@@ -75,6 +76,7 @@ final class HarnessOptions {
             o.idlePass = false;
             o.openLoop = false;
         }
+        boolean threshold = false;
         Long warmup = null;
         Long window = null;
         Integer repeats = null;
@@ -87,7 +89,8 @@ final class HarnessOptions {
                 case "--no-latency" -> o.latency = false;
                 case "--transports" -> o.transports = names(value(args, ++i, arg));
                 case "--baselines" -> o.baselines = names(value(args, ++i, arg));
-                case "--sizes" -> o.sizes = numbers(value(args, ++i, arg), arg);
+                case "--sizes" -> o.sizes = sizes(value(args, ++i, arg));
+                case "--threshold" -> threshold = true;
                 case "--batches" -> o.batches = numbers(value(args, ++i, arg), arg);
                 case "--clients" -> o.clients = numbers(value(args, ++i, arg), arg);
                 case "--receive" -> o.receivePaths = receivePaths(value(args, ++i, arg));
@@ -109,6 +112,16 @@ final class HarnessOptions {
             }
         }
         o.baselines.forEach(id -> Contender.baseline(id, List.of()));
+        if (threshold) {
+            List<Integer> sizes = new ArrayList<>(o.sizes);
+            int at = dev.packetipc.IpcOptions.defaults().get(dev.packetipc.IpcOptions.SHARED_MEMORY_THRESHOLD);
+            for (int size : new int[] {at - 1, at}) {
+                if (!sizes.contains(size)) {
+                    sizes.add(size);
+                }
+            }
+            o.sizes = sizes;
+        }
         if (o.consume == Consume.Mode.VERIFY) {
             o.verifyPass = false;
         }
@@ -134,6 +147,14 @@ final class HarnessOptions {
                 .map(String::trim)
                 .filter(s -> !s.isEmpty())
                 .toList();
+    }
+
+    private static List<Integer> sizes(String list) {
+        List<Integer> sizes = new ArrayList<>();
+        for (String size : list.split(",")) {
+            sizes.add(size.trim().equals("imix") ? Workload.IMIX : number(size.trim(), "--sizes", 1));
+        }
+        return sizes;
     }
 
     private static List<String> waits(String list) {

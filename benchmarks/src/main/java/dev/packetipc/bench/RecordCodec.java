@@ -19,9 +19,9 @@ final class RecordCodec {
      * @return the index of the first packet not written
      */
     static int encode(Batch batch, int from, ByteBuffer dst) {
-        int size = batch.payloadBytes();
         int i = from;
-        while (i < batch.count() && dst.remaining() >= HEADER + size) {
+        while (i < batch.count() && dst.remaining() >= HEADER + batch.payloadBytes(i)) {
+            int size = batch.payloadBytes(i);
             dst.putInt(size).putInt(0).putLong(batch.timestamp(i)).put(batch.payload(i), 0, size);
             i++;
         }
@@ -35,7 +35,7 @@ final class RecordCodec {
 
     /** A little-endian direct buffer of at least {@code capacity} bytes that holds two records of the workload. */
     static ByteBuffer buffer(int capacity, Workload workload) {
-        int size = Math.max(capacity, 2 * (HEADER + workload.payloadBytes()));
+        int size = Math.max(capacity, 2 * (HEADER + Math.max(workload.payloadBytes(), 1518)));
         return ByteBuffer.allocateDirect(size).order(ByteOrder.LITTLE_ENDIAN);
     }
 

@@ -28,12 +28,19 @@ public record Workload(Kind kind, int payloadBytes, int batch, int clients, Cons
         OPEN_LOOP
     }
 
+    /**
+     * The payload size that stands for mixed sizes: simple IMIX, 7 : 4 : 1 packets of 64, 594 and 1518 bytes (Ethernet
+     * frame sizes; 362 bytes on average), the industry's stand-in for the size distribution of captured Internet
+     * traffic.
+     */
+    public static final int IMIX = 0;
+
     /** Checks the numbers. */
     public Workload {
         if (consume == null) {
             throw new IllegalArgumentException("no consume mode");
         }
-        if (payloadBytes < 1 || batch < 1 || clients < 1) {
+        if (payloadBytes < 1 && payloadBytes != IMIX || batch < 1 || clients < 1) {
             throw new IllegalArgumentException(
                     "payload, batch and clients must be positive: " + payloadBytes + ", " + batch + ", " + clients);
         }
@@ -130,6 +137,9 @@ public record Workload(Kind kind, int payloadBytes, int batch, int clients, Cons
 
     /** A payload size as people write it: 64 B, 1500 B, 64 KiB. */
     public static String sizeLabel(int bytes) {
+        if (bytes == IMIX) {
+            return "imix";
+        }
         if (bytes >= 1024 && bytes % 1024 == 0) {
             return (bytes / 1024) + " KiB";
         }
