@@ -26,10 +26,13 @@ import java.util.Set;
 
 /**
  * The cross-process harness behind {@code packet-ipc bench}: for every contender (our transports through the public
- * API, each with both receive paths, and the baselines: raw junixsocket, the JDK's Unix-domain channel, raw
- * Chronicle Queue, Aeron IPC and a memory copy) it starts a server JVM and a client JVM, runs every workload (warm-up,
- * then measured windows), and prints one table with ratios to the best baseline of the same run. It writes
- * {@code results.csv}, {@code results.json}, {@code results.md} and {@code throughput.png} to {@code --out}.
+ * API, each with both receive paths and each wait strategy they have, and the baselines: raw junixsocket, the JDK's
+ * Unix-domain channel, raw Chronicle Queue, Aeron IPC and a two-thread ring in one JVM) it starts a server JVM and
+ * one client JVM per client, runs every workload (warm-up, then measured windows) with the same receiver work
+ * ({@code --consume}), round after round in a shuffled order, and prints one table whose ratios are taken within each
+ * round against the best peer of the same wait strategy. It writes {@code results.csv}, {@code results.json},
+ * {@code results.md}, {@code windows.csv}, {@code idle.csv}, {@code hlog/*.hlog} and {@code throughput.png} to
+ * {@code --out}.
  */
 public final class Harness {
     private Harness() {}

@@ -4,7 +4,7 @@ import java.io.IOException;
 
 /**
  * A way to move packets between two JVMs that the harness measures: one of our transports through the public API,
- * or a baseline (raw sockets, Chronicle Queue, Aeron IPC, a memory copy). One instance lives in each child JVM for
+ * or a baseline (raw sockets, Chronicle Queue, Aeron IPC, the two-thread ring). One instance lives in each child JVM for
  * a whole run of workloads.
  */
 public interface Medium extends AutoCloseable {
@@ -25,7 +25,7 @@ public interface Medium extends AutoCloseable {
         return Long.MAX_VALUE;
     }
 
-    /** Whether the server JVM sends; false for the in-process memory copy, whose receiver makes its own bytes. */
+    /** Whether the server JVM sends; false for the two-thread ring, whose client JVM makes its own bytes. */
     default boolean hasSender() {
         return true;
     }

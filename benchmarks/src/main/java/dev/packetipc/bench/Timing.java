@@ -9,7 +9,7 @@ package dev.packetipc.bench;
  */
 public record Timing(long warmupMillis, long windowMillis, int repeats) {
     /** The full run's timing of one measurement (the full run makes five rounds of these): 1 s windows. */
-    public static final Timing FULL = new Timing(1000, 1000, 2);
+    public static final Timing FULL = new Timing(500, 1000, 2);
 
     /** The {@code --quick} run's timing. */
     public static final Timing QUICK = new Timing(200, 300, 1);
