@@ -148,8 +148,8 @@ final class ClientRole {
                     try {
                         body.run();
                     } catch (Throwable t) {
-                        t.printStackTrace();
                         out.say("ERROR " + name + ": " + ChildOutput.oneLine(t));
+                        t.printStackTrace();
                     }
                 },
                 name);

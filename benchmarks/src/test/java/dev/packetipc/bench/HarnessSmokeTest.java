@@ -229,7 +229,7 @@ class HarnessSmokeTest {
     }
 
     @Test
-    void eachClientIsAJvmOfItsOwn() throws IOException {
+    void eachClientIsAJvmOfItsOwnAndMixedAndThresholdSizesRun() throws IOException {
         Path out = freshDirectory();
         int code = run(
                 "--transports",
@@ -239,7 +239,8 @@ class HarnessSmokeTest {
                 "--wait",
                 "block",
                 "--sizes",
-                "64",
+                "imix",
+                "--threshold",
                 "--batches",
                 "64",
                 "--clients",
@@ -260,7 +261,14 @@ class HarnessSmokeTest {
                 out.toString());
         assertEquals(0, code, describe());
         List<String> csv = Files.readAllLines(out.resolve("results.csv"));
-        assertTrue(csv.get(1).startsWith("jdk-uds/block,peer,block,throughput,touch,64,64,2,ok,"), csv.toString());
+        for (String size : new String[] {"0", "32767", "32768"}) { // imix, just below and at the threshold
+            assertTrue(
+                    csv.stream()
+                            .anyMatch(r ->
+                                    r.startsWith("jdk-uds/block,peer,block,throughput,touch," + size + ",64,2,ok,")),
+                    size + ":\n" + String.join("\n", csv));
+        }
+        assertTrue(stdout.toString(StandardCharsets.UTF_8).contains("| imix | 64 | 2 | touch |"), describe());
         assertTrue(progress.toString(StandardCharsets.UTF_8).contains("[client-1 jdk-uds:block]"), describe());
     }
 
