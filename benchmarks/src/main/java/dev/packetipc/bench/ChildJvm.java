@@ -81,6 +81,11 @@ final class ChildJvm implements AutoCloseable {
         }
     }
 
+    /** The child's process id. */
+    long pid() {
+        return process.pid();
+    }
+
     /** Sends one command line. */
     void send(String command) throws IOException {
         stdin.write(command + "\n");
@@ -110,8 +115,13 @@ final class ChildJvm implements AutoCloseable {
             if (peer != null) {
                 String error = peer.pendingError();
                 if (error != null) {
-                    Thread.sleep(200); // this side's own error, if any, is usually the cause: give it time to arrive
+                    // this side's own error, if any, is usually the cause (a receiver that found a verify failure
+                    // closes its end, and the sender then fails on a broken pipe first): give it time to arrive
                     String own = pendingError();
+                    for (int i = 0; own == null && i < 30 && process.isAlive(); i++) {
+                        Thread.sleep(100);
+                        own = pendingError();
+                    }
                     throw new HarnessFailure((own == null ? "" : "the " + name + " side: " + own + lastOutput() + "; ")
                             + "the " + peer.name + " side: " + error + peer.lastOutput());
                 }

@@ -15,7 +15,7 @@ public final class ChildMain {
     /**
      * Runs one side.
      *
-     * @param args {@code server|client} and the medium spec
+     * @param args {@code server} or {@code client[-n]}, and the medium spec
      */
     public static void main(String[] args) throws Exception {
         ChildOutput out = new ChildOutput(System.out);
@@ -27,6 +27,8 @@ public final class ChildMain {
             System.exit(0);
             return;
         }
+        System.out.println("packet-ipc bench child: " + args[0] + " " + args[1] + ", pid "
+                + ProcessHandle.current().pid());
         boolean server = args[0].equals("server");
         ServerRole serverRole = server ? new ServerRole(medium, out) : null;
         ClientRole clientRole = server ? null : new ClientRole(medium, out);

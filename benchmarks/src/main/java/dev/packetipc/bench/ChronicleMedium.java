@@ -1,5 +1,6 @@
 package dev.packetipc.bench;
 
+import dev.packetipc.IpcOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -13,14 +14,22 @@ import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ChronicleQueue;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.RollCycles;
 import net.openhft.chronicle.wire.DocumentContext;
 
 /**
- * The raw Chronicle Queue baseline: one queue per stream in a fresh directory (on {@code /dev/shm} when it has
- * room), an appender that writes each batch as documents of at most 1 MiB ({@code count}, then per packet
- * timestamp, length, payload), and a spinning tailer that walks each document in place.
+ * The raw Chronicle Queue baseline: one queue per stream in a fresh directory beside our transports' runtime
+ * directory (on {@code /dev/shm} when it has room), opened with the settings our shm transport gives its queues (the
+ * five-minute roll cycle, and the block size it derives from the default {@code MAX_FRAME_BYTES}: 128 MiB); an
+ * appender that writes each batch as documents of at most 1 MiB ({@code count}, then per packet timestamp, length,
+ * payload), and a spinning tailer that walks each document in place. Chronicle has no blocking tailer: spin only.
  */
 final class ChronicleMedium implements Medium {
+    /** Our shm transport's roll cycle ({@code dev.packetipc.shm.Queues}). */
+    static final RollCycles ROLL_CYCLE = RollCycles.FIVE_MINUTELY;
+    /** Our shm transport's block size for the default largest frame ({@code Queues.blockSize}): 128 MiB. */
+    static final long BLOCK_SIZE = blockSize(IpcOptions.defaults().get(IpcOptions.MAX_FRAME_BYTES));
+
     /** Queue files are not reclaimed during a workload: a cap keeps one workload's files within memory. */
     static final long VOLUME_CAP_BYTES = 4L << 30;
 
@@ -33,7 +42,7 @@ final class ChronicleMedium implements Medium {
         Files.createDirectories(dir);
         List<ChronicleQueue> queues = new ArrayList<>();
         for (int i = 0; i < workload.clients(); i++) {
-            queues.add(ChronicleQueue.singleBuilder(dir.resolve("q" + i)).build());
+            queues.add(open(dir.resolve("q" + i)));
         }
         return new Listener() {
             @Override
@@ -56,9 +65,20 @@ final class ChronicleMedium implements Medium {
 
     @Override
     public Inbound connect(String address, int stream, Workload workload) {
-        ChronicleQueue queue = ChronicleQueue.singleBuilder(Path.of(address).resolve("q" + stream))
+        ChronicleQueue queue = open(Path.of(address).resolve("q" + stream));
+        return new ChronicleInbound(queue, queue.createTailer(), new Consume(workload.consume()));
+    }
+
+    private static ChronicleQueue open(Path dir) {
+        return ChronicleQueue.singleBuilder(dir)
+                .rollCycle(ROLL_CYCLE)
+                .blockSize(BLOCK_SIZE)
                 .build();
-        return new ChronicleInbound(queue, queue.createTailer());
+    }
+
+    /** The formula of {@code dev.packetipc.shm.Queues.blockSize} (package-private there). */
+    static long blockSize(int maxDocumentBytes) {
+        return Math.max(16L << 20, Long.highestOneBit(4L * maxDocumentBytes + 65536) << 1);
     }
 
     @Override
@@ -103,20 +123,23 @@ final class ChronicleMedium implements Medium {
 
         @Override
         public void send(Batch batch) {
-            int size = batch.payloadBytes();
-            int perDocument = Math.max(1, DOCUMENT_BYTES / (12 + size));
-            byte[] payload = batch.payload();
-            for (int from = 0; from < batch.count(); from += perDocument) {
-                int to = Math.min(batch.count(), from + perDocument);
+            for (int from = 0; from < batch.count(); ) {
+                int to = from;
+                long bytes = 4;
+                while (to < batch.count() && (to == from || bytes + 12 + batch.payloadBytes(to) <= DOCUMENT_BYTES)) {
+                    bytes += 12 + batch.payloadBytes(to++);
+                }
                 try (DocumentContext dc = appender.writingDocument()) {
-                    Bytes<?> bytes = dc.wire().bytes();
-                    bytes.writeInt(to - from);
+                    Bytes<?> out = dc.wire().bytes();
+                    out.writeInt(to - from);
                     for (int i = from; i < to; i++) {
-                        bytes.writeLong(batch.timestamp(i));
-                        bytes.writeInt(size);
-                        bytes.write(payload, 0, size);
+                        int size = batch.payloadBytes(i);
+                        out.writeLong(batch.timestamp(i));
+                        out.writeInt(size);
+                        out.write(batch.payload(i), 0, size);
                     }
                 }
+                from = to;
             }
         }
 
@@ -136,14 +159,23 @@ final class ChronicleMedium implements Medium {
     private static final class ChronicleInbound implements Inbound {
         private final ChronicleQueue queue;
         private final ExcerptTailer tailer;
+        private final Consume consume;
+        private Tally tally;
 
-        ChronicleInbound(ChronicleQueue queue, ExcerptTailer tailer) {
+        ChronicleInbound(ChronicleQueue queue, ExcerptTailer tailer, Consume consume) {
             this.queue = queue;
             this.tailer = tailer;
+            this.consume = consume;
+        }
+
+        @Override
+        public Consume consume() {
+            return consume;
         }
 
         @Override
         public int receive(Tally tally) {
+            this.tally = tally;
             try (DocumentContext dc = tailer.readingDocument()) {
                 if (!dc.isPresent()) {
                     return 0;
@@ -154,14 +186,13 @@ final class ChronicleMedium implements Medium {
                     return END;
                 }
                 long payloadBytes = 0;
-                long timestamps = 0;
                 for (int i = 0; i < count; i++) {
-                    timestamps += bytes.readLong();
+                    consume.timestamp(bytes.readLong());
                     int length = bytes.readInt();
+                    consume.packet(bytes, bytes.readPosition(), length);
                     bytes.readSkip(length);
                     payloadBytes += length;
                 }
-                tally.consume(timestamps);
                 tally.add(count, payloadBytes);
                 return count;
             }
@@ -169,6 +200,9 @@ final class ChronicleMedium implements Medium {
 
         @Override
         public void close() {
+            if (tally != null) {
+                tally.consume(consume.sink());
+            }
             tailer.close();
             queue.close();
         }

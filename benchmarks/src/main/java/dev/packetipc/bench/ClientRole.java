@@ -29,29 +29,36 @@ final class ClientRole {
         Workload workload = Workload.parse(command[1]);
         Timing timing = Timing.parse(command[2]);
         String address = command[3];
-        if (workload.isThroughput()) {
-            throughput(workload, timing, address);
+        int stream = command.length > 4 ? Integer.parseInt(command[4]) : 0;
+        if (workload.isThroughput() || workload.isIdle()) {
+            throughput(workload, timing, address, stream);
         } else {
+            medium.peer(address);
             pongListener = medium.listen(workload);
             out.say("READY " + pongListener.address());
             start("bench-echo", () -> echo(workload, address));
         }
     }
 
-    private void throughput(Workload workload, Timing timing, String address) {
-        int streams = workload.clients();
+    /** Receives stream {@code first} of the workload (each client is a JVM of its own). */
+    private void throughput(Workload workload, Timing timing, String address, int first) {
+        int streams = 1;
         Tally[] tallies = new Tally[streams];
         List<Inbound> inbounds = new ArrayList<>();
         List<Thread> receivers = new ArrayList<>();
         AtomicInteger running = new AtomicInteger(streams);
+        AtomicInteger connected = new AtomicInteger();
         for (int i = 0; i < streams; i++) {
             Tally tally = new Tally();
             tallies[i] = tally;
-            int stream = i;
+            int stream = first + i;
             receivers.add(start("bench-receiver-" + i, () -> {
                 try (Inbound inbound = medium.connect(address, stream, workload)) {
                     synchronized (inbounds) {
                         inbounds.add(inbound);
+                    }
+                    if (connected.incrementAndGet() == streams) {
+                        out.say("CONNECTED");
                     }
                     Idler idler = new Idler();
                     int received;
@@ -68,33 +75,56 @@ final class ClientRole {
             }));
         }
         out.say("READY -");
+        if (workload.isIdle()) {
+            start("bench-idle", () -> {
+                join(receivers);
+                out.say("DONE");
+            });
+            return;
+        }
         start("bench-meter", () -> {
-            Meter.Windows windows = Meter.measure(tallies, () -> running.get() == 0, timing);
+            Meter.Windows windows = Meter.measure(tallies, () -> running.get() == 0, timing, () -> out.say("WINDOWS"));
             out.say("MEASURED " + windows.report());
             synchronized (inbounds) {
                 inbounds.forEach(Inbound::measured);
             }
-            for (Thread receiver : receivers) {
-                receiver.join(JOIN_MILLIS);
-                if (receiver.isAlive()) {
-                    throw new IllegalStateException("a receiver did not reach the end within " + JOIN_MILLIS + " ms");
-                }
-            }
+            join(receivers);
             out.say("DONE");
         });
     }
 
+    private static void join(List<Thread> receivers) throws InterruptedException {
+        for (Thread receiver : receivers) {
+            receiver.join(JOIN_MILLIS);
+            if (receiver.isAlive()) {
+                throw new IllegalStateException("a receiver did not reach the end within " + JOIN_MILLIS + " ms");
+            }
+        }
+    }
+
     private void echo(Workload workload, String address) throws Exception {
-        Batch pong = new Batch(1, workload.payloadBytes());
+        Batch pong = ServerRole.batch(workload, 1);
         Tally tally = new Tally();
+        long[][] pending = {new long[1024]};
+        int[] waiting = {0};
         try (Inbound pings = medium.connect(address, 0, workload)) {
+            // every answer carries the timestamp of the packet it answers (the open-loop run's intended send time)
+            pings.consume().listen(timestamp -> {
+                if (waiting[0] == pending[0].length) {
+                    pending[0] = java.util.Arrays.copyOf(pending[0], 2 * waiting[0]);
+                }
+                pending[0][waiting[0]++] = timestamp;
+            });
             pongs = pongListener.accept(0);
             Idler idler = new Idler();
             int received;
             while ((received = pings.receive(tally)) != Inbound.END) {
-                for (int i = 0; i < received; i++) {
+                for (int i = 0; i < waiting[0]; i++) {
+                    pong.timestamp(0, pending[0][i]);
+                    pong.stamp();
                     pongs.send(pong);
                 }
+                waiting[0] = 0;
                 if (received == 0) {
                     idler.idle();
                 } else {
@@ -118,8 +148,8 @@ final class ClientRole {
                     try {
                         body.run();
                     } catch (Throwable t) {
-                        t.printStackTrace();
                         out.say("ERROR " + name + ": " + ChildOutput.oneLine(t));
+                        t.printStackTrace();
                     }
                 },
                 name);

@@ -8,12 +8,17 @@ import java.nio.ByteBuffer;
  * the API allows (senders never move its position), so sending it allocates nothing.
  */
 final class FixedPacket implements AsIpcPacket {
-    private final long timestampNanos;
+    private long timestampNanos;
     private final ByteBuffer data;
 
     FixedPacket(long timestampNanos, ByteBuffer readOnlyPayload) {
         this.timestampNanos = timestampNanos;
         this.data = readOnlyPayload;
+    }
+
+    /** Sets the timestamp the next send carries (the open-loop run sends each packet's intended send time). */
+    void timestampNanos(long nanos) {
+        this.timestampNanos = nanos;
     }
 
     @Override

@@ -30,4 +30,16 @@ final class Format {
     static String gigabytes(double bytesPerSecond) {
         return String.format(Locale.ROOT, "%.3f", bytesPerSecond / 1e9);
     }
+
+    /** A ratio spread over rounds: {@code 0.91x (0.85-0.97)}, or just the ratio for one round. */
+    static String spread(Spread spread) {
+        return spread.count() == 1
+                ? ratio(spread.median())
+                : String.format(Locale.ROOT, "%.2fx (%.2f-%.2f)", spread.median(), spread.min(), spread.max());
+    }
+
+    /** Bytes in MiB. */
+    static String mebibytes(long bytes) {
+        return bytes < 0 ? "" : String.format(Locale.ROOT, "%.0f", bytes / 1048576.0);
+    }
 }

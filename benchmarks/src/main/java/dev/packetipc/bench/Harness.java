@@ -15,19 +15,24 @@ import java.nio.file.Path;
 import java.security.CodeSource;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 
 /**
  * The cross-process harness behind {@code packet-ipc bench}: for every contender (our transports through the public
- * API, each with both receive paths, and the baselines: raw junixsocket, the JDK's Unix-domain channel, raw
- * Chronicle Queue, Aeron IPC and a memory copy) it starts a server JVM and a client JVM, runs every workload (warm-up,
- * then measured windows), and prints one table with ratios to the best baseline of the same run. It writes
- * {@code results.csv}, {@code results.json}, {@code results.md} and {@code throughput.png} to {@code --out}.
+ * API, each with both receive paths and each wait strategy they have, and the baselines: raw junixsocket, the JDK's
+ * Unix-domain channel, raw Chronicle Queue, Aeron IPC and a two-thread ring in one JVM) it starts a server JVM and
+ * one client JVM per client, runs every workload (warm-up, then measured windows) with the same receiver work
+ * ({@code --consume}), round after round in a shuffled order, and prints one table whose ratios are taken within each
+ * round against the best peer of the same wait strategy. It writes {@code results.csv}, {@code results.json},
+ * {@code results.md}, {@code windows.csv}, {@code idle.csv}, {@code hlog/*.hlog} and {@code throughput.png} to
+ * {@code --out}.
  */
 public final class Harness {
     private Harness() {}
@@ -64,32 +69,64 @@ public final class Harness {
         }
         List<Contender> contenders = contenders(options);
         List<Workload> workloads = workloads(options);
+        List<Workload> verifyPass = new ArrayList<>(options.verifyPass ? verifyWorkloads(workloads) : List.of());
+        if (options.openLoop && options.latency) {
+            verifyPass.add(Workload.openLoop(64, options.rate, options.consume));
+        }
+        Timing verifyTiming =
+                new Timing(Math.min(200, options.timing.warmupMillis()), options.timing.windowMillis(), 1);
         String command = "packet-ipc bench" + (args.length == 0 ? "" : " " + String.join(" ", args));
         progress.println("packet-ipc bench: " + contenders.size() + " contenders x " + workloads.size()
                 + " workloads, " + options.rounds + " round(s) of " + options.timing.warmupMillis() + " ms warm-up + "
-                + options.timing.repeats() + " x " + options.timing.windowMillis() + " ms windows each");
+                + options.timing.repeats() + " x " + options.timing.windowMillis() + " ms windows each"
+                + (verifyPass.isEmpty()
+                        ? ""
+                        : ", and a verify pass of " + verifyPass.size() + " workload(s) in round 1")
+                + "; contenders shuffled per round (seed " + options.seed + ")");
         long started = System.nanoTime();
         List<String> jvmArguments = childJvmArguments(options.jvmArguments);
-        String classPath = classPath();
-        List<ContenderSession> sessions = new ArrayList<>();
-        for (Contender contender : contenders) {
-            sessions.add(new ContenderSession(
-                    contender, jvmArguments, classPath, options.timing, options.verbose ? progress : null));
+        if (options.fault != null) {
+            jvmArguments.add("-D" + Batch.FAULT_PROPERTY + "=" + options.fault);
         }
-        Map<String, List<Result>> rounds = new LinkedHashMap<>();
+        String classPath = classPath();
+        Map<Contender, ContenderSession> sessions = new LinkedHashMap<>();
+        for (Contender contender : contenders) {
+            sessions.put(
+                    contender,
+                    new ContenderSession(
+                            contender, jvmArguments, classPath, options.timing, options.verbose ? progress : null));
+        }
+        List<Result> measured = new ArrayList<>();
+        List<Result> idle = new ArrayList<>();
+        Random shuffle = new Random(options.seed);
         try {
             for (int round = 1; round <= options.rounds; round++) {
-                for (Workload workload : workloads) {
-                    progress.println(
-                            workload + (options.rounds > 1 ? ", round " + round + " of " + options.rounds : "") + ":");
-                    for (ContenderSession session : sessions) {
-                        Result result = session.run(workload);
-                        rounds.computeIfAbsent(
-                                        workload.code() + " "
-                                                + result.contender().id(),
-                                        k -> new ArrayList<>())
-                                .add(result);
-                        progress.println(ContenderSession.describe(result));
+                List<Contender> order = new ArrayList<>(contenders);
+                Collections.shuffle(order, shuffle);
+                progress.println("round " + round + " of " + options.rounds + ":");
+                for (Contender contender : order) {
+                    ContenderSession session = sessions.get(contender);
+                    try {
+                        for (Workload workload : workloads) {
+                            Result result = session.run(workload).inRound(round);
+                            measured.add(result);
+                            progress.println(ContenderSession.describe(result));
+                        }
+                        if (round == 1) {
+                            for (Workload workload : verifyPass) {
+                                Result result =
+                                        session.run(workload, verifyTiming).inRound(round);
+                                measured.add(result);
+                                progress.println(ContenderSession.describe(result));
+                            }
+                            if (options.idlePass && contender.role() != Contender.Role.LIMIT) {
+                                Result result = session.run(Workload.idle(1)).inRound(round);
+                                idle.add(result);
+                                progress.println(ContenderSession.describe(result));
+                            }
+                        }
+                    } finally {
+                        session.close(); // only the measured pair of JVMs is alive while it runs
                     }
                 }
             }
@@ -97,28 +134,61 @@ public final class Harness {
             Thread.currentThread().interrupt();
             progress.println("interrupted; reporting what was measured");
         } finally {
-            sessions.forEach(ContenderSession::close);
+            sessions.values().forEach(ContenderSession::close);
         }
+        Map<String, List<Result>> byRow = new LinkedHashMap<>();
+        for (Contender contender : contenders) {
+            for (Workload workload : workloads) {
+                byRow.put(contender.id() + " " + workload.code(), new ArrayList<>());
+            }
+            for (Workload workload : verifyPass) {
+                byRow.put(contender.id() + " " + workload.code(), new ArrayList<>());
+            }
+        }
+        measured.forEach(
+                r -> byRow.get(r.contender().id() + " " + r.workload().code()).add(r));
         List<Result> results = new ArrayList<>();
-        rounds.values().forEach(measured -> results.add(Rounds.merge(measured)));
+        byRow.values().stream().filter(rows -> !rows.isEmpty()).forEach(rows -> results.add(Rounds.merge(rows)));
+        List<Result> verifyFailures = measured.stream()
+                .filter(r -> r.status() == Result.Status.FAILED && r.note().contains("verify failed"))
+                .toList();
         Map<String, String> machine = MachineFacts.collect();
-        String table = ResultTable.format(results, machine, command);
-        List<String> targets = Targets.check(results);
+        String table = ResultTable.format(results, measured, machine, command) + ResultTable.idle(idle);
+        List<String> targets = Targets.check(results, measured);
         StringBuilder report = new StringBuilder(table);
         if (!targets.isEmpty()) {
             report.append("\nTargets:\n");
             targets.forEach(line -> report.append("- ").append(line).append('\n'));
         }
+        if (!verifyFailures.isEmpty()) {
+            report.append("\nVERIFY FAILED: a receiver saw a gap, a duplicate or a corrupted byte:\n");
+            verifyFailures.forEach(r -> report.append("- ")
+                    .append(r.contender().label())
+                    .append(", ")
+                    .append(r.workload())
+                    .append(", round ")
+                    .append(r.round())
+                    .append(": ")
+                    .append(r.note())
+                    .append('\n'));
+        }
         out.println(report);
         try {
             Files.createDirectories(options.out);
-            ResultFiles.writeCsv(options.out.resolve("results.csv"), results);
-            ResultFiles.writeJson(options.out.resolve("results.json"), results, machine, command);
+            ResultFiles.writeCsv(options.out.resolve("results.csv"), results, measured);
+            ResultFiles.writeJson(options.out.resolve("results.json"), results, measured, machine, command);
+            ResultFiles.writeWindows(options.out.resolve("windows.csv"), measured);
+            if (!idle.isEmpty()) {
+                ResultFiles.writeIdle(options.out.resolve("idle.csv"), idle);
+            }
+            List<Path> logs = ResultFiles.writeHistogramLogs(options.out.resolve("hlog"), measured);
             Files.writeString(options.out.resolve("results.md"), report, StandardCharsets.UTF_8);
             boolean chart = ThroughputChart.write(options.out.resolve("throughput.png"), results);
             progress.printf(
                     Locale.ROOT,
-                    "wrote results.csv, results.json, results.md%s to %s in %.0f s%n",
+                    "wrote results.csv, results.json, results.md, windows.csv%s%s%s to %s in %.0f s%n",
+                    idle.isEmpty() ? "" : ", idle.csv",
+                    logs.isEmpty() ? "" : ", " + logs.size() + " hlog/*.hlog",
                     chart ? ", throughput.png" : " (no chart: no throughput measured)",
                     options.out.toAbsolutePath(),
                     (System.nanoTime() - started) / 1e9);
@@ -126,18 +196,39 @@ public final class Harness {
             progress.println("could not write the results to " + options.out + ": " + e);
             return 1;
         }
+        if (!verifyFailures.isEmpty()) {
+            progress.println("VERIFY FAILED (" + verifyFailures.size() + " measurement(s)); see the end of the table");
+            return 3;
+        }
         return results.stream().anyMatch(Result::ok) ? 0 : 1;
+    }
+
+    /** The verify pass: each throughput payload size once, at the largest batch, one client, verified. */
+    static List<Workload> verifyWorkloads(List<Workload> workloads) {
+        Map<Integer, Workload> bySize = new LinkedHashMap<>();
+        for (Workload w : workloads) {
+            if (w.isThroughput()
+                    && w.clients() == 1
+                    && (w.payloadBytes() >= Consume.MIN_VERIFY_BYTES || w.payloadBytes() == Workload.IMIX)) {
+                bySize.merge(w.payloadBytes(), w.with(Consume.Mode.VERIFY), (a, b) -> a.batch() >= b.batch() ? a : b);
+            }
+        }
+        return new ArrayList<>(bySize.values());
     }
 
     static List<Contender> contenders(HarnessOptions options) {
         List<Contender> contenders = new ArrayList<>();
         for (String id : transportIds(options)) {
             for (String path : options.receivePaths) {
-                contenders.add(Contender.transport(id, path));
+                for (String wait : options.waits) {
+                    if (Contender.hasWait(path, wait)) {
+                        contenders.add(Contender.transport(id, path, wait));
+                    }
+                }
             }
         }
         for (String id : options.baselines) {
-            contenders.add(Contender.baseline(id));
+            contenders.addAll(Contender.baseline(id, options.waits));
         }
         return contenders;
     }
@@ -161,12 +252,12 @@ public final class Harness {
         for (int clients : options.clients) {
             for (int size : options.sizes) {
                 for (int batch : options.batches) {
-                    workloads.add(Workload.throughput(size, batch, clients));
+                    workloads.add(Workload.throughput(size, batch, clients, options.consume));
                 }
             }
         }
         if (options.latency) {
-            workloads.add(Workload.roundTrip(64));
+            workloads.add(Workload.roundTrip(64, options.consume));
         }
         return workloads;
     }

@@ -15,7 +15,10 @@ public interface Inbound extends AutoCloseable {
      */
     int receive(Tally tally) throws Exception;
 
-    /** Called when the meter has finished; only a medium without a sender (the memory copy) uses it to stop. */
+    /** What this receiver does with every packet (a round trip listens to the timestamps through it). */
+    Consume consume();
+
+    /** Called when the meter has finished; only a medium without a sender (the ring) uses it to stop. */
     default void measured() {}
 
     @Override

@@ -1,37 +1,50 @@
 package dev.packetipc.bench;
 
 /**
- * Makes the {@link Medium} a child JVM runs from its spec: a baseline id ({@code junixsocket}, {@code jdk-uds},
- * {@code chronicle}, {@code aeron}, {@code memcpy}) or {@code ipc:<transport id>:<poll|receivePackets>}.
+ * Makes the {@link Medium} a child JVM runs from its spec: {@code <baseline id>:<wait>} (baselines
+ * {@code junixsocket}, {@code jdk-uds}, {@code chronicle}, {@code aeron}, {@code ring}) or
+ * {@code ipc:<transport id>:<poll|receivePackets>:<wait>}, the wait being {@code block} or {@code spin}.
  */
 final class Media {
     private Media() {}
 
     static Medium create(String spec) throws Exception {
+        String[] parts = spec.split(":");
         if (spec.startsWith("ipc:")) {
-            String[] parts = spec.split(":");
-            if (parts.length != 3) {
-                throw new IllegalArgumentException("expected ipc:<id>:<poll|receivePackets>, got " + spec);
+            if (parts.length != 4) {
+                throw new IllegalArgumentException("expected ipc:<id>:<poll|receivePackets>:<wait>, got " + spec);
             }
             return new PacketIpcMedium(
                     parts[1],
                     parts[2].equals("poll")
                             ? PacketIpcMedium.ReceivePath.POLL
-                            : PacketIpcMedium.ReceivePath.RECEIVE_PACKETS);
+                            : PacketIpcMedium.ReceivePath.RECEIVE_PACKETS,
+                    Wait.parse(parts[3]));
         }
-        switch (spec) {
+        if (parts.length != 2) {
+            throw new IllegalArgumentException("expected <baseline>:<wait>, got " + spec);
+        }
+        Wait wait = Wait.parse(parts[1]);
+        switch (parts[0]) {
             case "junixsocket":
-                return new SocketMedium(SocketMedium.Library.JUNIXSOCKET);
+                return new SocketMedium(SocketMedium.Library.JUNIXSOCKET, wait);
             case "jdk-uds":
-                return new SocketMedium(SocketMedium.Library.JDK);
+                return new SocketMedium(SocketMedium.Library.JDK, wait);
             case "chronicle":
-                return new ChronicleMedium();
+                return spinOnly(new ChronicleMedium(), wait, spec);
             case "aeron":
-                return new AeronMedium();
-            case "memcpy":
-                return new MemcpyMedium();
+                return spinOnly(new AeronMedium(), wait, spec);
+            case "ring":
+                return spinOnly(new RingMedium(), wait, spec);
             default:
                 throw new IllegalArgumentException("unknown medium '" + spec + "'");
         }
+    }
+
+    private static Medium spinOnly(Medium medium, Wait wait, String spec) {
+        if (wait != Wait.SPIN) {
+            throw new IllegalArgumentException(spec + ": this medium has no blocking receive, spin only");
+        }
+        return medium;
     }
 }

@@ -4,12 +4,18 @@ import java.io.IOException;
 
 /**
  * A way to move packets between two JVMs that the harness measures: one of our transports through the public API,
- * or a baseline (raw sockets, Chronicle Queue, Aeron IPC, a memory copy). One instance lives in each child JVM for
+ * or a baseline (raw sockets, Chronicle Queue, Aeron IPC, the two-thread ring). One instance lives in each child JVM for
  * a whole run of workloads.
  */
 public interface Medium extends AutoCloseable {
     /** Server side: gets ready for the workload's streams. */
     Listener listen(Workload workload) throws Exception;
+
+    /**
+     * Client side, before the client JVM listens for a round trip's answers: the server's address, for a medium
+     * whose answering side must use what the server started (Aeron's media driver) rather than start its own.
+     */
+    default void peer(String serverAddress) {}
 
     /** Client side: connects stream {@code stream} to the listener at {@code address}. */
     Inbound connect(String address, int stream, Workload workload) throws Exception;
@@ -19,7 +25,7 @@ public interface Medium extends AutoCloseable {
         return Long.MAX_VALUE;
     }
 
-    /** Whether the server JVM sends; false for the in-process memory copy, whose receiver makes its own bytes. */
+    /** Whether the server JVM sends; false for the two-thread ring, whose client JVM makes its own bytes. */
     default boolean hasSender() {
         return true;
     }

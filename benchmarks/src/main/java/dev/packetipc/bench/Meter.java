@@ -15,9 +15,9 @@ final class Meter {
 
     private Meter() {}
 
-    /** The rates of each window, packets and bytes per second. */
-    record Windows(double[] packetsPerSecond, double[] bytesPerSecond, boolean capped) {
-        /** {@code capped packets/s... | bytes/s...} for the parent. */
+    /** The rates of each window, packets and bytes per second, and the packets of all windows together. */
+    record Windows(double[] packetsPerSecond, double[] bytesPerSecond, boolean capped, long packets) {
+        /** {@code capped packets/s... | bytes/s... | packets} for the parent. */
         String report() {
             StringBuilder out = new StringBuilder(capped ? "capped" : "full");
             for (double rate : packetsPerSecond) {
@@ -27,11 +27,15 @@ final class Meter {
             for (double rate : bytesPerSecond) {
                 out.append(' ').append((long) rate);
             }
-            return out.toString();
+            return out.append(" | ").append(packets).toString();
         }
     }
 
-    static Windows measure(Tally[] tallies, BooleanSupplier ended, Timing timing) {
+    /**
+     * Measures; {@code windowsStart} runs when the warm-up is over and the first window starts (the harness samples
+     * the processes' CPU time then).
+     */
+    static Windows measure(Tally[] tallies, BooleanSupplier ended, Timing timing, Runnable windowsStart) {
         long deadline = System.nanoTime() + FIRST_PACKET_TIMEOUT_NANOS;
         while (!allStarted(tallies) && !ended.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
@@ -40,9 +44,11 @@ final class Meter {
             LockSupport.parkNanos(1_000_000);
         }
         pause(timing.warmupMillis() * 1_000_000);
+        windowsStart.run();
         List<double[]> complete = new ArrayList<>();
         double[] partial = null;
         long packets = packets(tallies);
+        long firstPackets = packets;
         long bytes = bytes(tallies);
         long start = System.nanoTime();
         for (int i = 0; i < timing.repeats(); i++) {
@@ -76,7 +82,7 @@ final class Meter {
             pps[i] = complete.get(i)[0];
             bps[i] = complete.get(i)[1];
         }
-        return new Windows(pps, bps, capped);
+        return new Windows(pps, bps, capped, packets - firstPackets);
     }
 
     private static boolean allStarted(Tally[] tallies) {

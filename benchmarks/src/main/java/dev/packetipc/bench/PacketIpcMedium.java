@@ -9,6 +9,7 @@ import dev.packetipc.IpcTransport;
 import dev.packetipc.PacketHandler;
 import dev.packetipc.PacketIpc;
 import dev.packetipc.Server;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -16,7 +17,9 @@ import java.util.Optional;
 /**
  * One of our transports, used only through the public API: {@code PacketIpc.transport(id)}, {@code newServer},
  * {@code accept}, {@code send}/{@code sendEnd} on the server side; {@code connect} and either {@code poll} (the
- * zero-allocation path) or {@code receivePackets} (owned copies) on the client side.
+ * zero-allocation path) or {@code receivePackets} (owned copies) on the client side. {@code poll} waits in the
+ * transport ({@link Wait#BLOCK}: {@code poll(handler, limit, 1 s)}) or not at all ({@link Wait#SPIN}:
+ * {@code poll(handler, limit)}, the caller spins); {@code receivePackets} has only the blocking form.
  */
 final class PacketIpcMedium implements Medium {
     private static final Duration ACCEPT_TIMEOUT = Duration.ofSeconds(60);
@@ -33,16 +36,21 @@ final class PacketIpcMedium implements Medium {
 
     private final IpcTransport transport;
     private final ReceivePath path;
+    private final Wait wait;
 
     /**
      * Looks the transport up.
      *
      * @throws IpcException if it is not on the class path or cannot run here; the message says why
      */
-    PacketIpcMedium(String transportId, ReceivePath path) throws IpcException {
+    PacketIpcMedium(String transportId, ReceivePath path, Wait wait) throws IpcException {
+        if (path == ReceivePath.RECEIVE_PACKETS && wait == Wait.SPIN) {
+            throw new IllegalArgumentException("receivePackets has no form that does not wait: block only");
+        }
         this.transport = PacketIpc.transport(transportId);
         transport.ensureAvailable();
         this.path = path;
+        this.wait = wait;
     }
 
     @Override
@@ -69,7 +77,10 @@ final class PacketIpcMedium implements Medium {
     @Override
     public Inbound connect(String address, int stream, Workload workload) throws IpcException {
         Client client = transport.connect(address, IpcOptions.defaults());
-        return path == ReceivePath.POLL ? new PollingInbound(client) : new ReceivingInbound(client);
+        Consume consume = new Consume(workload.consume());
+        return path == ReceivePath.POLL
+                ? new PollingInbound(client, consume, wait == Wait.BLOCK)
+                : new ReceivingInbound(client, consume);
     }
 
     @Override
@@ -101,67 +112,100 @@ final class PacketIpcMedium implements Medium {
         }
     }
 
+    /** Hands one packet to the consumer: its timestamp, then its payload in place (or only its length). */
+    static void hand(IpcPacket packet, Consume consume) {
+        consume.timestamp(packet.timestampNanos());
+        if (consume.readsPayload()) {
+            ByteBuffer data = packet.data();
+            consume.packet(data, data.position(), data.remaining());
+        } else {
+            consume.length(packet.length());
+        }
+    }
+
     private static final class PollingInbound implements Inbound, PacketHandler {
         private final Client client;
+        private final Consume consume;
+        private final boolean block;
         private long bytes;
-        private long timestamps;
+        private Tally tally;
 
-        PollingInbound(Client client) {
+        PollingInbound(Client client, Consume consume, boolean block) {
             this.client = client;
+            this.consume = consume;
+            this.block = block;
         }
 
         @Override
         public void onPacket(IpcPacket packet) {
             bytes += packet.length();
-            timestamps += packet.timestampNanos();
+            hand(packet, consume);
+        }
+
+        @Override
+        public Consume consume() {
+            return consume;
         }
 
         @Override
         public int receive(Tally tally) throws IpcException {
+            this.tally = tally;
             bytes = 0;
-            int packets = client.poll(this, RECEIVE_LIMIT, POLL_WAIT);
+            int packets = block ? client.poll(this, RECEIVE_LIMIT, POLL_WAIT) : client.poll(this, RECEIVE_LIMIT);
             if (packets == Client.END_OF_STREAM) {
                 return END;
             }
-            tally.consume(timestamps);
             tally.add(packets, bytes);
             return packets;
         }
 
         @Override
         public void close() {
+            if (tally != null) {
+                tally.consume(consume.sink());
+            }
             client.close();
         }
     }
 
     private static final class ReceivingInbound implements Inbound {
         private final Client client;
+        private final Consume consume;
+        private Tally tally;
 
-        ReceivingInbound(Client client) {
+        ReceivingInbound(Client client, Consume consume) {
             this.client = client;
+            this.consume = consume;
+        }
+
+        @Override
+        public Consume consume() {
+            return consume;
         }
 
         @Override
         public int receive(Tally tally) throws IpcException {
+            this.tally = tally;
             Optional<List<IpcPacket>> received = client.receivePackets(RECEIVE_LIMIT);
             if (received.isEmpty()) {
                 return END;
             }
             List<IpcPacket> packets = received.get();
             long bytes = 0;
-            long timestamps = 0;
             for (int i = 0; i < packets.size(); i++) {
                 IpcPacket packet = packets.get(i);
                 bytes += packet.length();
-                timestamps += packet.timestampNanos();
+                hand(packet, consume);
             }
-            tally.consume(timestamps);
             tally.add(packets.size(), bytes);
             return packets.size();
         }
 
         @Override
         public void close() {
+            if (tally != null) {
+                tally.consume(consume.sink());
+            }
             client.close();
         }
     }

@@ -19,11 +19,10 @@ final class RecordCodec {
      * @return the index of the first packet not written
      */
     static int encode(Batch batch, int from, ByteBuffer dst) {
-        int size = batch.payloadBytes();
-        byte[] payload = batch.payload();
         int i = from;
-        while (i < batch.count() && dst.remaining() >= HEADER + size) {
-            dst.putInt(size).putInt(0).putLong(batch.timestamp(i)).put(payload, 0, size);
+        while (i < batch.count() && dst.remaining() >= HEADER + batch.payloadBytes(i)) {
+            int size = batch.payloadBytes(i);
+            dst.putInt(size).putInt(0).putLong(batch.timestamp(i)).put(batch.payload(i), 0, size);
             i++;
         }
         return i;
@@ -36,37 +35,35 @@ final class RecordCodec {
 
     /** A little-endian direct buffer of at least {@code capacity} bytes that holds two records of the workload. */
     static ByteBuffer buffer(int capacity, Workload workload) {
-        int size = Math.max(capacity, 2 * (HEADER + workload.payloadBytes()));
+        int size = Math.max(capacity, 2 * (HEADER + Math.max(workload.payloadBytes(), 1518)));
         return ByteBuffer.allocateDirect(size).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /**
-     * Walks the complete records between the buffer's position and limit (reading each timestamp and skipping the
-     * payload), leaving the position at the first incomplete record.
+     * Walks the complete records between the buffer's position and limit (handing each timestamp and payload to
+     * {@code consume}, in place), leaving the position at the first incomplete record.
      *
      * @return packets walked, or {@link Inbound#END} if the end mark was reached
      */
-    static int decode(ByteBuffer src, Tally tally) {
+    static int decode(ByteBuffer src, Consume consume, Tally tally) {
         int packets = 0;
         long bytes = 0;
-        long timestamps = 0;
         while (src.remaining() >= HEADER) {
             int at = src.position();
             int length = src.getInt(at);
             if (length == END_MARK) {
-                tally.consume(timestamps);
                 tally.add(packets, bytes);
                 return Inbound.END;
             }
             if (src.remaining() < HEADER + length) {
                 break;
             }
-            timestamps += src.getLong(at + 8);
+            consume.timestamp(src.getLong(at + 8));
+            consume.packet(src, at + HEADER, length);
             src.position(at + HEADER + length);
             packets++;
             bytes += length;
         }
-        tally.consume(timestamps);
         tally.add(packets, bytes);
         return packets;
     }

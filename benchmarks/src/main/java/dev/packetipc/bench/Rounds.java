@@ -34,11 +34,16 @@ final class Rounds {
         if (first.workload().isThroughput()) {
             double[] pps = new double[ok.size()];
             double[] bps = new double[ok.size()];
+            List<Double> windows = new ArrayList<>();
             for (int i = 0; i < pps.length; i++) {
                 pps[i] = ok.get(i).packetsPerSecond();
                 bps[i] = ok.get(i).bytesPerSecond();
+                for (double window : ok.get(i).windows()) {
+                    windows.add(window);
+                }
             }
-            return Result.throughput(first.contender(), first.workload(), Stats.median(pps), Stats.median(bps), note);
+            return Result.throughput(first.contender(), first.workload(), Stats.median(pps), Stats.median(bps), note)
+                    .with(windows.stream().mapToDouble(Double::doubleValue).toArray(), "", medianCost(ok));
         }
         double[] p50 = new double[ok.size()];
         double[] p99 = new double[ok.size()];
@@ -60,6 +65,34 @@ final class Rounds {
                 trips,
                 (long) Stats.median(p50),
                 (long) Stats.median(p99),
-                (long) Stats.median(p999));
+                (long) Stats.median(p999),
+                0,
+                new double[0],
+                "",
+                medianCost(ok));
+    }
+
+    /** Each cost figure's median over the rounds that measured it (packets: their sum). */
+    static Cost medianCost(List<Result> rounds) {
+        List<Cost> costs =
+                rounds.stream().map(Result::cost).filter(Cost::measured).toList();
+        if (costs.isEmpty()) {
+            return Cost.NONE;
+        }
+        long packets = costs.stream().mapToLong(Cost::packets).sum();
+        double server = Stats.median(
+                costs.stream().mapToDouble(Cost::serverNanosPerPacket).toArray());
+        double client = Stats.median(
+                costs.stream().mapToDouble(Cost::clientNanosPerPacket).toArray());
+        return new Cost(
+                Math.round(server * packets),
+                Math.round(client * packets),
+                packets,
+                (long) Stats.median(
+                        costs.stream().mapToDouble(Cost::serverRssBytes).toArray()),
+                (long) Stats.median(
+                        costs.stream().mapToDouble(Cost::clientRssBytes).toArray()),
+                (long) Stats.median(
+                        costs.stream().mapToDouble(Cost::sharedBytes).toArray()));
     }
 }

@@ -38,15 +38,26 @@ final class ServerRole {
                 out.say("READY " + listener.address());
             }
             case "GO" -> {
-                if (workload.isThroughput()) {
+                if (workload.isIdle()) {
+                    for (int i = 0; i < workload.clients(); i++) {
+                        outbounds.add(listener.accept(i));
+                    }
+                    out.say("STARTED");
+                } else if (workload.isThroughput()) {
                     startSenders();
                     out.say("STARTED");
                 } else {
-                    out.say("RTT " + pingPong(command[1]).report());
+                    RoundTrips trips = workload.isOpenLoop() ? openLoop(command[1]) : pingPong(command[1]);
+                    out.say("RTT " + trips.report());
                 }
             }
             case "STOP" -> {
                 stop = true;
+                if (workload.isIdle()) {
+                    for (Outbound outbound : outbounds) {
+                        outbound.end();
+                    }
+                }
                 for (Thread sender : senders) {
                     sender.join(JOIN_MILLIS);
                     if (sender.isAlive()) {
@@ -70,9 +81,9 @@ final class ServerRole {
         if (!medium.hasSender()) {
             return;
         }
-        Batch batch = new Batch(workload.batch(), workload.payloadBytes());
         long cap = medium.volumeCapBytes(workload);
         for (int i = 0; i < workload.clients(); i++) {
+            Batch batch = batch(workload, workload.batch());
             Outbound outbound = listener.accept(i);
             outbounds.add(outbound);
             Thread sender = new Thread(() -> send(outbound, batch, cap), "bench-sender-" + i);
@@ -86,6 +97,7 @@ final class ServerRole {
         try {
             long sent = 0;
             while (!stop && sent < cap) {
+                batch.stamp();
                 outbound.send(batch);
                 sent += batch.totalBytes();
             }
@@ -100,7 +112,7 @@ final class ServerRole {
         Outbound pings = listener.accept(0);
         outbounds.add(pings);
         pongs = medium.connect(clientAddress, 0, workload);
-        Batch ping = new Batch(1, workload.payloadBytes());
+        Batch ping = batch(workload, 1);
         Tally tally = new Tally();
         long warmEnd = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timing.warmupMillis());
         while (System.nanoTime() < warmEnd) {
@@ -119,7 +131,67 @@ final class ServerRole {
         return trips;
     }
 
+    /**
+     * Sends a packet every {@code 1/rate} seconds on a thread of its own, whatever the answers do, each carrying its
+     * intended send time as its timestamp; this thread takes the answers (which carry the same timestamps back) and
+     * records now minus the intended send time. A send that falls behind its schedule is not skipped: it goes at
+     * once, and its delay counts (no coordinated omission).
+     */
+    private RoundTrips openLoop(String clientAddress) throws Exception {
+        Outbound pings = listener.accept(0);
+        outbounds.add(pings);
+        pongs = medium.connect(clientAddress, 0, workload);
+        Batch ping = batch(workload, 1);
+        long interval = Math.max(1, 1_000_000_000L / workload.batch());
+        long start = System.nanoTime() + 1_000_000;
+        long warmEnd = start + TimeUnit.MILLISECONDS.toNanos(timing.warmupMillis());
+        long end = warmEnd + TimeUnit.MILLISECONDS.toNanos(timing.windowMillis() * timing.repeats());
+        RoundTrips trips = new RoundTrips();
+        pongs.consume().listen(intended -> {
+            if (intended >= warmEnd) {
+                trips.record(System.nanoTime() - intended);
+            }
+        });
+        AtomicReference<Throwable> pingFailure = new AtomicReference<>();
+        Thread pinger = new Thread(
+                () -> {
+                    try {
+                        for (long next = start; next < end; next += interval) {
+                            while (System.nanoTime() < next) {
+                                Thread.onSpinWait();
+                            }
+                            ping.timestamp(0, next);
+                            ping.stamp();
+                            pings.send(ping);
+                        }
+                        pings.end();
+                    } catch (Throwable t) {
+                        pingFailure.set(t);
+                    }
+                },
+                "bench-pinger");
+        pinger.setDaemon(true);
+        pinger.start();
+        Tally tally = new Tally();
+        Idler idler = new Idler();
+        int received;
+        while ((received = pongs.receive(tally)) != Inbound.END) {
+            if (pingFailure.get() != null) {
+                throw new IllegalStateException("the pinger failed", pingFailure.get());
+            }
+            if (received == 0) {
+                idler.idle();
+            }
+        }
+        pinger.join(JOIN_MILLIS);
+        if (pingFailure.get() != null) {
+            throw new IllegalStateException("the pinger failed", pingFailure.get());
+        }
+        return trips;
+    }
+
     private long roundTrip(Outbound pings, Batch ping, Tally tally) throws Exception {
+        ping.stamp();
         long start = System.nanoTime();
         pings.send(ping);
         Idler idler = new Idler();
@@ -131,6 +203,11 @@ final class ServerRole {
             throw new IllegalStateException("the client ended the pong stream during the round trips");
         }
         return System.nanoTime() - start;
+    }
+
+    /** The packets one send moves; each packet with its own payload when the receiver verifies. */
+    static Batch batch(Workload workload, int count) {
+        return new Batch(count, workload.payloadBytes(), workload.consume() == Consume.Mode.VERIFY);
     }
 
     /** Ends the current workload: joins the senders, closes every stream and the listener. */

@@ -15,7 +15,9 @@ import org.newsclub.net.unix.AFUNIXSocketChannel;
 /**
  * The raw-socket baselines: a Unix domain stream socket opened through junixsocket or through the JDK's
  * {@code UnixDomainSocketAddress}, carrying {@link RecordCodec} records. The sender packs a batch into one 1 MiB
- * buffer and writes it with one write; the receiver reads into a 1 MiB buffer and walks the records in place.
+ * buffer and writes it with one (blocking) write; the receiver reads into a 1 MiB buffer and walks the records in
+ * place. In {@link Wait#BLOCK} the receiver's socket blocks in {@code read}; in {@link Wait#SPIN} it is non-blocking
+ * and an empty read returns at once (the caller spins).
  */
 final class SocketMedium implements Medium {
     private static final int BUFFER_BYTES = 1 << 20;
@@ -29,9 +31,11 @@ final class SocketMedium implements Medium {
     }
 
     private final Library library;
+    private final Wait wait;
 
-    SocketMedium(Library library) {
+    SocketMedium(Library library, Wait wait) {
         this.library = library;
+        this.wait = wait;
         if (library == Library.JUNIXSOCKET && !org.newsclub.net.unix.AFSocket.isSupported()) {
             throw new UnsupportedOperationException("junixsocket's native library does not load here");
         }
@@ -74,6 +78,7 @@ final class SocketMedium implements Medium {
         SocketChannel channel = library == Library.JUNIXSOCKET
                 ? AFUNIXSocketChannel.open(AFUNIXSocketAddress.of(Path.of(address)))
                 : SocketChannel.open(java.net.UnixDomainSocketAddress.of(Path.of(address)));
+        channel.configureBlocking(wait == Wait.BLOCK);
         return new SocketInbound(channel, workload);
     }
 
@@ -119,25 +124,37 @@ final class SocketMedium implements Medium {
     private static final class SocketInbound implements Inbound {
         private final SocketChannel channel;
         private final ByteBuffer buffer;
+        private final Consume consume;
+        private Tally tally;
 
         SocketInbound(SocketChannel channel, Workload workload) {
             this.channel = channel;
             this.buffer = RecordCodec.buffer(BUFFER_BYTES, workload);
+            this.consume = new Consume(workload.consume());
+        }
+
+        @Override
+        public Consume consume() {
+            return consume;
         }
 
         @Override
         public int receive(Tally tally) throws IOException {
+            this.tally = tally;
             if (channel.read(buffer) < 0) {
                 throw new EOFException("the sender closed the socket before its end mark");
             }
             buffer.flip();
-            int packets = RecordCodec.decode(buffer, tally);
+            int packets = RecordCodec.decode(buffer, consume, tally);
             buffer.compact();
             return packets;
         }
 
         @Override
         public void close() throws IOException {
+            if (tally != null) {
+                tally.consume(consume.sink());
+            }
             channel.close();
         }
     }

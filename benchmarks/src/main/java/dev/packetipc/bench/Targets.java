@@ -12,11 +12,13 @@ import java.util.Optional;
 final class Targets {
     private Targets() {}
 
-    static List<String> check(List<Result> results) {
-        Ranking ranking = new Ranking(results);
+    static List<String> check(List<Result> results, List<Result> measured) {
+        Ranking ranking = new Ranking(measured);
         List<String> lines = new ArrayList<>();
         for (Result row : results) {
-            if (!row.ok() || row.contender().role() != Contender.Role.TRANSPORT) {
+            if (!row.ok()
+                    || row.contender().role() != Contender.Role.TRANSPORT
+                    || row.workload().consume() == Consume.Mode.VERIFY) {
                 continue;
             }
             Workload w = row.workload();
@@ -30,16 +32,17 @@ final class Targets {
                 if (w.isThroughput() && w.payloadBytes() == 65536 && w.clients() == 1) {
                     compare(lines, who, ranking, row, "junixsocket", 0.9, true);
                 }
-                if (!w.isThroughput()) {
+                if (w.kind() == Workload.Kind.ROUND_TRIP) {
                     compare(lines, who, ranking, row, "junixsocket", 1.5, false);
                 }
-            } else if (id.equals("shm")) {
+            } else if (id.equals("shm") && row.contender().waitMode().equals("spin")) {
+                // Chronicle and Aeron only spin: the shm transport is compared with them in spin mode only
                 if (w.isThroughput() && w.clients() == 1) {
                     compare(lines, who, ranking, row, "chronicle", 0.8, true);
-                } else if (!w.isThroughput()) {
+                } else if (w.kind() == Workload.Kind.ROUND_TRIP) {
                     standing(lines, who, ranking, row, "chronicle");
                 }
-                if (!w.isThroughput() || w.clients() == 1) {
+                if (w.kind() == Workload.Kind.ROUND_TRIP || w.isThroughput() && w.clients() == 1) {
                     standing(lines, who, ranking, row, "aeron");
                 }
             }
@@ -55,20 +58,21 @@ final class Targets {
             String baseline,
             double target,
             boolean atLeast) {
-        Optional<Result> base = ranking.find(baseline, row.workload());
-        if (base.isEmpty()) {
-            lines.add(who + "no " + baseline + " figure in this run to compare with");
+        String base = baseline + "/" + row.contender().waitMode();
+        Optional<Spread> spread = ranking.vs(row.contender(), row.workload(), base);
+        if (spread.isEmpty()) {
+            lines.add(who + "no " + base + " figure in this run to compare with");
             return;
         }
-        double ratio = Ranking.ratio(row, base.get()).orElse(Double.NaN);
+        double ratio = spread.get().median();
         String measure = row.workload().isThroughput() ? "packets/s" : "p50";
         lines.add(String.format(
                 Locale.ROOT,
-                "%s%s %s vs %s, target %s %s: %s",
+                "%s%s %s vs %s (median of the rounds), target %s %s: %s",
                 who,
                 measure,
-                Format.ratio(ratio),
-                baseline,
+                Format.spread(spread.get()),
+                base,
                 atLeast ? ">=" : "<=",
                 Format.ratio(target),
                 verdict(ratio / target, 1.0, atLeast)));
@@ -76,10 +80,10 @@ final class Targets {
 
     /** The row against a baseline without a target: the issue asks only that the standing be stated. */
     private static void standing(List<String> lines, String who, Ranking ranking, Result row, String baseline) {
-        ranking.find(baseline, row.workload())
-                .flatMap(base -> Ranking.ratio(row, base))
-                .ifPresent(ratio -> lines.add(who + (row.workload().isThroughput() ? "packets/s " : "p50 ")
-                        + Format.ratio(ratio) + " vs " + baseline + " (no target)"));
+        String base = baseline + "/" + row.contender().waitMode();
+        ranking.vs(row.contender(), row.workload(), base)
+                .ifPresent(spread -> lines.add(who + (row.workload().isThroughput() ? "packets/s " : "p50 ")
+                        + Format.spread(spread) + " vs " + base + " (no target)"));
     }
 
     private static String verdict(double relative, double bar, boolean atLeast) {

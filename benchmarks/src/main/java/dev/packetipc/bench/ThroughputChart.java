@@ -37,7 +37,11 @@ final class ThroughputChart {
         Map<String, List<double[]>> series = new LinkedHashMap<>();
         for (Result r : results) {
             Workload w = r.workload();
-            if (r.ok() && w.isThroughput() && w.clients() == 1 && w.batch() == batch) {
+            if (r.ok()
+                    && w.isThroughput()
+                    && w.clients() == 1
+                    && w.batch() == batch
+                    && w.payloadBytes() != Workload.IMIX) {
                 series.computeIfAbsent(r.contender().label(), k -> new ArrayList<>())
                         .add(new double[] {w.payloadBytes(), r.bytesPerSecond() / 1e9});
             }

@@ -8,11 +8,11 @@ package dev.packetipc.bench;
  * @param repeats number of windows; the reported figure is their median
  */
 public record Timing(long warmupMillis, long windowMillis, int repeats) {
-    /** The full run's timing of one measurement (the full run makes three rounds of these). */
-    public static final Timing FULL = new Timing(300, 300, 2);
+    /** The full run's timing of one measurement (the full run makes five rounds of these): 1 s windows. */
+    public static final Timing FULL = new Timing(500, 1000, 2);
 
     /** The {@code --quick} run's timing. */
-    public static final Timing QUICK = new Timing(250, 250, 2);
+    public static final Timing QUICK = new Timing(200, 300, 1);
 
     /** Checks the numbers. */
     public Timing {
