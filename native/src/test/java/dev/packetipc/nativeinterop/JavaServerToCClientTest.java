@@ -41,9 +41,6 @@ class JavaServerToCClientTest {
     @Test
     void largePayloadsThroughSharedMemoryZeroCopy() throws Exception {
         List<String> arguments = new ArrayList<>();
-        if (!JavaServerSeals.sealsItsRegions()) {
-            arguments.add("--allow-unsealed"); // this Java transport predates sealed regions (issue 12 item 6)
-        }
         List<String> lines = serveToCat(11, 60, 5, LARGE, arguments);
         assertTrue(lines.get(lines.size() - 1).endsWith(" regions=1"), "no region was mapped: " + lines);
     }
@@ -102,9 +99,6 @@ class JavaServerToCClientTest {
         Path bin = NativeBuild.interopBinaries();
         int[] sizes = {100, 2000, 40000};
         List<String> arguments = new ArrayList<>(List.of("--hex", "0"));
-        if (!JavaServerSeals.sealsItsRegions()) {
-            arguments.add("--allow-unsealed");
-        }
         try (Server server = transport.newServer(IpcOptions.defaults())) {
             arguments.add(server.name());
             try (NativeProcess cat = NativeProcess.start(bin, "packet-ipc-cat", arguments);
@@ -137,9 +131,6 @@ class JavaServerToCClientTest {
                 List.of("3", "90", "30", PayloadPattern.sizesArgument(sizes), "hold"))) {
             String name = server.awaitLine("NAME ", WAIT);
             List<String> arguments = new ArrayList<>(List.of("--hex", "0", name));
-            if (!JavaServerSeals.sealsItsRegions()) {
-                arguments.add(0, "--allow-unsealed");
-            }
             try (NativeProcess cat = NativeProcess.start(bin, "packet-ipc-cat", arguments)) {
                 cat.awaitLine("PACKET 89 ", WAIT); // everything sent arrived; the server now holds the connection
                 server.kill();

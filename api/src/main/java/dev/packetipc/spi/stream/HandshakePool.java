@@ -46,8 +46,11 @@ public final class HandshakePool implements AutoCloseable {
      *
      * @param sharedMemory how to share regions with clients, or {@code null}
      * @param sink takes each finished connection (queues it for {@code accept} and wakes it); called on a pool thread
+     * @throws IllegalArgumentException if the options ask for what a stream transport cannot do (see {@link
+     *     StreamEndpoints#checkOptions}), so that {@code newServer} fails at once instead of refusing every client
      */
     public HandshakePool(String serverName, IpcOptions options, SharedMemory sharedMemory, Consumer<Connection> sink) {
+        StreamEndpoints.checkOptions(options);
         this.serverName = serverName;
         this.options = options;
         this.sharedMemory = sharedMemory;
