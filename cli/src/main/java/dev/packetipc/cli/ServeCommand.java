@@ -102,6 +102,7 @@ final class ServeCommand implements Callable<Integer> {
                                 + " --accept-timeout",
                         e);
             }
+            err.println("serve: a client connected; streaming");
             turnAwayOthers(server);
             CaptureFormatException damage;
             try (connection) {

@@ -18,7 +18,9 @@ final class UsageErrorReporter implements IParameterExceptionHandler {
         String first = lines[0];
         commandLine
                 .getErr()
-                .println(name + ": usage error: " + ErrorReporter.words(first) + " (see '" + name + " --help')");
+                .println(name + ": usage error: " + ErrorReporter.words(first)
+                        // a first line followed by a table ends with a colon: the pointer to --help fits only alone
+                        + (lines.length > 1 ? "" : " (see '" + name + " --help')"));
         for (int i = 1; i < lines.length; i++) {
             commandLine.getErr().println(lines[i]);
         }
