@@ -6,6 +6,7 @@ import dev.packetipc.IpcPacket;
 import dev.packetipc.NoSuchTransportException;
 import dev.packetipc.PacketHandler;
 import dev.packetipc.PacketIpc;
+import dev.packetipc.PeerGoneException;
 import dev.packetipc.cli.pcap.CaptureWriter;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -205,7 +206,7 @@ final class ReceiveCommand implements Callable<Integer> {
         boolean writing = e instanceof UncheckedIOException;
         String what = writing ? part + ": " + ErrorReporter.oneLine(cause) : ErrorReporter.oneLine(cause);
         long packets = writer.packets();
-        if (packets == 0 && !writing && what.contains("without ending the stream")) {
+        if (packets == 0 && !writing && (cause instanceof PeerGoneException || what.contains("without ending"))) {
             what += "; it sent nothing: a 'packet-ipc serve' streams to one client only, and may be serving another"
                     + " already (start one serve per client)";
         }
