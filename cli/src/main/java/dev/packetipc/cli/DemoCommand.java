@@ -5,6 +5,7 @@ import dev.packetipc.Connection;
 import dev.packetipc.IpcException;
 import dev.packetipc.IpcTransport;
 import dev.packetipc.Server;
+import dev.packetipc.cli.pcap.CaptureFormatException;
 import dev.packetipc.cli.pcap.CaptureReader;
 import dev.packetipc.cli.pcap.CapturedPacket;
 import java.io.BufferedReader;
@@ -45,14 +46,26 @@ final class DemoCommand implements Callable<Integer> {
 
     private static final int MAX_SIZE = 8 << 20;
 
+    /** Without --packets: this many packets... */
+    static final long DEFAULT_PACKETS = 200_000;
+
+    /** ...or fewer, so that the run moves at most this many bytes (128 packets at 8 MiB). */
+    static final long DEFAULT_BYTES = 1L << 30;
+
     @Spec
     CommandSpec spec;
 
     @Mixin
     TransportOption transport;
 
-    @Option(names = "--packets", defaultValue = "200000", description = "How many packets (default: ${DEFAULT-VALUE}).")
-    long packets;
+    @Option(
+            names = "--packets",
+            paramLabel = "N",
+            description = "How many packets. Default: 200000, or fewer so that the run moves at most 1 GiB"
+                    + " (128 packets at 8 MiB).")
+    Long packetsOption;
+
+    private long packets;
 
     @Option(
             names = "--size",
@@ -73,25 +86,36 @@ final class DemoCommand implements Callable<Integer> {
     String pcap;
 
     private final AtomicLong sentPackets = new AtomicLong();
+    private volatile Process child;
+    private long checksumNanos;
     private final AtomicLong sentBytes = new AtomicLong();
 
     @Override
+    @SuppressWarnings("try") // the stop hook is a resource for its scope only
     public Integer call() throws Exception {
         checkArguments();
+        packets = packetsOption != null ? packetsOption : defaultPackets(size);
         PrintStream out = System.out;
-        IpcTransport chosen = transport.resolve();
+        IpcTransport chosen = transport.resolve(spec);
         try (CaptureReader capture = pcap == null ? null : CaptureReader.open(pcap);
-                Server server = chosen.newServer()) {
+                Server server = chosen.newServer();
+                StopHook stop = StopHook.register("demo", () -> stopped(server))) {
             String what = capture == null
                     ? packets + " packets of " + size + " bytes"
+                            + (packetsOption == null && packets < DEFAULT_PACKETS
+                                    ? " (" + Units.bytes(packets * size) + "; the default stops at "
+                                            + Units.bytes(DEFAULT_BYTES) + ", --packets N for more)"
+                                    : "")
                     : "the packets of " + capture.source() + " (" + capture.format() + ")";
             out.println("packet-ipc demo: " + what + " through transport '" + chosen.id() + "', batches of " + batch);
             out.println("  server     " + server.name());
             Process child = ChildJvm.start(List.of("receive-child", server.name()));
+            this.child = child;
             CompletableFuture<String> report = readReport(child);
             StreamDigest sent = new StreamDigest();
             long start;
             String line;
+            CaptureFormatException damage = null;
             // The connection stays open until the receiver is done: it closes first, after the end of the stream.
             try (Connection connection = awaitChild(server, child)) {
                 out.println("  receiver   process " + child.pid());
@@ -101,7 +125,7 @@ final class DemoCommand implements Callable<Integer> {
                     if (capture == null) {
                         sendSynthetic(connection, sent);
                     } else {
-                        sendCapture(connection, capture, sent);
+                        damage = sendCapture(connection, capture, sent);
                     }
                     connection.sendEnd();
                 } finally {
@@ -113,13 +137,38 @@ final class DemoCommand implements Callable<Integer> {
                 throw e;
             }
             long nanos = System.nanoTime() - start;
-            return summarize(out, chosen.id(), sent, StreamDigest.parse(line), line, nanos);
+            int result = summarize(out, chosen.id(), sent, StreamDigest.parse(line), line, nanos, damage);
+            if (damage != null) {
+                throw new CommandFailure(
+                        ErrorReporter.oneLine(damage) + "; the " + sent.packets()
+                                + " intact packets before it were sent, then the stream was ended",
+                        damage);
+            }
+            return result;
         }
     }
 
+    /** The default number of packets: {@link #DEFAULT_PACKETS}, or fewer to move at most {@link #DEFAULT_BYTES}. */
+    static long defaultPackets(int size) {
+        return size == 0 ? DEFAULT_PACKETS : Math.max(1, Math.min(DEFAULT_PACKETS, DEFAULT_BYTES / size));
+    }
+
+    /** SIGINT or SIGTERM: stop the receiving child, close the server (its socket file goes), and say so. */
+    private void stopped(Server server) {
+        Process receiver = child;
+        if (receiver != null) {
+            receiver.destroy();
+        }
+        server.close();
+        System.out.flush();
+        System.err.println(System.lineSeparator() + "packet-ipc demo: stopped; closed the server " + server.name()
+                + (receiver != null ? " and stopped the receiving process " + receiver.pid() : ""));
+        System.err.flush();
+    }
+
     private void checkArguments() {
-        if (packets < 0) {
-            throw new ParameterException(spec.commandLine(), "--packets must be 0 or more, was " + packets);
+        if (packetsOption != null && packetsOption < 0) {
+            throw new ParameterException(spec.commandLine(), "--packets must be 0 or more, was " + packetsOption);
         }
         if (size < 0 || size > MAX_SIZE) {
             throw new ParameterException(spec.commandLine(), "--size must be 0 to " + MAX_SIZE + ", was " + size);
@@ -195,11 +244,22 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private void sendCapture(Connection connection, CaptureReader capture, StreamDigest sent)
+    /** Sends every intact packet of the capture; returns the damage that ended it early, or null. */
+    private CaptureFormatException sendCapture(Connection connection, CaptureReader capture, StreamDigest sent)
             throws IOException, IpcException {
         List<CapturedPacket> next = new ArrayList<>(batch);
-        CapturedPacket packet;
-        while ((packet = capture.next()) != null) {
+        CaptureFormatException damage = null;
+        while (true) {
+            CapturedPacket packet;
+            try {
+                packet = capture.next();
+            } catch (CaptureFormatException e) {
+                damage = e;
+                break;
+            }
+            if (packet == null) {
+                break;
+            }
             next.add(packet);
             if (next.size() == batch) {
                 send(connection, next, sent);
@@ -209,19 +269,28 @@ final class DemoCommand implements Callable<Integer> {
         if (!next.isEmpty()) {
             send(connection, next, sent);
         }
+        return damage;
     }
 
     private void send(Connection connection, List<? extends AsIpcPacket> next, StreamDigest sent) throws IpcException {
+        long before = System.nanoTime();
         for (AsIpcPacket packet : next) {
             sent.update(packet);
         }
+        checksumNanos += System.nanoTime() - before;
         connection.send(next);
         sentPackets.set(sent.packets());
         sentBytes.set(sent.bytes());
     }
 
-    private static int summarize(
-            PrintStream out, String transportId, StreamDigest sent, StreamDigest.Result got, String line, long nanos) {
+    private int summarize(
+            PrintStream out,
+            String transportId,
+            StreamDigest sent,
+            StreamDigest.Result got,
+            String line,
+            long nanos,
+            CaptureFormatException damage) {
         if (got == null) {
             out.println("demo: the receiving child process printed no result (its last line: " + line + ")");
             out.println("demo: FAILED");
@@ -239,7 +308,20 @@ final class DemoCommand implements Callable<Integer> {
                 + Units.packetsPerSecond(got.packets(), nanos));
         out.println("checksums   crc32c " + sent.checksum() + " sent, " + got.checksum() + " received: "
                 + (intact ? "every byte arrived intact" : "MISMATCH, the stream was damaged"));
-        out.println(intact ? "demo: PASSED" : "demo: FAILED");
-        return intact ? ExitCodes.OK : ExitCodes.FAILURE;
+        out.println("note        these figures include a CRC-32C of every byte on both sides ("
+                + percent(checksumNanos, nanos)
+                + " of this run on the sending side) and JVM warm-up, so they can be well below the transport's"
+                + " own; measure it alone with: packet-ipc bench --quick --transports " + transportId + " --sizes "
+                + (pcap == null ? size : 1500) + " --batches " + batch + " --clients 1 --baselines none --no-latency");
+        if (damage != null) {
+            out.println("capture     damaged after " + sent.packets() + " packets (see the error below)");
+        }
+        boolean passed = intact && damage == null;
+        out.println(passed ? "demo: PASSED" : "demo: FAILED");
+        return passed ? ExitCodes.OK : ExitCodes.FAILURE;
+    }
+
+    private static String percent(long part, long whole) {
+        return whole <= 0 ? "?" : Math.min(100, Math.round(100.0 * part / whole)) + "%";
     }
 }

@@ -6,15 +6,20 @@ import dev.packetipc.TransportStatus;
 import dev.packetipc.spi.RuntimeDirectory;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code packet-ipc doctor}: every transport found, whether it can run here and why not, the JVM flags it needs, a
@@ -25,10 +30,22 @@ import picocli.CommandLine.Command;
         name = "doctor",
         mixinStandardHelpOptions = true,
         description = {
-            "Checks what packet-ipc needs here: transports, JVM flags, the runtime directory.",
-            "The last line is exactly 'doctor: PASSED' or 'doctor: FAILED' (exit code 0 or 1)."
+            "Checks what packet-ipc needs here: transports, JVM flags, the runtime directory and what stopped"
+                    + " servers left in it.",
+            "The last line is exactly 'doctor: PASSED' or 'doctor: FAILED' (exit code 0 or 1); a warning line"
+                    + " before it says what needs attention but does not fail."
         })
 final class DoctorCommand implements Callable<Integer> {
+    /** A server's socket file: {@code s-<pid>-<id>.sock}. */
+    private static final Pattern SOCKET_FILE = Pattern.compile("s-(\\d+)-[^/]*\\.sock");
+
+    @Option(
+            names = "--clean",
+            description = "Remove the socket files in the runtime directory whose server process is gone.")
+    boolean clean;
+
+    private final List<String> warnings = new ArrayList<>();
+
     /** The project's transports and the artifact that brings each. */
     private static final Map<String, String> KNOWN = new LinkedHashMap<>();
 
@@ -51,6 +68,7 @@ final class DoctorCommand implements Callable<Integer> {
         checkTransports();
         checkDefault();
         checkRuntimeDirectory();
+        warnings.forEach(w -> out.println("warning: " + w));
         out.println(failed ? "doctor: FAILED" : "doctor: PASSED");
         return failed ? ExitCodes.FAILURE : ExitCodes.OK;
     }
@@ -67,7 +85,9 @@ final class DoctorCommand implements Callable<Integer> {
             String state;
             if (status.isAvailable()) {
                 state = "available, priority " + status.priority()
-                        + (status.priority() < 0 ? " (only when selected; within one JVM only)" : "");
+                        + (Transports.crossProcess(status)
+                                ? ""
+                                : ", within one JVM only: for tests, not for this command's demo or serve");
             } else {
                 state = (loaded ? "not available: " : "FAILED to load: ")
                         + ErrorReporter.oneLine(status.unavailabilityCause().orElseThrow());
@@ -145,10 +165,77 @@ final class DoctorCommand implements Callable<Integer> {
             }
             out.println("runtime dir   " + dir + (existed ? ": exists" : ": created") + permissions
                     + (writable ? ", writable: ok" : ", NOT writable"));
+            checkLeftovers(dir);
         } catch (IOException | UnsupportedOperationException e) {
             failed = true;
             out.println("runtime dir   " + dir + ": FAILED: " + ErrorReporter.oneLine(e));
         }
+    }
+
+    /**
+     * Socket files whose server process is gone (killed, or a library user's server never closed): nothing else
+     * removes them. Only files named {@code s-<pid>-*.sock} that are not regular files or directories, and whose
+     * pid is not a running process, count; with {@code --clean} they are removed.
+     */
+    private void checkLeftovers(Path dir) throws IOException {
+        List<Path> leftovers = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path entry : entries) {
+                Matcher m = SOCKET_FILE.matcher(entry.getFileName().toString());
+                if (!m.matches()
+                        || Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS)
+                        || Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)
+                        || Files.isSymbolicLink(entry)) {
+                    continue;
+                }
+                long pid;
+                try {
+                    pid = Long.parseLong(m.group(1));
+                } catch (NumberFormatException e) {
+                    continue;
+                }
+                if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                    continue;
+                }
+                leftovers.add(entry);
+            }
+        }
+        leftovers.sort(null);
+        if (leftovers.isEmpty()) {
+            out.println("leftovers     none (no socket file of a process that is gone)");
+            return;
+        }
+        if (!clean) {
+            out.println("leftovers     " + leftovers.size() + " socket file" + (leftovers.size() == 1 ? "" : "s")
+                    + " of processes that are gone: " + names(leftovers));
+            warnings.add(leftovers.size() + " socket file" + (leftovers.size() == 1 ? "" : "s")
+                    + " left by servers that did not close (killed, or never closed) in " + dir
+                    + "; remove them with: packet-ipc doctor --clean");
+            return;
+        }
+        List<Path> removed = new ArrayList<>();
+        for (Path leftover : leftovers) {
+            try {
+                if (Files.deleteIfExists(leftover)) {
+                    removed.add(leftover);
+                }
+            } catch (IOException e) {
+                warnings.add("could not remove " + leftover + ": " + ErrorReporter.oneLine(e));
+            }
+        }
+        out.println("leftovers     removed " + removed.size() + " socket file" + (removed.size() == 1 ? "" : "s")
+                + " of processes that are gone" + (removed.isEmpty() ? "" : ": " + names(removed)));
+    }
+
+    private static String names(List<Path> files) {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < files.size() && i < 5; i++) {
+            text.append(i == 0 ? "" : ", ").append(files.get(i).getFileName());
+        }
+        if (files.size() > 5) {
+            text.append(" and ").append(files.size() - 5).append(" more");
+        }
+        return text.toString();
     }
 
     private static String pad(String text, int width) {

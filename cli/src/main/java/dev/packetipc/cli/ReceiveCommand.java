@@ -1,19 +1,27 @@
 package dev.packetipc.cli;
 
 import dev.packetipc.Client;
+import dev.packetipc.IpcException;
 import dev.packetipc.IpcPacket;
+import dev.packetipc.NoSuchTransportException;
 import dev.packetipc.PacketHandler;
 import dev.packetipc.PacketIpc;
+import dev.packetipc.PeerGoneException;
 import dev.packetipc.cli.pcap.CaptureWriter;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -23,14 +31,18 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code packet-ipc receive NAME --out FILE}: connects to a server and writes every packet that arrives to a capture
- * file with nanosecond timestamps, until the end of the stream.
+ * file with nanosecond timestamps, until the end of the stream. The file appears under its name only when the
+ * stream ended or the command was stopped (SIGINT, SIGTERM): until then it is {@code FILE.part}.
  */
 @Command(
         name = "receive",
         mixinStandardHelpOptions = true,
         description = {
             "Connects to a server and writes what arrives as a capture with nanosecond timestamps.",
-            "The link type does not travel with the packets: pass the one 'packet-ipc serve' printed."
+            "The link type does not travel with the packets: pass the one 'packet-ipc serve' printed.",
+            "The capture is written to FILE.part and renamed to FILE at the end of the stream, or when stopped with"
+                    + " Ctrl-C (then the exit code is not 0 and the stream is reported cut); a failure leaves"
+                    + " FILE.part with the packets received before it, and says so."
         })
 final class ReceiveCommand implements Callable<Integer> {
     /** The capture formats {@code --format} accepts. */
@@ -38,6 +50,15 @@ final class ReceiveCommand implements Callable<Integer> {
         pcap,
         pcapng
     }
+
+    /** How long one wait for packets lasts: a stop request is seen within this time. */
+    private static final Duration POLL = Duration.ofMillis(250);
+
+    /** How long a stop (SIGINT, SIGTERM) waits for the command to finish its file. */
+    private static final long STOP_SECONDS = 10;
+
+    /** The LINKTYPE_ written when neither {@code --linktype} nor the stream says one. */
+    static final int DEFAULT_LINK_TYPE = 1;
 
     @Spec
     CommandSpec spec;
@@ -54,10 +75,9 @@ final class ReceiveCommand implements Callable<Integer> {
 
     @Option(
             names = "--linktype",
-            defaultValue = "1",
             paramLabel = "N",
-            description = "The LINKTYPE_ value to write, as 'serve' printed it (default: ${DEFAULT-VALUE}, Ethernet).")
-    int linkType;
+            description = "The LINKTYPE_ value to write, as 'serve' printed it (default: 1, Ethernet).")
+    Integer linkTypeOption;
 
     @Option(
             names = "--format",
@@ -65,34 +85,163 @@ final class ReceiveCommand implements Callable<Integer> {
             description = "pcap (nanosecond) or pcapng (if_tsresol=9). Default: ${DEFAULT-VALUE}.")
     Format format;
 
+    private volatile boolean stopRequested;
+    private final CountDownLatch finished = new CountDownLatch(1);
+
     @Override
+    @SuppressWarnings("try") // the stop hook is a resource for its scope only
     public Integer call() throws Exception {
-        if (linkType < 0 || linkType > 0xFFFF) {
-            throw new ParameterException(spec.commandLine(), "--linktype must be 0 to 65535, was " + linkType);
+        if (linkTypeOption != null && (linkTypeOption < 0 || linkTypeOption > 0xFFFF)) {
+            throw new ParameterException(spec.commandLine(), "--linktype must be 0 to 65535, was " + linkTypeOption);
         }
-        String target = "-".equals(out) ? "<standard output>" : out;
-        try (Client client = PacketIpc.connect(name);
-                CaptureWriter writer = CaptureWriter.create(format.name(), open(out), linkType)) {
-            PacketHandler handler = packet -> write(writer, packet);
-            try {
-                while (client.poll(handler, 4096, Duration.ofSeconds(1)) != Client.END_OF_STREAM) {
-                    // poll until the end of the stream
+        boolean toStdout = "-".equals(out);
+        Path target = toStdout ? null : Path.of(out);
+        if (target != null && Files.isDirectory(target)) {
+            throw new ParameterException(spec.commandLine(), "--out " + out + " is a directory; name a file in it");
+        }
+        checkName();
+        Path part = target == null ? null : target.resolveSibling(target.getFileName() + ".part");
+        String shown = toStdout ? "<standard output>" : out;
+        try (StopHook stop = StopHook.register("receive", this::stop)) {
+            Client client = connect();
+            try (client) {
+                int linkType = linkType(client);
+                CaptureWriter writer = CaptureWriter.create(
+                        format.name(), toStdout ? new FileOutputStream(FileDescriptor.out) : open(part), linkType);
+                boolean ended;
+                try {
+                    ended = receive(client, writer);
+                } catch (Exception e) {
+                    throw failed(e, writer, part, target);
                 }
-            } catch (UncheckedIOException e) {
-                throw new IOException(target + ": " + e.getCause().getMessage(), e.getCause());
+                writer.close();
+                if (part != null) {
+                    move(part, target);
+                }
+                String wrote = "wrote " + writer.packets() + " packets to " + shown + " (" + format + ", link type "
+                        + linkType + ")";
+                if (!ended) {
+                    System.err.println("packet-ipc receive: stopped: " + wrote + "; the stream was cut: the server"
+                            + " had not ended it");
+                    return ExitCodes.FAILURE;
+                }
+                System.err.println("receive: " + wrote);
             }
-            writer.flush();
-            System.err.println("receive: wrote " + writer.packets() + " packets to " + target + " (" + format
-                    + ", link type " + linkType + ")");
+        } finally {
+            finished.countDown();
         }
         return ExitCodes.OK;
     }
 
-    private static OutputStream open(String out) throws IOException {
-        if ("-".equals(out)) {
-            return new FileOutputStream(FileDescriptor.out);
+    /** Receives until the end of the stream (true) or a stop request (false), writing every packet. */
+    private boolean receive(Client client, CaptureWriter writer) throws Exception {
+        PacketHandler handler = packet -> write(writer, packet);
+        while (!stopRequested) {
+            if (client.poll(handler, 4096, POLL) == Client.END_OF_STREAM) {
+                return true;
+            }
         }
-        return Files.newOutputStream(Path.of(out));
+        return false;
+    }
+
+    /** SIGINT or SIGTERM: ask the receiving loop to finish the packets in hand and the file, and wait for it. */
+    private void stop() {
+        stopRequested = true;
+        try {
+            if (!finished.await(STOP_SECONDS, TimeUnit.SECONDS)) {
+                System.err.println("packet-ipc receive: stopped; the capture was not finished within " + STOP_SECONDS
+                        + " s" + (out.equals("-") ? "" : ": what was received is in " + out + ".part"));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * The link type to write: {@code --linktype}, else {@value #DEFAULT_LINK_TYPE}. When the stream can say its
+     * own, this is where it is read, and a {@code --linktype} that disagrees is refused.
+     */
+    private int linkType(Client client) {
+        return linkTypeOption != null ? linkTypeOption : DEFAULT_LINK_TYPE;
+    }
+
+    /** A name that is not a server's, or a transport that does not exist, is a usage error. */
+    private Client connect() throws IpcException {
+        try {
+            return PacketIpc.connect(name);
+        } catch (IllegalArgumentException | NoSuchTransportException e) {
+            String scheme = name.indexOf(':') > 0 ? name.substring(0, name.indexOf(':')) : null;
+            String what = e instanceof NoSuchTransportException
+                    ? "no transport here handles names of the scheme '" + scheme + "' (" + name
+                            + "); pass the name 'packet-ipc serve' printed, such as unix:///path/to/socket"
+                    : ErrorReporter.oneLine(e);
+            throw new ParameterException(spec.commandLine(), what, e);
+        }
+    }
+
+    /** A file that exists but is not a socket (a regular file, a directory) is not a server, and not "stale". */
+    private void checkName() throws CommandFailure {
+        if (!name.startsWith("unix://")) {
+            return;
+        }
+        Path path;
+        try {
+            path = Path.of(name.substring("unix://".length()));
+        } catch (InvalidPathException e) {
+            return;
+        }
+        if (!path.isAbsolute()) {
+            return;
+        }
+        String kind = Files.isDirectory(path) ? "a directory" : Files.isRegularFile(path) ? "a regular file" : null;
+        if (kind != null) {
+            throw new CommandFailure(path + " is " + kind + ", not a server's socket: no server listens there;"
+                    + " pass the name 'packet-ipc serve' printed");
+        }
+    }
+
+    /** A failure while receiving: says what is left behind, {@code FILE.part} with the packets before it or nothing. */
+    private CommandFailure failed(Exception e, CaptureWriter writer, Path part, Path target) {
+        Exception cause = e instanceof UncheckedIOException u ? u.getCause() : e;
+        boolean writing = e instanceof UncheckedIOException;
+        String what = writing ? part + ": " + ErrorReporter.oneLine(cause) : ErrorReporter.oneLine(cause);
+        long packets = writer.packets();
+        if (packets == 0 && !writing && (cause instanceof PeerGoneException || what.contains("without ending"))) {
+            what += "; it sent nothing: a 'packet-ipc serve' streams to one client only, and may be serving another"
+                    + " already (start one serve per client)";
+        }
+        try {
+            writer.close();
+        } catch (IOException closing) {
+            e.addSuppressed(closing);
+        }
+        String left;
+        if (part == null) {
+            left = "standard output got the " + packets + " packets received before it";
+        } else if (packets == 0 && !writing) {
+            left = "nothing was written";
+            try {
+                Files.deleteIfExists(part);
+            } catch (IOException deleting) {
+                left = part + " is left, with no packets";
+            }
+        } else {
+            left = part + " holds the " + packets + " packets received before it"
+                    + (writing ? " (it may end in a partial one)" : "") + "; " + target + " was not written";
+        }
+        return new CommandFailure(what + "; " + left, cause);
+    }
+
+    private static OutputStream open(Path part) throws IOException {
+        return Files.newOutputStream(part);
+    }
+
+    private static void move(Path part, Path target) throws IOException {
+        try {
+            Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(part, target, StandardCopyOption.REPLACE_EXISTING);
+        }
     }
 
     private static void write(CaptureWriter writer, IpcPacket packet) {

@@ -1,9 +1,12 @@
 package dev.packetipc.cli;
 
 import dev.packetipc.Connection;
+import dev.packetipc.IpcException;
 import dev.packetipc.IpcOptions;
+import dev.packetipc.IpcTimeoutException;
 import dev.packetipc.IpcTransport;
 import dev.packetipc.Server;
+import dev.packetipc.cli.pcap.CaptureFormatException;
 import dev.packetipc.cli.pcap.CaptureReader;
 import dev.packetipc.cli.pcap.CapturedPacket;
 import java.io.IOException;
@@ -63,6 +66,7 @@ final class ServeCommand implements Callable<Integer> {
     Long acceptTimeoutSeconds;
 
     @Override
+    @SuppressWarnings("try") // the stop hook is a resource for its scope only
     public Integer call() throws Exception {
         if (batch < 1 || batch > 65536) {
             throw new ParameterException(spec.commandLine(), "--batch must be 1 to 65536, was " + batch);
@@ -70,14 +74,15 @@ final class ServeCommand implements Callable<Integer> {
         if (acceptTimeoutSeconds != null && acceptTimeoutSeconds <= 0) {
             throw new ParameterException(spec.commandLine(), "--accept-timeout must be positive");
         }
-        IpcTransport chosen = transport.resolve();
+        IpcTransport chosen = transport.resolve(spec);
         IpcOptions.Builder options = IpcOptions.builder();
         if (name != null) {
             options.set(IpcOptions.SERVER_NAME, name);
         }
         PrintStream err = System.err;
         try (CaptureReader capture = CaptureReader.open(pcap);
-                Server server = chosen.newServer(options.build())) {
+                Server server = newServer(chosen, options.build());
+                StopHook stop = StopHook.register("serve", () -> stopped(server))) {
             System.out.println(server.name());
             System.out.flush();
             int linkType = capture.linkType() < 0 ? 1 : capture.linkType();
@@ -85,23 +90,95 @@ final class ServeCommand implements Callable<Integer> {
                     + ") as " + server.name());
             err.println("serve: receive it with: packet-ipc receive " + server.name() + " --linktype " + linkType
                     + " --out FILE");
-            try (Connection connection = acceptTimeoutSeconds == null
-                    ? server.accept()
-                    : server.accept(Duration.ofSeconds(acceptTimeoutSeconds))) {
-                stream(capture, connection);
+            Connection connection;
+            try {
+                connection = acceptTimeoutSeconds == null
+                        ? server.accept()
+                        : server.accept(Duration.ofSeconds(acceptTimeoutSeconds));
+            } catch (IpcTimeoutException e) {
+                throw new CommandFailure(
+                        "no client connected to " + server.name() + " within " + acceptTimeoutSeconds
+                                + " s; start 'packet-ipc receive " + server.name() + " --out FILE', or raise"
+                                + " --accept-timeout",
+                        e);
+            }
+            err.println("serve: a client connected; streaming");
+            turnAwayOthers(server);
+            CaptureFormatException damage;
+            try (connection) {
+                damage = stream(capture, connection);
                 connection.sendEnd();
                 err.println("serve: sent " + connection.packetsSent() + " packets, " + connection.bytesSent()
                         + " bytes (" + Units.bytes(connection.bytesSent()) + ")");
+            }
+            if (damage != null) {
+                throw new CommandFailure(
+                        ErrorReporter.oneLine(damage) + "; sent the " + connection.packetsSent()
+                                + " intact packets before it, then ended the stream",
+                        damage);
             }
         }
         return ExitCodes.OK;
     }
 
-    private void stream(CaptureReader capture, Connection connection) throws Exception {
+    /** A server; a name the transport cannot take is a usage error. */
+    private Server newServer(IpcTransport chosen, IpcOptions options) throws IpcException {
+        try {
+            return chosen.newServer(options);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--name: " + ErrorReporter.oneLine(e), e);
+        }
+    }
+
+    /** SIGINT or SIGTERM: close the server, which removes its socket file, and say so. */
+    private static void stopped(Server server) {
+        server.close();
+        System.err.println("packet-ipc serve: stopped before the end of the capture; closed " + server.name()
+                + " (the client sees the stream cut)");
+        System.err.flush();
+    }
+
+    /**
+     * This command streams to one client: later ones are accepted and closed at once, so that they fail now with
+     * the reason rather than wait for a handshake that never comes, and the one serving is told.
+     */
+    private static void turnAwayOthers(Server server) {
+        Thread thread = new Thread(
+                () -> {
+                    while (server.isOpen()) {
+                        try {
+                            server.accept().close();
+                        } catch (IpcException | RuntimeException e) {
+                            return; // the server closed
+                        }
+                        System.err.println("serve: turned away another client: one 'packet-ipc serve' streams to"
+                                + " one client; start one serve per client");
+                    }
+                },
+                "packet-ipc serve: other clients");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /**
+     * Sends every packet of the capture; a capture damaged part way (cut mid-packet) has every intact packet before
+     * the damage sent and the damage returned.
+     */
+    private CaptureFormatException stream(CaptureReader capture, Connection connection) throws Exception {
         List<CapturedPacket> next = new ArrayList<>(batch);
         long index = 0;
-        CapturedPacket packet;
-        while ((packet = capture.next()) != null) {
+        CaptureFormatException damage = null;
+        while (true) {
+            CapturedPacket packet;
+            try {
+                packet = capture.next();
+            } catch (CaptureFormatException e) {
+                damage = e;
+                break;
+            }
+            if (packet == null) {
+                break;
+            }
             index++;
             if (packet.linkType() != capture.linkType()) {
                 throw new IOException(capture.source() + ": packet " + index + " has link type " + packet.linkType()
@@ -118,5 +195,6 @@ final class ServeCommand implements Callable<Integer> {
         if (!next.isEmpty()) {
             connection.send(next);
         }
+        return damage;
     }
 }

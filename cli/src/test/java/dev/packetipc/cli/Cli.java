@@ -146,4 +146,110 @@ final class Cli {
             }
         });
     }
+
+    /**
+     * The command with SIGINT and SIGTERM at their defaults: a process started from a background job of a shell
+     * inherits SIGINT ignored, and a JVM does not handle an ignored signal. GNU env resets it where it can.
+     */
+    static List<String> signalable(List<String> command) throws Exception {
+        if (envResetsSignals == null) {
+            boolean works;
+            try {
+                Process probe = new ProcessBuilder("env", "--default-signal=INT,TERM", "true")
+                        .redirectErrorStream(true)
+                        .start();
+                probe.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+                works = probe.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS) && probe.exitValue() == 0;
+            } catch (IOException e) {
+                works = false;
+            }
+            envResetsSignals = works;
+        }
+        if (!envResetsSignals) {
+            return command;
+        }
+        List<String> wrapped = new ArrayList<>(List.of("env", "--default-signal=INT,TERM"));
+        wrapped.addAll(command);
+        return wrapped;
+    }
+
+    private static volatile Boolean envResetsSignals;
+
+    /** Sends {@code signal} (INT, TERM, KILL) to the process with {@code kill}. */
+    static void signal(long pid, String signal) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid))
+                .redirectErrorStream(true)
+                .start();
+        String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(kill.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS), "kill did not finish");
+        assertTrue(kill.exitValue() == 0, "kill -" + signal + " " + pid + " failed: " + output);
+    }
+
+    /** A started command whose output is read line by line as it comes, so that a test can wait for a line. */
+    static final class Running {
+        final Process process;
+        private final java.util.concurrent.BlockingQueue<String> stdoutLines =
+                new java.util.concurrent.LinkedBlockingQueue<>();
+        private final java.util.concurrent.BlockingQueue<String> stderrLines =
+                new java.util.concurrent.LinkedBlockingQueue<>();
+        private final StringBuffer stdout = new StringBuffer();
+        private final StringBuffer stderr = new StringBuffer();
+        private final CompletableFuture<String> stdoutDone;
+        private final CompletableFuture<String> stderrDone;
+
+        Running(Process process) {
+            this.process = process;
+            stdoutDone = lines(process.getInputStream(), stdoutLines, stdout);
+            stderrDone = lines(process.getErrorStream(), stderrLines, stderr);
+        }
+
+        private static CompletableFuture<String> lines(
+                InputStream in, java.util.concurrent.BlockingQueue<String> queue, StringBuffer all) {
+            return onThread("lines", () -> {
+                try (java.io.BufferedReader reader =
+                        new java.io.BufferedReader(new java.io.InputStreamReader(in, StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = reader.readLine()) != null) {
+                        all.append(line).append('\n');
+                        queue.add(line);
+                    }
+                    return all.toString();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+
+        /** Waits for a line on stdout that starts with {@code prefix}, and returns it. */
+        String awaitStdout(String prefix) throws Exception {
+            return await(stdoutLines, prefix, "stdout");
+        }
+
+        /** Waits for a line on stderr that starts with {@code prefix}, and returns it. */
+        String awaitStderr(String prefix) throws Exception {
+            return await(stderrLines, prefix, "stderr");
+        }
+
+        private String await(java.util.concurrent.BlockingQueue<String> queue, String prefix, String which)
+                throws Exception {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+            while (true) {
+                long left = deadline - System.nanoTime();
+                String line = left <= 0 ? null : queue.poll(left, TimeUnit.NANOSECONDS);
+                if (line == null) {
+                    process.destroyForcibly();
+                    fail("no line starting with '" + prefix + "' on " + which + " within " + TIMEOUT_SECONDS
+                            + " s\n--- stdout\n" + stdout + "--- stderr\n" + stderr);
+                }
+                if (line.startsWith(prefix)) {
+                    return line;
+                }
+            }
+        }
+
+        /** Waits for the process to exit (killing it after the timeout) and returns everything it printed. */
+        Result finish() throws Exception {
+            return Cli.finish(process, stdoutDone, stderrDone);
+        }
+    }
 }

@@ -89,7 +89,7 @@ class DemoEndToEndTest {
     }
 
     @Test
-    void aDamagedCaptureStopsTheDemoWithTheFileAndOffset(@TempDir Path dir) throws Exception {
+    void aCaptureCutMidPacketHasItsIntactPacketsSentThenFailsWithTheFileAndOffset(@TempDir Path dir) throws Exception {
         Path capture = dir.resolve("cut.pcap");
         try (OutputStream out = Files.newOutputStream(capture);
                 CaptureWriter writer = CaptureWriter.create("pcap", out, 1)) {
@@ -106,6 +106,38 @@ class DemoEndToEndTest {
                 result.stderr()
                         .contains("packet-ipc demo: error: " + capture + ": at byte offset " + lastRecord
                                 + ": truncated"),
+                result::toString);
+        assertTrue(
+                result.stderr().contains("; the 9 intact packets before it were sent, then the stream was ended"),
+                result::toString);
+        assertTrue(result.stdout().contains("packets     9 sent, 9 received"), result::toString);
+        assertTrue(result.stdout().contains(": every byte arrived intact"), result::toString);
+        assertEquals("demo: FAILED", result.lastLine(), result::toString);
+    }
+
+    @Test
+    void theDefaultPacketCountStaysSmallForLargePackets() throws Exception {
+        Cli.Result result = Cli.run("demo", "--size", "8388608");
+        assertPassed(result, PacketIpc.transport().id(), 128);
+        assertTrue(
+                result.stdout()
+                        .startsWith("packet-ipc demo: 128 packets of 8388608 bytes (1.0 GiB; the default stops at"
+                                + " 1.0 GiB, --packets N for more)"),
+                result::toString);
+    }
+
+    @Test
+    void itsFiguresSayWhatTheyIncludeAndPointToTheBenchmark() throws Exception {
+        Cli.Result result = Cli.run("demo", "--packets", "1000", "--size", "64", "--batch", "32");
+        assertPassed(result, PacketIpc.transport().id(), 1000);
+        String transport = PacketIpc.transport().id();
+        assertTrue(
+                result.stdout()
+                        .matches("(?s).*\nnote        these figures include a CRC-32C of every byte on both sides"
+                                + " \\(\\d+% of this run on the sending side\\) and JVM warm-up, so they can be well"
+                                + " below the transport's own; measure it alone with: packet-ipc bench --quick"
+                                + " --transports " + transport + " --sizes 64 --batches 32 --clients 1 --baselines"
+                                + " none --no-latency\\n.*"),
                 result::toString);
     }
 }

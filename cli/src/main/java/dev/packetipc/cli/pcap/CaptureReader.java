@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -36,10 +37,15 @@ public abstract class CaptureReader implements AutoCloseable {
             return open(System.in, "<standard input>", -1);
         }
         Path file = Path.of(path);
-        if (!Files.isRegularFile(file)) {
+        if (Files.isDirectory(file)) {
+            throw new FileSystemException(path, null, "is a directory, not a capture file");
+        }
+        if (!Files.exists(file)) {
             throw new NoSuchFileException(path);
         }
-        return open(Files.newInputStream(file), path, Files.size(file));
+        // A pipe or a device (/dev/stdin, <(...)) is read to its end; only a regular file has a size to check against.
+        long size = Files.isRegularFile(file) ? Files.size(file) : -1;
+        return open(Files.newInputStream(file), path, size);
     }
 
     /**
