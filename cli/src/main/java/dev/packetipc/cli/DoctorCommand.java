@@ -65,9 +65,11 @@ final class DoctorCommand implements Callable<Integer> {
                 + "), " + ChildJvm.javaExecutable());
         out.println("os            " + System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                 + System.getProperty("os.arch"));
+        // Before the self-tests: a unix server that starts removes dead servers' socket files itself.
+        Leftovers leftovers = findLeftovers(RuntimeDirectory.path());
         checkTransports();
         checkDefault();
-        checkRuntimeDirectory();
+        checkRuntimeDirectory(leftovers);
         warnings.forEach(w -> out.println("warning: " + w));
         out.println(failed ? "doctor: FAILED" : "doctor: PASSED");
         return failed ? ExitCodes.FAILURE : ExitCodes.OK;
@@ -149,7 +151,7 @@ final class DoctorCommand implements Callable<Integer> {
         }
     }
 
-    private void checkRuntimeDirectory() {
+    private void checkRuntimeDirectory(Leftovers leftovers) {
         Path dir = RuntimeDirectory.path();
         boolean existed = Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS);
         try {
@@ -165,20 +167,28 @@ final class DoctorCommand implements Callable<Integer> {
             }
             out.println("runtime dir   " + dir + (existed ? ": exists" : ": created") + permissions
                     + (writable ? ", writable: ok" : ", NOT writable"));
-            checkLeftovers(dir);
+            reportLeftovers(dir, leftovers);
         } catch (IOException | UnsupportedOperationException e) {
             failed = true;
             out.println("runtime dir   " + dir + ": FAILED: " + ErrorReporter.oneLine(e));
         }
     }
 
+    /** What {@link #findLeftovers} found, and what it could not remove. */
+    private record Leftovers(List<Path> found, List<Path> removed, List<String> failures) {}
+
     /**
-     * Socket files whose server process is gone (killed, or a library user's server never closed): nothing else
-     * removes them. Only files named {@code s-<pid>-*.sock} that are not regular files or directories, and whose
-     * pid is not a running process, count; with {@code --clean} they are removed.
+     * Socket files whose server process is gone (killed, or a library user's server never closed). Only files named
+     * {@code s-<pid>-*.sock} that are not regular files or directories, and whose pid is not a running process,
+     * count; with {@code --clean} they are removed here, before any self-test runs.
      */
-    private void checkLeftovers(Path dir) throws IOException {
-        List<Path> leftovers = new ArrayList<>();
+    private Leftovers findLeftovers(Path dir) {
+        List<Path> found = new ArrayList<>();
+        List<Path> removed = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return new Leftovers(found, removed, failures);
+        }
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path entry : entries) {
                 Matcher m = SOCKET_FILE.matcher(entry.getFileName().toString());
@@ -194,37 +204,58 @@ final class DoctorCommand implements Callable<Integer> {
                 } catch (NumberFormatException e) {
                     continue;
                 }
-                if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-                    continue;
+                if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                    found.add(entry);
                 }
-                leftovers.add(entry);
+            }
+        } catch (IOException e) {
+            failures.add("could not list " + dir + ": " + ErrorReporter.oneLine(e));
+        }
+        found.sort(null);
+        if (clean) {
+            for (Path leftover : found) {
+                try {
+                    if (Files.deleteIfExists(leftover)) {
+                        removed.add(leftover);
+                    }
+                } catch (IOException e) {
+                    failures.add("could not remove " + leftover + ": " + ErrorReporter.oneLine(e));
+                }
             }
         }
-        leftovers.sort(null);
-        if (leftovers.isEmpty()) {
+        return new Leftovers(found, removed, failures);
+    }
+
+    private void reportLeftovers(Path dir, Leftovers leftovers) {
+        warnings.addAll(leftovers.failures());
+        List<Path> found = leftovers.found();
+        if (found.isEmpty()) {
             out.println("leftovers     none (no socket file of a process that is gone)");
             return;
         }
-        if (!clean) {
-            out.println("leftovers     " + leftovers.size() + " socket file" + (leftovers.size() == 1 ? "" : "s")
-                    + " of processes that are gone: " + names(leftovers));
-            warnings.add(leftovers.size() + " socket file" + (leftovers.size() == 1 ? "" : "s")
-                    + " left by servers that did not close (killed, or never closed) in " + dir
-                    + "; remove them with: packet-ipc doctor --clean");
+        if (clean) {
+            List<Path> removed = leftovers.removed();
+            out.println("leftovers     removed " + removed.size() + " socket file" + (removed.size() == 1 ? "" : "s")
+                    + " of processes that are gone" + (removed.isEmpty() ? "" : ": " + names(removed)));
             return;
         }
-        List<Path> removed = new ArrayList<>();
-        for (Path leftover : leftovers) {
-            try {
-                if (Files.deleteIfExists(leftover)) {
-                    removed.add(leftover);
-                }
-            } catch (IOException e) {
-                warnings.add("could not remove " + leftover + ": " + ErrorReporter.oneLine(e));
+        out.println("leftovers     " + found.size() + " socket file" + (found.size() == 1 ? "" : "s")
+                + " of processes that are gone: " + names(found));
+        List<Path> remaining = new ArrayList<>();
+        for (Path leftover : found) {
+            if (Files.exists(leftover, LinkOption.NOFOLLOW_LINKS)) {
+                remaining.add(leftover);
             }
         }
-        out.println("leftovers     removed " + removed.size() + " socket file" + (removed.size() == 1 ? "" : "s")
-                + " of processes that are gone" + (removed.isEmpty() ? "" : ": " + names(removed)));
+        if (remaining.size() < found.size()) {
+            out.println("              " + (found.size() - remaining.size()) + " removed since by the unix"
+                    + " self-test's server (a unix server that starts removes the files of dead servers)");
+        }
+        if (!remaining.isEmpty()) {
+            warnings.add(remaining.size() + " socket file" + (remaining.size() == 1 ? "" : "s")
+                    + " left by servers that did not close (killed, or never closed) in " + dir
+                    + "; remove them with: packet-ipc doctor --clean");
+        }
     }
 
     private static String names(List<Path> files) {

@@ -223,20 +223,6 @@ class StoppingEndToEndTest {
         assertEquals(1, left.size(), left::toString);
         String file = left.get(0).getFileName().toString();
 
-        Cli.Result doctor = Cli.run(Cli.command("doctor"), null, environment);
-        assertEquals(0, doctor.exitCode(), doctor::toString);
-        assertTrue(
-                doctor.stdout().contains("leftovers     1 socket file of processes that are gone: " + file),
-                doctor::toString);
-        List<String> lines = doctor.stdoutLines();
-        assertTrue(
-                lines.get(lines.size() - 2)
-                        .startsWith("warning: 1 socket file left by servers that did not" + " close"),
-                doctor::toString);
-        assertTrue(
-                lines.get(lines.size() - 2).endsWith("remove them with: packet-ipc doctor --clean"), doctor::toString);
-        assertEquals(left, socketFiles(), "doctor alone removes nothing");
-
         Cli.Result clean = Cli.run(Cli.command("doctor", "--clean"), null, environment);
         assertEquals(0, clean.exitCode(), clean::toString);
         assertTrue(
@@ -244,6 +230,24 @@ class StoppingEndToEndTest {
                 clean::toString);
         assertFalse(clean.stdout().contains("warning:"), clean::toString);
         assertEquals(List.of(), socketFiles(), clean::toString);
+
+        // Without --clean doctor reports what it found before its self-tests; the unix self-test's server, like every
+        // unix server that starts, then removes the socket files of dead servers itself.
+        Cli.Running again = start(environment, "serve", "--pcap", capture.toString());
+        again.awaitStdout("unix://");
+        Cli.signal(again.process.pid(), "KILL");
+        again.finish();
+        List<Path> leftAgain = socketFiles();
+        assertEquals(1, leftAgain.size(), leftAgain::toString);
+        String second = leftAgain.get(0).getFileName().toString();
+        Cli.Result doctor = Cli.run(Cli.command("doctor"), null, environment);
+        assertEquals(0, doctor.exitCode(), doctor::toString);
+        assertTrue(
+                doctor.stdout().contains("leftovers     1 socket file of processes that are gone: " + second),
+                doctor::toString);
+        assertTrue(doctor.stdout().contains("1 removed since by the unix self-test's server"), doctor::toString);
+        assertFalse(doctor.stdout().contains("warning:"), doctor::toString);
+        assertEquals(List.of(), socketFiles(), doctor::toString);
     }
 
     @Test
