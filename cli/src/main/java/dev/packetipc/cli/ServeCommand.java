@@ -107,14 +107,17 @@ final class ServeCommand implements Callable<Integer> {
             CaptureFormatException damage;
             try (connection) {
                 damage = stream(capture, connection);
-                connection.sendEnd();
+                if (damage == null) {
+                    connection.sendEnd();
+                } // else closed without the end: the receiver must not take a cut capture for a whole one
                 err.println("serve: sent " + connection.packetsSent() + " packets, " + connection.bytesSent()
                         + " bytes (" + Units.bytes(connection.bytesSent()) + ")");
             }
             if (damage != null) {
                 throw new CommandFailure(
                         ErrorReporter.oneLine(damage) + "; sent the " + connection.packetsSent()
-                                + " intact packets before it, then ended the stream",
+                                + " intact packets before it, then closed the stream without its end, so the"
+                                + " receiver sees it cut",
                         damage);
             }
         }

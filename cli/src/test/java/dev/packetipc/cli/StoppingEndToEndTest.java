@@ -280,15 +280,20 @@ class StoppingEndToEndTest {
         String name = serve.awaitStdout("unix://");
         Path out = dir.resolve("out.pcap");
         Cli.Result receive = Cli.run(Cli.command("receive", name, "--out", out.toString()), null, environment);
-        assertEquals(0, receive.exitCode(), receive::toString);
-        assertEquals(9, read(out).size(), receive::toString);
+        // The receiver hears that the stream was cut (no end of stream), and keeps the intact packets in FILE.part.
+        assertEquals(1, receive.exitCode(), receive::toString);
+        assertFalse(Files.exists(out), receive::toString);
+        Path part = dir.resolve("out.pcap.part");
+        assertEquals(9, read(part).size(), receive::toString);
+        assertTrue(receive.stderr().contains(part + " holds the 9 packets received before it"), receive::toString);
         Cli.Result result = serve.finish();
         assertEquals(1, result.exitCode(), result::toString);
         assertTrue(
                 result.stderr()
                         .contains("packet-ipc serve: error: " + cut + ": at byte offset " + (24 + 9 * 116)
                                 + ": truncated: a packet claims 100 captured bytes, but only 50 bytes are left in the"
-                                + " file; sent the 9 intact packets before it, then ended the stream"),
+                                + " file; sent the 9 intact packets before it, then closed the stream without its"
+                                + " end, so the receiver sees it cut"),
                 result::toString);
     }
 }
