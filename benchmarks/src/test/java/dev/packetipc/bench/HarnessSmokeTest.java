@@ -229,6 +229,57 @@ class HarnessSmokeTest {
     }
 
     @Test
+    void theAeronTransportOverUdpRunsBesideRawAeronOverUdp() throws IOException {
+        // issue 17's rows: our aeron transport over UDP on loopback and raw Aeron on the same kind of channel, each
+        // verified once per size; the figures are not judged, only that both ran and the target line is there
+        Path out = freshDirectory();
+        int code = run(
+                "--transports",
+                "aeron-udp",
+                "--baselines",
+                "aeron-udp",
+                "--receive",
+                "poll",
+                "--wait",
+                "spin",
+                "--sizes",
+                "64,1500",
+                "--batches",
+                "1024",
+                "--rounds",
+                "1",
+                "--no-idle",
+                "--no-open-loop",
+                "--warmup-ms",
+                "50",
+                "--window-ms",
+                "100",
+                "--repeats",
+                "1",
+                "--out",
+                out.toString());
+        String all = describe();
+        assertEquals(0, code, all);
+        List<String> csv = Files.readAllLines(out.resolve("results.csv"));
+        for (String id : new String[] {"aeron-udp/poll/spin", "aeron-udp/spin"}) {
+            for (String workload : new String[] {
+                ",throughput,touch,64,1024,1,ok,", ",throughput,touch,1500,1024,1,ok,", ",throughput,verify,1500,"
+            }) {
+                assertTrue(
+                        csv.stream().anyMatch(r -> r.startsWith(id + ",") && r.contains(workload)),
+                        id + workload + " missing or not ok:\n" + String.join("\n", csv));
+            }
+            assertTrue(
+                    csv.stream().anyMatch(r -> r.startsWith(id + ",") && r.contains(",round_trip,touch,64,1,1,ok,")),
+                    id + " round trip:\n" + String.join("\n", csv));
+        }
+        assertTrue(!all.contains("VERIFY FAILED"), all);
+        String table = stdout.toString(StandardCharsets.UTF_8);
+        assertTrue(table.contains("raw Aeron UDP, spin"), table);
+        assertTrue(table.matches("(?s).*aeron-udp poll, spin, .*vs aeron-udp/spin.*target >= 0\\.90x.*"), table);
+    }
+
+    @Test
     void eachClientIsAJvmOfItsOwnAndMixedAndThresholdSizesRun() throws IOException {
         Path out = freshDirectory();
         int code = run(
