@@ -57,6 +57,18 @@ public record Contender(String id, String label, Role role, String waitMode, Str
                 "ipc:" + transportId + ":" + receivePath + ":" + wait);
     }
 
+    /** The harness's id ({@code --transports c-client}) of the C client receiving from our Java Unix server. */
+    public static final String C_CLIENT = "c-client";
+
+    /**
+     * The C library's {@code packet-ipc-cat} receiving from our Java Unix server (issue 16): one of ours, so measured
+     * like a transport; it blocks in {@code recvmsg}, so its wait is {@code block}. See {@link CClientRun}.
+     */
+    public static Contender cClient() {
+        return new Contender(
+                C_CLIENT + "/block", "C client (packet-ipc-cat) from Java unix", Role.TRANSPORT, "block", C_CLIENT);
+    }
+
     /** Whether our transport's receive path has this wait strategy ({@code receivePackets} only blocks). */
     static boolean hasWait(String receivePath, String wait) {
         return !(receivePath.equals("receivePackets") && wait.equals("spin"));
