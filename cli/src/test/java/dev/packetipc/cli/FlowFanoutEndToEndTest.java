@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.packetipc.cli.pcap.CaptureReader;
 import dev.packetipc.cli.pcap.CaptureWriter;
@@ -38,8 +39,8 @@ class FlowFanoutEndToEndTest {
     @TempDir
     Path dir;
 
-    /** The capture the test writes: the packets, and for each the flow it belongs to (-1: not IP). */
-    private record Synthetic(List<CapturedPacket> packets, List<Integer> flows, int flowCount) {}
+    /** A capture: the packets, and for each the flow it belongs to (-1: not IP). */
+    record Synthetic(List<CapturedPacket> packets, List<Integer> flows, int flowCount) {}
 
     /**
      * 300 flows, half TCP and half UDP, each between its own pair of hosts, packets of both directions interleaved
@@ -124,13 +125,52 @@ class FlowFanoutEndToEndTest {
                 writer.write(packet.timestampNanos(), packet.data());
             }
         }
+        fanOutAndCheck(capture, input, "UDP_BY_ADDRESSES");
+    }
+
+    /**
+     * A real capture: tcpdump records 150 TCP connections and 100 UDP flows (a datagram each way, twice) on the
+     * loopback interface; with the five-tuple rule every flow is at one receiver, both directions together, and no
+     * receiver has more than 1.5x its fair share of the flows.
+     */
+    @Test
+    void aTcpdumpCaptureOfHundredsOfTcpAndUdpFlowsIsSplitByFlowFairly() throws Exception {
+        String missing = Tools.missing("tcpdump");
+        assumeTrue(missing == null, missing);
+        Path capture = dir.resolve("loopback.pcap");
+        String failure = LoopbackFlows.capture(capture, 150, 100);
+        assumeTrue(failure == null, () -> "SKIPPED: tcpdump could not capture on lo here: " + failure);
+        Synthetic input = LoopbackFlows.read(capture);
+        assertTrue(input.flowCount() >= 200, "only " + input.flowCount() + " flows were captured");
+        int[] flows = fanOutAndCheck(capture, input, "FIVE_TUPLE");
+        for (int r = 0; r < WORKERS; r++) {
+            assertTrue(
+                    flows[r] <= 1.5 * input.flowCount() / WORKERS,
+                    "receiver " + r + " has " + flows[r] + " of " + input.flowCount() + " flows: "
+                            + java.util.Arrays.toString(flows));
+        }
+    }
+
+    /**
+     * Runs {@code serve --workers 3 --flow-rule RULE} on the capture with three receivers and checks what they
+     * wrote against the input; returns how many flows each receiver got.
+     */
+    private int[] fanOutAndCheck(Path capture, Synthetic input, String rule) throws Exception {
         Cli.Running serve = new Cli.Running(Cli.start(
                 Cli.command(
-                        "serve", "--pcap", capture.toString(), "--workers", "" + WORKERS, "--accept-timeout", "120"),
+                        "serve",
+                        "--pcap",
+                        capture.toString(),
+                        "--workers",
+                        "" + WORKERS,
+                        "--flow-rule",
+                        rule,
+                        "--accept-timeout",
+                        "120"),
                 null,
                 Map.of()));
         String name = serve.awaitStdout("");
-        serve.awaitStderr("serve: splitting the capture by flow (UDP_BY_ADDRESSES, LINKTYPE_ETHERNET) among 3");
+        serve.awaitStderr("serve: splitting the capture by flow (" + rule + ", LINKTYPE_ETHERNET) among 3");
         List<Process> receivers = new ArrayList<>();
         for (int r = 0; r < WORKERS; r++) {
             receivers.add(Cli.start(
@@ -146,9 +186,11 @@ class FlowFanoutEndToEndTest {
             assertEquals(0, result.exitCode(), result::toString);
         }
 
-        Map<Long, Integer> indexOf = new HashMap<>();
+        // Packets are told apart by timestamp and content; equal ones are taken in capture order.
+        Map<String, java.util.ArrayDeque<Integer>> indexOf = new HashMap<>();
         for (int i = 0; i < input.packets().size(); i++) {
-            indexOf.put(input.packets().get(i).timestampNanos(), i);
+            indexOf.computeIfAbsent(identity(input.packets().get(i)), k -> new java.util.ArrayDeque<>())
+                    .add(i);
         }
         int[] receiverOf = new int[input.packets().size()];
         java.util.Arrays.fill(receiverOf, -1);
@@ -161,14 +203,17 @@ class FlowFanoutEndToEndTest {
             CRC32C arrived = new CRC32C();
             int previous = -1;
             for (CapturedPacket packet : got) {
-                Integer index = indexOf.get(packet.timestampNanos());
-                assertNotNull(index, "receiver " + r + " got a packet that was not sent: " + packet);
-                assertEquals(-1, receiverOf[index], "packet " + index + " arrived twice");
+                java.util.ArrayDeque<Integer> candidates = indexOf.get(identity(packet));
+                assertTrue(
+                        candidates != null && !candidates.isEmpty(),
+                        "receiver " + r + " got a packet that was not sent, or got it twice: " + packet);
+                int index = candidates.poll();
                 receiverOf[index] = r;
                 assertTrue(index > previous, "receiver " + r + " got packet " + index + " after " + previous);
                 previous = index;
                 CapturedPacket original = input.packets().get(index);
                 assertArrayEquals(original.bytes(), packet.bytes(), "packet " + index);
+                assertEquals(original.timestampNanos(), packet.timestampNanos(), "packet " + index);
                 sent.update(original.bytes());
                 arrived.update(packet.bytes());
                 int flow = input.flows().get(index);
@@ -190,11 +235,14 @@ class FlowFanoutEndToEndTest {
         for (int i = 0; i < receiverOf.length; i++) {
             assertTrue(receiverOf[i] >= 0, "packet " + i + " arrived nowhere");
         }
+        int[] flowsAt = new int[WORKERS];
+        for (int at : receiverOfFlow) {
+            if (at >= 0) {
+                flowsAt[at]++;
+            }
+        }
         for (int r = 0; r < WORKERS; r++) {
-            int receiver = r;
-            assertTrue(
-                    java.util.Arrays.stream(receiverOfFlow).anyMatch(at -> at == receiver),
-                    "receiver " + r + " got no flow of " + input.flowCount());
+            assertTrue(flowsAt[r] > 0, "receiver " + r + " got no flow of " + input.flowCount());
         }
         // serve's counters: one line per worker, summing to what was sent, each equal to one receiver's count.
         long total = 0;
@@ -217,6 +265,11 @@ class FlowFanoutEndToEndTest {
         atReceivers.sort(null);
         assertEquals(workerPackets, atReceivers, served::toString);
         assertTrue(served.stderr().contains("serve: sent " + input.packets().size() + " packets"), served::toString);
+        return flowsAt;
+    }
+
+    private static String identity(CapturedPacket packet) {
+        return packet.timestampNanos() + ":" + packet.bytes().length + ":" + java.util.Arrays.hashCode(packet.bytes());
     }
 
     @Test
