@@ -38,7 +38,7 @@ if exist "%JHOME%\release" (
   for /f "tokens=2 delims==." %%V in ('findstr /b "JAVA_VERSION=" "%JHOME%\release"') do set "FEATURE=%%~V"
 )
 set "FEATURE=%FEATURE:"=%"
-set "FLAGS=-Dchronicle.analytics.disable=true -Dchronicle.announcer.disable=true -Dchronicle.disk.monitor.disable=true"
+set "FLAGS=--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED -Dchronicle.analytics.disable=true -Dchronicle.announcer.disable=true -Dchronicle.disk.monitor.disable=true"
 if %FEATURE% GEQ 23 set "FLAGS=%FLAGS% --sun-misc-unsafe-memory-access=allow"
 
 "%JAVA%" %FLAGS% %PACKET_IPC_JAVA_OPTS% -jar "%JAR%" %*

@@ -13,6 +13,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 
 /**
  * Splits one packet stream across several workers by flow, the way Suricata's autofp mode or Linux
@@ -32,7 +35,8 @@ import java.util.Objects;
  *
  * <p>Per packet, the fan-out reads the headers in place and appends the packet to a reused list: it allocates nothing
  * and throws nothing (what the packet's own {@link AsIpcPacket#data()} costs aside). Counters are updated once per
- * batch and read with {@link #counters()}.
+ * batch and read with {@link #counters()}, through JMX once {@link #registerMBean registered}, or through Micrometer
+ * with the {@code packet-ipc-micrometer} module.
  *
  * <p>One thread sends at a time, as on a {@link Connection}; {@link #close()} and {@link #counters()} may be called
  * from any thread. The fan-out owns its connections and closes them.
@@ -56,6 +60,7 @@ public final class FlowFanout implements AutoCloseable {
     private int unclassifiedWorker;
     private volatile boolean ended;
     private volatile boolean closed;
+    private final List<FlowFanoutMBean> mbeans = new CopyOnWriteArrayList<>();
 
     /** One worker's state; written by the sending thread only, once per batch, read by {@link #counters()}. */
     private static final class Worker {
@@ -484,6 +489,33 @@ public final class FlowFanout implements AutoCloseable {
         return List.of(all);
     }
 
+    /**
+     * Registers this fan-out's {@link FlowFanoutMXBean} in {@code server} under a fresh name,
+     * {@code dev.packetipc:type=FlowFanout,name=fanout-N}. Nothing is registered unless this is called. Pass
+     * {@link java.lang.management.ManagementFactory#getPlatformMBeanServer()} for JConsole and VisualVM. The MBean is
+     * unregistered by closing what this returns, or by closing the fan-out. Any thread.
+     *
+     * @throws IllegalStateException if the MBean server refuses it
+     */
+    public FlowFanoutMBean registerMBean(MBeanServer server) {
+        return registerMBean(server, FlowFanoutMBean.nextName());
+    }
+
+    /**
+     * Registers this fan-out's {@link FlowFanoutMXBean} in {@code server} under {@code name}, as
+     * {@link #registerMBean(MBeanServer)} does.
+     *
+     * @throws IllegalStateException if an MBean of that name is already registered there, or the server refuses it
+     */
+    public FlowFanoutMBean registerMBean(MBeanServer server, ObjectName name) {
+        FlowFanoutMBean bean = FlowFanoutMBean.register(this, server, name);
+        mbeans.add(bean);
+        if (closed) {
+            bean.close();
+        }
+        return bean;
+    }
+
     /** Whether the fan-out can still send: not closed, the end not sent, and some worker live. */
     public boolean isOpen() {
         return !closed && !ended && liveWorkers > 0;
@@ -498,6 +530,9 @@ public final class FlowFanout implements AutoCloseable {
         closed = true;
         for (Connection connection : connections) {
             connection.close();
+        }
+        for (FlowFanoutMBean bean : mbeans) {
+            bean.close();
         }
     }
 

@@ -10,9 +10,13 @@ import io.aeron.logbuffer.BufferClaim;
 import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.FrameDescriptor;
 import io.aeron.logbuffer.Header;
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -37,30 +41,113 @@ import org.agrona.concurrent.UnsafeBuffer;
  * </ul>
  *
  * Aeron has no blocking receive: spin only.
+ *
+ * <p>Over UDP ({@code aeron-udp}, the bar of the aeron transport's {@code aeron-udp} rows), the channel and the driver
+ * are those the aeron transport uses with its default name: {@code aeron:udp?endpoint=127.0.0.1:<port>} with Aeron's
+ * default term length and MTU (1408), one exclusive publication per stream, and an embedded driver of its own in
+ * each JVM in {@link ThreadingMode#SHARED}, with sparse term files and a publication linger of 1 s (what
+ * {@code dev.packetipc.aeron.Drivers} sets). Each stream gets a free UDP port that its subscriber binds.
  */
 final class AeronMedium implements Medium {
     static final String CHANNEL = "aeron:ipc?term-length=16m|mtu=65504";
+    /** The UDP channel's prefix: the port follows. */
+    static final String UDP_CHANNEL = "aeron:udp?endpoint=127.0.0.1:";
     /** Fragments per {@code poll}: the samples' {@code aeron.sample.frameCountLimit} default. */
     static final int FRAGMENT_LIMIT = 10;
 
     private static final int SERVER_STREAMS = 1001;
     private static final int ANSWER_STREAMS = 900_001;
 
+    private final boolean udp;
     private MediaDriver driver;
     private String driverDirectory;
     private Aeron aeron;
     private int nextStream = SERVER_STREAMS;
 
+    /** Aeron IPC ({@code udp} false) or UDP on loopback. */
+    AeronMedium(boolean udp) {
+        this.udp = udp;
+    }
+
     @Override
     public synchronized void peer(String serverAddress) {
+        if (udp) {
+            nextStream = ANSWER_STREAMS; // each JVM has a driver of its own: nothing to share
+            return;
+        }
         if (driver == null && driverDirectory == null) {
             driverDirectory = serverAddress.substring(0, serverAddress.lastIndexOf(','));
             nextStream = ANSWER_STREAMS;
         }
     }
 
+    /** The UDP medium's own embedded driver, with the aeron transport's settings; started once per JVM. */
+    private synchronized Aeron udpClient() {
+        if (driver == null) {
+            String dir = ChronicleMedium.baseDirectory()
+                    .resolve("pib-aeron-udp-" + UUID.randomUUID())
+                    .toString();
+            driver = MediaDriver.launchEmbedded(new MediaDriver.Context()
+                    .aeronDirectoryName(dir)
+                    .threadingMode(ThreadingMode.SHARED)
+                    .termBufferSparseFile(true)
+                    .publicationLingerTimeoutNs(TimeUnit.SECONDS.toNanos(1))
+                    .dirDeleteOnStart(true)
+                    .dirDeleteOnShutdown(true));
+            driverDirectory = driver.aeronDirectoryName();
+        }
+        return client(driverDirectory);
+    }
+
+    /** A UDP port on loopback that nothing uses now (the subscriber binds it a moment later). */
+    private static int freePort() throws IOException {
+        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** UDP: a publication per stream to a free port; the address is {@code udp,<first stream>,<port>,<port>...}. */
+    private Listener listenUdp(Workload workload) throws IOException {
+        Aeron client = udpClient();
+        int base;
+        synchronized (this) {
+            base = nextStream;
+            nextStream += workload.clients();
+        }
+        List<ExclusivePublication> publications = new ArrayList<>();
+        StringBuilder address = new StringBuilder("udp,").append(base);
+        for (int i = 0; i < workload.clients(); i++) {
+            int port = freePort();
+            publications.add(client.addExclusivePublication(UDP_CHANNEL + port, base + i));
+            address.append(',').append(port);
+        }
+        return new Listener() {
+            @Override
+            public String address() {
+                return address.toString();
+            }
+
+            @Override
+            public Outbound accept(int stream) {
+                return new AeronOutbound(publications.get(stream));
+            }
+
+            @Override
+            public void close() {
+                publications.forEach(Publication::close);
+            }
+        };
+    }
+
     @Override
-    public synchronized Listener listen(Workload workload) {
+    public Listener listen(Workload workload) throws IOException {
+        if (udp) {
+            return listenUdp(workload);
+        }
+        return listenIpc(workload);
+    }
+
+    private synchronized Listener listenIpc(Workload workload) {
         if (driverDirectory == null) {
             String dir = ChronicleMedium.baseDirectory()
                     .resolve("pib-aeron-" + UUID.randomUUID())
@@ -100,6 +187,12 @@ final class AeronMedium implements Medium {
 
     @Override
     public Inbound connect(String address, int stream, Workload workload) {
+        if (udp) {
+            String[] parts = address.split(",");
+            Subscription subscription =
+                    udpClient().addSubscription(UDP_CHANNEL + parts[2 + stream], Integer.parseInt(parts[1]) + stream);
+            return new AeronInbound(subscription, new Consume(workload.consume()));
+        }
         int comma = address.lastIndexOf(',');
         Aeron client = client(address.substring(0, comma));
         Subscription subscription =

@@ -31,11 +31,20 @@ public record Contender(String id, String label, Role role, String waitMode, Str
             new String[] {"jdk-uds", "JDK UDS channel", "block,spin"},
             new String[] {"chronicle", "raw Chronicle Queue", "spin"},
             new String[] {"aeron", "Aeron IPC", "spin"},
-            new String[] {"ring", "two-thread ring", "spin"});
+            new String[] {"ring", "two-thread ring", "spin"},
+            new String[] {"aeron-udp", "raw Aeron UDP", "spin"});
+
+    /** Baselines run only when asked for by name: they are the bar of a transport that is not run by default. */
+    private static final List<String> ON_REQUEST = List.of("aeron-udp");
 
     /** The baselines' ids, as {@code --baselines} takes them. */
     public static List<String> baselineIds() {
         return BASELINE_IDS.stream().map(b -> b[0]).toList();
+    }
+
+    /** The baselines run when {@code --baselines} is not given: every one but those run only on request. */
+    public static List<String> defaultBaselineIds() {
+        return baselineIds().stream().filter(id -> !ON_REQUEST.contains(id)).toList();
     }
 
     /** Our transport {@code id} received with {@code poll} or with {@code receivePackets}, waiting as {@code wait}. */
@@ -46,6 +55,18 @@ public record Contender(String id, String label, Role role, String waitMode, Str
                 Role.TRANSPORT,
                 wait,
                 "ipc:" + transportId + ":" + receivePath + ":" + wait);
+    }
+
+    /** The harness's id ({@code --transports c-client}) of the C client receiving from our Java Unix server. */
+    public static final String C_CLIENT = "c-client";
+
+    /**
+     * The C library's {@code packet-ipc-cat} receiving from our Java Unix server (issue 16): one of ours, so measured
+     * like a transport; it blocks in {@code recvmsg}, so its wait is {@code block}. See {@link CClientRun}.
+     */
+    public static Contender cClient() {
+        return new Contender(
+                C_CLIENT + "/block", "C client (packet-ipc-cat) from Java unix", Role.TRANSPORT, "block", C_CLIENT);
     }
 
     /** Whether our transport's receive path has this wait strategy ({@code receivePackets} only blocks). */

@@ -108,19 +108,21 @@ public final class Harness {
                     ContenderSession session = sessions.get(contender);
                     try {
                         for (Workload workload : workloads) {
-                            Result result = session.run(workload).inRound(round);
+                            Result result = run(session, contender, workload, options.timing)
+                                    .inRound(round);
                             measured.add(result);
                             progress.println(ContenderSession.describe(result));
                         }
                         if (round == 1) {
                             for (Workload workload : verifyPass) {
-                                Result result =
-                                        session.run(workload, verifyTiming).inRound(round);
+                                Result result = run(session, contender, workload, verifyTiming)
+                                        .inRound(round);
                                 measured.add(result);
                                 progress.println(ContenderSession.describe(result));
                             }
                             if (options.idlePass && contender.role() != Contender.Role.LIMIT) {
-                                Result result = session.run(Workload.idle(1)).inRound(round);
+                                Result result = run(session, contender, Workload.idle(1), options.timing)
+                                        .inRound(round);
                                 idle.add(result);
                                 progress.println(ContenderSession.describe(result));
                             }
@@ -203,6 +205,14 @@ public final class Harness {
         return results.stream().anyMatch(Result::ok) ? 0 : 1;
     }
 
+    /** One measurement: in the contender's pair of child JVMs, or for the C client by {@link CClientRun}. */
+    private static Result run(ContenderSession session, Contender contender, Workload workload, Timing timing)
+            throws InterruptedException {
+        return contender.medium().equals(Contender.C_CLIENT)
+                ? CClientRun.run(contender, workload, timing)
+                : session.run(workload, timing);
+    }
+
     /** The verify pass: each throughput payload size once, at the largest batch, one client, verified. */
     static List<Workload> verifyWorkloads(List<Workload> workloads) {
         Map<Integer, Workload> bySize = new LinkedHashMap<>();
@@ -219,6 +229,10 @@ public final class Harness {
     static List<Contender> contenders(HarnessOptions options) {
         List<Contender> contenders = new ArrayList<>();
         for (String id : transportIds(options)) {
+            if (id.equals(Contender.C_CLIENT)) {
+                contenders.add(Contender.cClient()); // one receive path, one wait: packet-ipc-cat's
+                continue;
+            }
             for (String path : options.receivePaths) {
                 for (String wait : options.waits) {
                     if (Contender.hasWait(path, wait)) {

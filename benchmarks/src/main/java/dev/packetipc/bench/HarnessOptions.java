@@ -12,8 +12,13 @@ final class HarnessOptions {
             "usage: packet-ipc bench [options]   (or java ... dev.packetipc.bench.Harness [options])",
             "  --quick                 about a minute: one round, short windows, no verify, idle or open-loop pass",
             "  --transports a,b        our transport ids to run (default: unix, shm and every transport found);",
-            "                          'none' runs none. Each runs with poll and with receivePackets (see --receive)",
-            "  --baselines a,b         junixsocket, jdk-uds, chronicle, aeron, ring (default: all); 'none' for none",
+            "                          'none' runs none. Each runs with poll and with receivePackets (see --receive).",
+            "                          aeron-udp: the aeron transport over UDP on loopback (never by default);",
+            "                          c-client: the C library's packet-ipc-cat receiving from our Java unix",
+            "                          server (built with make -C native; one figure per workload, see README)",
+            "  --baselines a,b         junixsocket, jdk-uds, chronicle, aeron, ring (default: these), aeron-udp",
+            "                          (raw Aeron over UDP on loopback, driver as the aeron transport's: on request);",
+            "                          'none' for none",
             "  --consume MODE          what every receiver does with every packet: touch (default: reads every",
             "                          payload byte), verify (order, gaps, duplicates and a CRC32C of every payload;",
             "                          a difference fails the run) or none (timestamp and length only)",
@@ -49,7 +54,7 @@ final class HarnessOptions {
     boolean verbose;
     boolean latency = true;
     List<String> transports;
-    List<String> baselines = Contender.baselineIds();
+    List<String> baselines = Contender.defaultBaselineIds();
     List<Integer> sizes = List.of(64, 1500, 65536);
     List<Integer> batches = List.of(1024);
     List<Integer> clients = List.of(1);

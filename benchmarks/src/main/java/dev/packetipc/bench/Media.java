@@ -2,7 +2,7 @@ package dev.packetipc.bench;
 
 /**
  * Makes the {@link Medium} a child JVM runs from its spec: {@code <baseline id>:<wait>} (baselines
- * {@code junixsocket}, {@code jdk-uds}, {@code chronicle}, {@code aeron}, {@code ring}) or
+ * {@code junixsocket}, {@code jdk-uds}, {@code chronicle}, {@code aeron}, {@code aeron-udp}, {@code ring}) or
  * {@code ipc:<transport id>:<poll|receivePackets>:<wait>}, the wait being {@code block} or {@code spin}.
  */
 final class Media {
@@ -33,7 +33,9 @@ final class Media {
             case "chronicle":
                 return spinOnly(new ChronicleMedium(), wait, spec);
             case "aeron":
-                return spinOnly(new AeronMedium(), wait, spec);
+                return spinOnly(new AeronMedium(false), wait, spec);
+            case "aeron-udp":
+                return spinOnly(new AeronMedium(true), wait, spec);
             case "ring":
                 return spinOnly(new RingMedium(), wait, spec);
             default:

@@ -26,6 +26,9 @@ final class PacketIpcMedium implements Medium {
     private static final Duration POLL_WAIT = Duration.ofSeconds(1);
     private static final int RECEIVE_LIMIT = 4096;
 
+    /** The harness's id for the aeron transport over UDP on loopback (its default name). */
+    static final String AERON_UDP = "aeron-udp";
+
     /** Which receive call the client uses. */
     enum ReceivePath {
         /** {@code Client.poll(handler, limit, timeout)}: one reused flyweight, nothing allocated per packet. */
@@ -47,7 +50,8 @@ final class PacketIpcMedium implements Medium {
         if (path == ReceivePath.RECEIVE_PACKETS && wait == Wait.SPIN) {
             throw new IllegalArgumentException("receivePackets has no form that does not wait: block only");
         }
-        this.transport = PacketIpc.transport(transportId);
+        // aeron-udp: the aeron transport with its default name, UDP on loopback (a free port per server)
+        this.transport = PacketIpc.transport(transportId.equals(AERON_UDP) ? "aeron" : transportId);
         transport.ensureAvailable();
         this.path = path;
         this.wait = wait;

@@ -7,7 +7,8 @@ import java.util.Optional;
 
 /**
  * The issue's performance targets, checked against one run (reported, never asserted): the Unix transport against
- * 10 M packets/s and raw junixsocket, the shared-memory transport against raw Chronicle and Aeron IPC.
+ * 10 M packets/s and raw junixsocket, the shared-memory transport against raw Chronicle and Aeron IPC, the aeron
+ * transport over UDP ({@code aeron-udp}) against raw Aeron over UDP.
  */
 final class Targets {
     private Targets() {}
@@ -34,6 +35,17 @@ final class Targets {
                 }
                 if (w.kind() == Workload.Kind.ROUND_TRIP) {
                     compare(lines, who, ranking, row, "junixsocket", 1.5, false);
+                }
+            } else if (id.equals(PacketIpcMedium.AERON_UDP)
+                    && row.contender().waitMode().equals("spin")) {
+                // issue 17: at least 0.9x raw Aeron on the same kind of UDP channel, 64 B and 1500 B in batches of 1024
+                if (w.isThroughput()
+                        && w.clients() == 1
+                        && w.batch() == 1024
+                        && (w.payloadBytes() == 64 || w.payloadBytes() == 1500)) {
+                    compare(lines, who, ranking, row, "aeron-udp", 0.9, true);
+                } else if (w.isThroughput() || w.kind() == Workload.Kind.ROUND_TRIP) {
+                    standing(lines, who, ranking, row, "aeron-udp");
                 }
             } else if (id.equals("shm") && row.contender().waitMode().equals("spin")) {
                 // Chronicle and Aeron only spin: the shm transport is compared with them in spin mode only

@@ -1,7 +1,9 @@
 package dev.packetipc.bench;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
@@ -226,6 +228,126 @@ class HarnessSmokeTest {
         assertTrue(
                 rtt.stream().anyMatch(r -> r.startsWith("aeron/spin,") && r.contains(",none,64,1000,1,ok,")),
                 "the open-loop run at 1000/s:\n" + String.join("\n", rtt));
+    }
+
+    @Test
+    void theAeronTransportOverUdpRunsBesideRawAeronOverUdp() throws IOException {
+        // issue 17's rows: our aeron transport over UDP on loopback and raw Aeron on the same kind of channel, each
+        // verified once per size; the figures are not judged, only that both ran and the target line is there
+        Path out = freshDirectory();
+        int code = run(
+                "--transports",
+                "aeron-udp",
+                "--baselines",
+                "aeron-udp",
+                "--receive",
+                "poll",
+                "--wait",
+                "spin",
+                "--sizes",
+                "64,1500",
+                "--batches",
+                "1024",
+                "--rounds",
+                "1",
+                "--no-idle",
+                "--no-open-loop",
+                "--warmup-ms",
+                "50",
+                "--window-ms",
+                "100",
+                "--repeats",
+                "1",
+                "--out",
+                out.toString());
+        String all = describe();
+        assertEquals(0, code, all);
+        List<String> csv = Files.readAllLines(out.resolve("results.csv"));
+        for (String id : new String[] {"aeron-udp/poll/spin", "aeron-udp/spin"}) {
+            for (String workload : new String[] {
+                ",throughput,touch,64,1024,1,ok,", ",throughput,touch,1500,1024,1,ok,", ",throughput,verify,1500,"
+            }) {
+                assertTrue(
+                        csv.stream().anyMatch(r -> r.startsWith(id + ",") && r.contains(workload)),
+                        id + workload + " missing or not ok:\n" + String.join("\n", csv));
+            }
+            assertTrue(
+                    csv.stream().anyMatch(r -> r.startsWith(id + ",") && r.contains(",round_trip,touch,64,1,1,ok,")),
+                    id + " round trip:\n" + String.join("\n", csv));
+        }
+        assertTrue(!all.contains("VERIFY FAILED"), all);
+        String table = stdout.toString(StandardCharsets.UTF_8);
+        assertTrue(table.contains("raw Aeron UDP, spin"), table);
+        assertTrue(table.matches("(?s).*aeron-udp poll, spin, .*vs aeron-udp/spin.*target >= 0\\.90x.*"), table);
+    }
+
+    @Test
+    void theCClientReceivesFromTheJavaServerBesideTheJavaClientOrIsSkippedWithTheReason() throws IOException {
+        // issue 16's row: packet-ipc-cat (built with make -C native) receiving from our Java unix server, next to
+        // the Java client on the same workload; without a C compiler it is skipped and says why
+        Path out = freshDirectory();
+        int code = run(
+                "--transports",
+                "unix,c-client",
+                "--baselines",
+                "none",
+                "--receive",
+                "poll",
+                "--wait",
+                "block",
+                "--consume",
+                "none",
+                "--sizes",
+                "64,1500",
+                "--batches",
+                "1024",
+                "--rounds",
+                "1",
+                "--no-latency",
+                "--no-idle",
+                "--warmup-ms",
+                "50",
+                "--window-ms",
+                "100",
+                "--repeats",
+                "1",
+                "--out",
+                out.toString());
+        String all = describe();
+        assertEquals(0, code, all);
+        List<String> csv = Files.readAllLines(out.resolve("results.csv"));
+        String missing = CClientRun.missingToolchain();
+        for (String size : new String[] {"64", "1500"}) {
+            String workload = ",throughput,none," + size + ",1024,1,";
+            assertTrue(
+                    csv.stream().anyMatch(r -> r.startsWith("unix/poll/block,") && r.contains(workload + "ok,")),
+                    "the Java client " + workload + ":\n" + String.join("\n", csv));
+            if (missing == null) {
+                assertTrue(
+                        csv.stream()
+                                .anyMatch(r -> r.startsWith("c-client/block,transport,block,")
+                                        && r.contains(workload + "ok,")),
+                        "the C client " + workload + ":\n" + String.join("\n", csv) + all);
+            } else {
+                assertTrue(
+                        csv.stream()
+                                .anyMatch(r -> r.startsWith("c-client/block,")
+                                        && r.contains(workload + "skipped,")
+                                        && r.contains(missing)),
+                        "skipped with the reason " + missing + ":\n" + String.join("\n", csv));
+            }
+        }
+        assertTrue(stdout.toString(StandardCharsets.UTF_8).contains("C client (packet-ipc-cat) from Java unix"), all);
+    }
+
+    @Test
+    void theCClientsStatsLineIsReadAndAnythingElseIsNot() {
+        assertArrayEquals(
+                new long[] {1024, 65536, 123456},
+                CClientRun.parseStats("CONNECTED unix:///x\nEND 1024 65536 regions=0\nSTATS 1024 65536 123456\n"));
+        assertNull(CClientRun.parseStats("END 0 0 regions=0\nSTATS 0 0 0\n"), "no time, no figure");
+        assertNull(CClientRun.parseStats("ERROR PIPC_ERR_PEER_GONE: the server is gone\n"));
+        assertNull(CClientRun.parseStats("STATS 1 two 3\n"));
     }
 
     @Test

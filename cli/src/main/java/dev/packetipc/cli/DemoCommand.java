@@ -89,6 +89,10 @@ final class DemoCommand implements Callable<Integer> {
     private volatile Process child;
     private long checksumNanos;
     private final AtomicLong sentBytes = new AtomicLong();
+    private long connectionPackets;
+    private long connectionBytes;
+    private long connectionBatches;
+    private String counters;
 
     @Override
     @SuppressWarnings("try") // the stop hook is a resource for its scope only
@@ -131,12 +135,17 @@ final class DemoCommand implements Callable<Integer> {
                 } finally {
                     progress.close();
                 }
+                connectionPackets = connection.packetsSent();
+                connectionBytes = connection.bytesSent();
+                connectionBatches = connection.batchesSent();
                 line = awaitReport(child, report);
             } catch (Exception e) {
                 child.destroyForcibly();
                 throw e;
             }
             long nanos = System.nanoTime() - start;
+            counters = "sent packets " + connectionPackets + ", bytes " + connectionBytes + ", batches "
+                    + connectionBatches + " (the connection's own counters)";
             int result = summarize(out, chosen.id(), sent, StreamDigest.parse(line), line, nanos, damage);
             if (damage != null) {
                 throw new CommandFailure(
@@ -303,6 +312,7 @@ final class DemoCommand implements Callable<Integer> {
         out.println("packets     " + sent.packets() + " sent, " + got.packets() + " received");
         out.println("bytes       " + sent.bytes() + " sent (" + Units.bytes(sent.bytes()) + "), " + got.bytes()
                 + " received");
+        out.println("counters    " + counters);
         out.println("elapsed     " + Units.elapsed(nanos));
         out.println("throughput  " + Units.megabytesPerSecond(got.bytes(), nanos) + ", "
                 + Units.packetsPerSecond(got.packets(), nanos));

@@ -53,6 +53,7 @@ final class DoctorCommand implements Callable<Integer> {
         KNOWN.put("unix", "packet-ipc-transport-unix (Linux, macOS)");
         KNOWN.put("shm", "packet-ipc-transport-shm (Chronicle Queue)");
         KNOWN.put("pipe", "packet-ipc-transport-windows-pipes (Windows)");
+        KNOWN.put("aeron", "packet-ipc-transport-aeron (Aeron UDP, across hosts)");
     }
 
     private final PrintStream out = System.out;

@@ -10,7 +10,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * The JVM flags the transports need, whether this JVM has them, and the flags a child JVM is started with. The shm
- * transport (Chronicle Queue) needs module openings on every JDK; JNI users (junixsocket, JNA) want native access
+ * transport (Chronicle Queue) needs module openings on every JDK, the aeron transport (Agrona) an export of
+ * {@code jdk.internal.misc}; JNI users (junixsocket, JNA) want native access
  * enabled from JDK 22 on to stay quiet. {@code java -jar packet-ipc.jar} gets most of them from the jar's manifest;
  * {@code bin/packet-ipc} adds the rest.
  */
@@ -34,6 +35,12 @@ final class JvmFlags {
             "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED",
             9,
             () -> Object.class.getModule().isExported("jdk.internal.ref", JvmFlags.class.getModule()));
+    /** What Aeron's Agrona needs on every JDK from 17 on (see transport-aeron's README). */
+    static final Flag EXPORT_MISC = new Flag(
+            "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED",
+            9,
+            () -> Object.class.getModule().isExported("jdk.internal.misc", JvmFlags.class.getModule()));
+
     static final Flag NATIVE_ACCESS = new Flag("--enable-native-access=ALL-UNNAMED", 22, JvmFlags::nativeAccessEnabled);
     static final Flag UNSAFE_MEMORY_ACCESS = new Flag(
             "--sun-misc-unsafe-memory-access=allow",
@@ -48,6 +55,9 @@ final class JvmFlags {
         switch (transportId) {
             case "shm":
                 flags.addAll(List.of(OPEN_REFLECT, EXPORT_NIO, EXPORT_REF, NATIVE_ACCESS, UNSAFE_MEMORY_ACCESS));
+                break;
+            case "aeron":
+                flags.add(EXPORT_MISC);
                 break;
             case "unix":
             case "pipe":
@@ -66,7 +76,7 @@ final class JvmFlags {
      */
     static List<String> forChildJvm() {
         Set<String> flags = new LinkedHashSet<>();
-        for (String id : List.of("unix", "pipe", "shm")) {
+        for (String id : List.of("unix", "pipe", "shm", "aeron")) {
             neededBy(id).forEach(flag -> flags.add(flag.text()));
         }
         for (String argument : inputArguments()) {

@@ -86,6 +86,10 @@ final class ReceiveCommand implements Callable<Integer> {
     Format format;
 
     private volatile boolean stopRequested;
+    private long batches;
+    private long bytes;
+    private long firstPacketNanos;
+    private long lastPacketNanos;
     private final CountDownLatch finished = new CountDownLatch(1);
 
     @Override
@@ -121,11 +125,13 @@ final class ReceiveCommand implements Callable<Integer> {
                 String wrote = "wrote " + writer.packets() + " packets to " + shown + " (" + format + ", link type "
                         + linkType + ")";
                 if (!ended) {
+                    System.err.println(counterLine(writer.packets()));
                     System.err.println("packet-ipc receive: stopped: " + wrote + "; the stream was cut: the server"
                             + " had not ended it");
                     return ExitCodes.FAILURE;
                 }
                 System.err.println("receive: " + wrote);
+                System.err.println(counterLine(writer.packets()));
             }
         } finally {
             finished.countDown();
@@ -135,13 +141,34 @@ final class ReceiveCommand implements Callable<Integer> {
 
     /** Receives until the end of the stream (true) or a stop request (false), writing every packet. */
     private boolean receive(Client client, CaptureWriter writer) throws Exception {
-        PacketHandler handler = packet -> write(writer, packet);
+        PacketHandler handler = packet -> {
+            bytes += packet.length();
+            write(writer, packet);
+        };
         while (!stopRequested) {
-            if (client.poll(handler, 4096, POLL) == Client.END_OF_STREAM) {
+            int got = client.poll(handler, 4096, POLL);
+            if (got == Client.END_OF_STREAM) {
                 return true;
+            }
+            if (got > 0) {
+                lastPacketNanos = System.nanoTime();
+                if (batches++ == 0) {
+                    firstPacketNanos = lastPacketNanos;
+                }
             }
         }
         return false;
+    }
+
+    /**
+     * The receiver's counters: packets, payload bytes, polls that returned packets (each at most 4096 packets), and
+     * the time from the first to the last packet with the rate over it.
+     */
+    private String counterLine(long packets) {
+        long nanos = lastPacketNanos - firstPacketNanos;
+        return "receive: counters: packets " + packets + ", bytes " + bytes + ", batches " + batches + ", first to last"
+                + " packet " + Units.elapsed(nanos)
+                + (nanos > 0 ? " (" + Units.packetsPerSecond(packets, nanos) + ")" : "");
     }
 
     /** SIGINT or SIGTERM: ask the receiving loop to finish the packets in hand and the file, and wait for it. */

@@ -9,6 +9,10 @@ import dev.packetipc.Server;
 import dev.packetipc.cli.pcap.CaptureFormatException;
 import dev.packetipc.cli.pcap.CaptureReader;
 import dev.packetipc.cli.pcap.CapturedPacket;
+import dev.packetipc.flow.FlowFanout;
+import dev.packetipc.flow.FlowRule;
+import dev.packetipc.flow.LinkTypes;
+import dev.packetipc.flow.WorkerCounters;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -25,7 +29,9 @@ import picocli.CommandLine.Spec;
 /**
  * {@code packet-ipc serve --pcap FILE}: starts a server, prints its name on stdout, and streams the capture to the
  * first client that connects, then the end of the stream. The capture's link type is printed on stderr, for
- * {@code receive --linktype}: it does not travel on the wire.
+ * {@code receive --linktype}: it does not travel on the wire. With {@code --workers N} it waits for N clients and
+ * splits the capture among them by flow ({@link FlowFanout}, keyed with the capture's link type), then prints each
+ * worker's counters.
  */
 @Command(
         name = "serve",
@@ -33,7 +39,9 @@ import picocli.CommandLine.Spec;
         description = {
             "Streams a pcap or pcapng capture to the first client that connects, then ends the stream.",
             "Prints the server's name on stdout (one line) and, on stderr, the capture's link type and the command"
-                    + " that receives it: packet-ipc receive NAME --linktype N --out FILE"
+                    + " that receives it: packet-ipc receive NAME --linktype N --out FILE",
+            "With --workers N, waits for N clients and splits the capture among them by flow (both directions of a"
+                    + " flow at one client, in order), then prints each worker's counters on stderr."
         })
 final class ServeCommand implements Callable<Integer> {
     @Spec
@@ -65,11 +73,40 @@ final class ServeCommand implements Callable<Integer> {
             description = "Give up when no client connected within this time. Default: wait until interrupted.")
     Long acceptTimeoutSeconds;
 
+    @Option(
+            names = "--workers",
+            paramLabel = "N",
+            description = "Wait for N clients (1 to 1024) and split the capture among them by flow, using the"
+                    + " capture's link type; packets that are not IP go to the first client. Default: one client"
+                    + " gets every packet.")
+    Integer workers;
+
+    @Option(
+            names = "--flow-rule",
+            paramLabel = "RULE",
+            defaultValue = "UDP_BY_ADDRESSES",
+            description = "With --workers: which headers make a flow, one of ${COMPLETION-CANDIDATES} (default:"
+                    + " ${DEFAULT-VALUE}: TCP and SCTP by addresses and ports, UDP and the rest by addresses).")
+    FlowRule flowRule;
+
+    /** The most workers {@code --workers} takes. */
+    static final int MAX_WORKERS = 1024;
+
+    /** Where a batch of the capture goes: one connection, or a flow fan-out. */
+    @FunctionalInterface
+    private interface Sink {
+        void send(List<CapturedPacket> batch) throws IpcException;
+    }
+
     @Override
     @SuppressWarnings("try") // the stop hook is a resource for its scope only
     public Integer call() throws Exception {
         if (batch < 1 || batch > 65536) {
             throw new ParameterException(spec.commandLine(), "--batch must be 1 to 65536, was " + batch);
+        }
+        if (workers != null && (workers < 1 || workers > MAX_WORKERS)) {
+            throw new ParameterException(
+                    spec.commandLine(), "--workers must be 1 to " + MAX_WORKERS + ", was " + workers);
         }
         if (acceptTimeoutSeconds != null && acceptTimeoutSeconds <= 0) {
             throw new ParameterException(spec.commandLine(), "--accept-timeout must be positive");
@@ -88,6 +125,9 @@ final class ServeCommand implements Callable<Integer> {
             int linkType = capture.linkType() < 0 ? 1 : capture.linkType();
             err.println("serve: serving " + capture.source() + " (" + capture.format() + ", link type " + linkType
                     + ") as " + server.name());
+            if (workers != null) {
+                return fanOut(capture, server, linkType);
+            }
             err.println("serve: receive it with: packet-ipc receive " + server.name() + " --linktype " + linkType
                     + " --out FILE");
             Connection connection;
@@ -103,10 +143,10 @@ final class ServeCommand implements Callable<Integer> {
                         e);
             }
             err.println("serve: a client connected; streaming");
-            turnAwayOthers(server);
+            turnAwayOthers(server, "one 'packet-ipc serve' streams to one client; start one serve per client");
             CaptureFormatException damage;
             try (connection) {
-                damage = stream(capture, connection);
+                damage = stream(capture, connection::send);
                 if (damage == null) {
                     connection.sendEnd();
                 } // else closed without the end: the receiver must not take a cut capture for a whole one
@@ -122,6 +162,81 @@ final class ServeCommand implements Callable<Integer> {
             }
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * {@code --workers N}: accepts N clients, streams the capture through a {@link FlowFanout} over them, ends the
+     * stream and prints every worker's counters.
+     */
+    private int fanOut(CaptureReader capture, Server server, int linkType) throws Exception {
+        PrintStream err = System.err;
+        err.println("serve: splitting the capture by flow (" + flowRule + ", " + LinkTypes.name(linkType) + ") among "
+                + workers + " clients; start each with: packet-ipc receive " + server.name() + " --linktype "
+                + linkType + " --out FILE");
+        if (!LinkTypes.isSupported(linkType)) {
+            err.println("serve: warning: the flow fan-out does not read link type " + linkType + " ("
+                    + LinkTypes.name(linkType) + "), so every packet goes to the first client");
+        }
+        Duration timeout = acceptTimeoutSeconds == null ? null : Duration.ofSeconds(acceptTimeoutSeconds);
+        List<Connection> accepted = new ArrayList<>(workers);
+        FlowFanout fanout;
+        try {
+            while (accepted.size() < workers) {
+                try {
+                    accepted.add(timeout == null ? server.accept() : server.accept(timeout));
+                } catch (IpcTimeoutException e) {
+                    throw new CommandFailure(
+                            accepted.size() + " of " + workers + " clients connected to " + server.name()
+                                    + ", and no other within " + acceptTimeoutSeconds + " s; start " + workers
+                                    + " 'packet-ipc receive " + server.name() + " --out FILE', or raise"
+                                    + " --accept-timeout",
+                            e);
+                }
+                err.println("serve: client " + accepted.size() + " of " + workers + " connected");
+            }
+            fanout = FlowFanout.builder(linkType).flowRule(flowRule).build(accepted);
+        } catch (Exception e) {
+            accepted.forEach(Connection::close);
+            throw e;
+        }
+        err.println("serve: every client connected; streaming");
+        turnAwayOthers(
+                server,
+                "this 'packet-ipc serve --workers " + workers + "' has all its clients; start another serve for more");
+        CaptureFormatException damage;
+        List<WorkerCounters> counters;
+        try (fanout) {
+            damage = stream(capture, fanout::send);
+            if (damage == null) {
+                fanout.sendEnd();
+            } // else closed without the end, as with one client
+            counters = fanout.counters();
+        }
+        long packets = 0;
+        long bytes = 0;
+        for (WorkerCounters worker : counters) {
+            packets += worker.packets();
+            bytes += worker.bytes();
+            err.println(counterLine(worker));
+        }
+        err.println("serve: sent " + packets + " packets, " + bytes + " bytes (" + Units.bytes(bytes) + ") to "
+                + workers + " clients");
+        if (damage != null) {
+            throw new CommandFailure(
+                    ErrorReporter.oneLine(damage) + "; sent the " + packets
+                            + " intact packets before it, then closed the streams without their end, so the"
+                            + " receivers see them cut",
+                    damage);
+        }
+        return ExitCodes.OK;
+    }
+
+    /** One worker's counters, as {@code serve --workers} prints them. */
+    static String counterLine(WorkerCounters worker) {
+        return "serve: worker " + worker.worker() + (worker.live() ? "" : " (lost)") + ": packets "
+                + worker.packets() + ", bytes " + worker.bytes() + ", batches " + worker.batches() + ", dropped "
+                + worker.droppedPackets() + ", flow buckets " + worker.buckets() + ", moved in "
+                + worker.bucketsMovedIn();
     }
 
     /** A server; a name the transport cannot take is a usage error. */
@@ -145,7 +260,7 @@ final class ServeCommand implements Callable<Integer> {
      * This command streams to one client: later ones are accepted and closed at once, so that they fail now with
      * the reason rather than wait for a handshake that never comes, and the one serving is told.
      */
-    private static void turnAwayOthers(Server server) {
+    private static void turnAwayOthers(Server server, String why) {
         Thread thread = new Thread(
                 () -> {
                     while (server.isOpen()) {
@@ -154,8 +269,7 @@ final class ServeCommand implements Callable<Integer> {
                         } catch (IpcException | RuntimeException e) {
                             return; // the server closed
                         }
-                        System.err.println("serve: turned away another client: one 'packet-ipc serve' streams to"
-                                + " one client; start one serve per client");
+                        System.err.println("serve: turned away another client: " + why);
                     }
                 },
                 "packet-ipc serve: other clients");
@@ -167,7 +281,7 @@ final class ServeCommand implements Callable<Integer> {
      * Sends every packet of the capture; a capture damaged part way (cut mid-packet) has every intact packet before
      * the damage sent and the damage returned.
      */
-    private CaptureFormatException stream(CaptureReader capture, Connection connection) throws Exception {
+    private CaptureFormatException stream(CaptureReader capture, Sink connection) throws Exception {
         List<CapturedPacket> next = new ArrayList<>(batch);
         long index = 0;
         CaptureFormatException damage = null;

@@ -20,6 +20,11 @@ class DoctorEndToEndTest {
         assertTrue(out.contains("  inprocess  available, priority -1"), result::toString);
         assertTrue(out.contains("  shm        "), "shm is listed, found or not: " + result);
         assertTrue(out.contains("  pipe       not available: "), "pipe is found and says why not: " + result);
+        // aeron: on the class path, never the default, available with Agrona's export (the jar's manifest gives it).
+        assertTrue(out.contains("  aeron      available, priority -10"), result::toString);
+        assertTrue(
+                out.contains("JVM flag --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED: in effect"),
+                result::toString);
         assertTrue(out.contains("default       unix"), result::toString);
         assertTrue(out.matches("(?s).*runtime dir   /\\S+: (exists|created), owner uid \\d+, rwx------.*"), out);
         // What the shm transport (Chronicle) will need: the jar's manifest and the launcher's flags provide it.
@@ -35,6 +40,23 @@ class DoctorEndToEndTest {
         if (Runtime.version().feature() >= 22) {
             assertTrue(out.contains("JVM flag --enable-native-access=ALL-UNNAMED: in effect"), result::toString);
         }
+    }
+
+    @Test
+    void namesAeronsMissingFlagAndTheFixWhenStartedWithoutTheManifest() throws Exception {
+        // -cp ignores the manifest's Add-Exports: the aeron transport is then unavailable, and says what to add.
+        Cli.Result result = Cli.run(
+                List.of(Cli.java().toString(), "-cp", Cli.jar().toString(), "dev.packetipc.cli.Main", "doctor"),
+                null,
+                Map.of());
+        String out = result.stdout();
+        assertTrue(
+                out.contains("  aeron      not available: Aeron's Agrona needs this JVM flag on JDK "
+                        + Runtime.version().feature() + ": --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED"),
+                result::toString);
+        assertTrue(
+                out.contains("JVM flag --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED: MISSING"),
+                result::toString);
     }
 
     @Test
