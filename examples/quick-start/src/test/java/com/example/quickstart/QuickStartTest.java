@@ -8,6 +8,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,18 +25,22 @@ class QuickStartTest {
         assumeFalse(
                 System.getProperty("os.name").startsWith("Windows"),
                 "the example depends on the unix transport, the default on Linux and macOS");
-        Process server = java(QuickStartServer.class, "3000");
+        Path serverErr = Files.createTempFile("quick-start-server", ".err");
+        Path clientErr = Files.createTempFile("quick-start-client", ".err");
+        Process server = java(QuickStartServer.class, "3000", serverErr);
         try (BufferedReader serverOut = reader(server)) {
             String name = serverOut.readLine();
-            assertTrue(name != null && name.startsWith("unix://"), "the server's first line is its name: " + name);
-            Process client = java(QuickStartClient.class, name);
+            assertTrue(
+                    name != null && name.startsWith("unix://"),
+                    () -> "the server's first line is its name: " + name + "; its stderr: " + read(serverErr));
+            Process client = java(QuickStartClient.class, name, clientErr);
             CompletableFuture<List<String>> clientOut = CompletableFuture.supplyAsync(() -> lines(client));
             assertTrue(client.waitFor(90, TimeUnit.SECONDS), "the client did not finish in 90 s");
             assertTrue(server.waitFor(30, TimeUnit.SECONDS), "the server did not finish in 30 s after its client");
             List<String> received = clientOut.get(10, TimeUnit.SECONDS);
             String sent = serverOut.readLine();
-            assertEquals(0, client.exitValue(), "client failed: " + received);
-            assertEquals(0, server.exitValue(), "server failed: " + sent);
+            assertEquals(0, client.exitValue(), () -> "client failed: " + received + " " + read(clientErr));
+            assertEquals(0, server.exitValue(), () -> "server failed: " + sent + " " + read(serverErr));
             assertTrue(sent.startsWith("sent 3000 packets"), sent);
             assertEquals(List.of(sent.replace("sent ", "received ")), received);
         } finally {
@@ -43,7 +48,12 @@ class QuickStartTest {
         }
     }
 
-    private static Process java(Class<?> main, String argument) throws IOException {
+    /**
+     * A JVM running {@code main}. Its standard error goes to a file of its own: on JDK 22 and later the JVM warns there
+     * about JNA's native access (see the README's start-up notes), and standard output must hold only the program's
+     * lines.
+     */
+    private static Process java(Class<?> main, String argument, Path stderr) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-cp");
@@ -51,7 +61,17 @@ class QuickStartTest {
         command.add("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"));
         command.add(main.getName());
         command.add(argument);
-        return new ProcessBuilder(command).redirectErrorStream(true).start();
+        return new ProcessBuilder(command)
+                .redirectError(ProcessBuilder.Redirect.to(stderr.toFile()))
+                .start();
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "(unreadable: " + e + ")";
+        }
     }
 
     private static BufferedReader reader(Process process) {
