@@ -19,9 +19,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -48,7 +48,7 @@ class CrashMatrixTest {
             injects = "SIGKILL of the server process 0-40 ms after the client's connect began (handshake)",
             bound = "connect or the first receive throws IpcException within the transport's bound; a new server"
                     + " serves a full stream; no leak")
-    void serverKilledDuringTheHandshake(Transports transport, ExtensionContext context) throws Exception {
+    void serverKilledDuringTheHandshake(Transports transport, TestInfo context) throws Exception {
         Resources before = Resources.now();
         for (int i = 0; i < Transports.repetitions(); i++) {
             try (ChildJvm server = Children.peer("server", transport.id, "stream", "1000000", "" + SIZE)) {
@@ -78,7 +78,7 @@ class CrashMatrixTest {
     @Proves(
             injects = "SIGKILL of the server process at a random moment (20-300 ms) while it streams batches",
             bound = "receive throws IpcException within the bound; what arrived is a gapless intact prefix; no leak")
-    void serverKilledMidBatch(Transports transport, ExtensionContext context) throws Exception {
+    void serverKilledMidBatch(Transports transport, TestInfo context) throws Exception {
         Resources before = Resources.now();
         for (int i = 0; i < Transports.repetitions(); i++) {
             try (ChildJvm server = Children.peer("server", transport.id, "flood", "0", "" + SIZE)) {
@@ -115,7 +115,7 @@ class CrashMatrixTest {
     @Proves(
             injects = "SIGKILL of an idle server while the client is blocked in receivePackets",
             bound = "the blocked receive throws IpcException within the bound; no leak")
-    void serverKilledWhileTheClientIsBlockedInReceive(Transports transport, ExtensionContext context) throws Exception {
+    void serverKilledWhileTheClientIsBlockedInReceive(Transports transport, TestInfo context) throws Exception {
         Resources before = Resources.now();
         for (int i = 0; i < Transports.repetitions(); i++) {
             try (ChildJvm server = Children.peer("server", transport.id, "idle", "500", "" + SIZE)) {
@@ -156,7 +156,7 @@ class CrashMatrixTest {
     @Proves(
             injects = "SIGKILL of the server after it sent END and before it closed, the client not yet reading",
             bound = "the client gets every packet then the end, or an IpcException; never a gap; no leak")
-    void serverKilledAfterEndBeforeClose(Transports transport, ExtensionContext context) throws Exception {
+    void serverKilledAfterEndBeforeClose(Transports transport, TestInfo context) throws Exception {
         Resources before = Resources.now();
         int complete = 0;
         for (int i = 0; i < Transports.repetitions(); i++) {
@@ -194,7 +194,7 @@ class CrashMatrixTest {
             injects = "SIGKILL of the client process at a random moment of its start and handshake (0-1.5 s)",
             bound = "the server's accept or send fails or times out cleanly, it then serves a new client in full; no"
                     + " leak after close")
-    void clientKilledDuringTheHandshake(Transports transport, ExtensionContext context) throws Exception {
+    void clientKilledDuringTheHandshake(Transports transport, TestInfo context) throws Exception {
         Resources before = Resources.now();
         try (Server server = PacketIpc.transport(transport.id).newServer()) {
             for (int i = 0; i < Transports.repetitions(); i++) {
@@ -225,7 +225,7 @@ class CrashMatrixTest {
     @Proves(
             injects = "SIGKILL of a reading client at a random moment (after its first 1000 packets + 0-300 ms)",
             bound = "the server's send throws IpcException within the bound; a new client is served in full; no leak")
-    void clientKilledMidBatch(Transports transport, ExtensionContext context) throws Exception {
+    void clientKilledMidBatch(Transports transport, TestInfo context) throws Exception {
         clientKilledWhileServerSends(transport, "read", "GOT ", context);
     }
 
@@ -234,7 +234,7 @@ class CrashMatrixTest {
     @Proves(
             injects = "SIGKILL of a client that never reads, while the server is blocked in send on a full buffer",
             bound = "the blocked send throws IpcException within the bound; a new client is served in full; no leak")
-    void clientKilledWhileTheServerIsBlockedInSend(Transports transport, ExtensionContext context) throws Exception {
+    void clientKilledWhileTheServerIsBlockedInSend(Transports transport, TestInfo context) throws Exception {
         clientKilledWhileServerSends(transport, "stall", "CONNECTED", context);
     }
 
@@ -243,7 +243,7 @@ class CrashMatrixTest {
     @Proves(
             injects = "SIGKILL of a client after it received END and before it closed",
             bound = "the server's close returns within 5 s without error; a new client is served in full; no leak")
-    void clientKilledAfterEndBeforeClose(Transports transport, ExtensionContext context) throws Exception {
+    void clientKilledAfterEndBeforeClose(Transports transport, TestInfo context) throws Exception {
         Resources before = Resources.now();
         try (Server server = PacketIpc.transport(transport.id).newServer()) {
             for (int i = 0; i < Transports.repetitions(); i++) {
@@ -268,8 +268,8 @@ class CrashMatrixTest {
         observe(context);
     }
 
-    private void clientKilledWhileServerSends(
-            Transports transport, String mode, String killAfter, ExtensionContext context) throws Exception {
+    private void clientKilledWhileServerSends(Transports transport, String mode, String killAfter, TestInfo context)
+            throws Exception {
         Resources before = Resources.now();
         try (Server server = PacketIpc.transport(transport.id).newServer()) {
             for (int i = 0; i < Transports.repetitions(); i++) {
@@ -335,7 +335,7 @@ class CrashMatrixTest {
                 "the survivor reported " + e + " only " + took + " ms after the kill; bound " + transport.killedBound);
     }
 
-    private void observe(ExtensionContext context) {
+    private void observe(TestInfo context) {
         Results.observe(
                 Results.id(context),
                 runs + " errors checked in " + Transports.repetitions() + " runs; slowest " + worstMillis + " ms");
@@ -354,7 +354,8 @@ class CrashMatrixTest {
                 }
                 assertEquals(2000, checker.count());
             }
-            Children.kill(server, pid);
+            assertEquals(0, server.awaitExit(WAIT), server.describe());
+            assertTrue(pid > 0);
         }
     }
 

@@ -14,7 +14,7 @@ import java.util.Optional;
  *
  * <ul>
  *   <li>{@code server <transport> <mode> <packets> <size>}: prints {@code NAME <name>}, then serves one connection
- *       after another. Modes: {@code stream} sends {@code packets} checked packets in batches of 64, then END;
+ *       after another. Modes: {@code stream} sends {@code packets} checked packets in batches of 64, then END, closes and exits;
  *       {@code idle} sends them, prints {@code SENT}, and waits for ever (its client blocks in receive);
  *       {@code end} sends them and END, prints {@code ENDED}, and waits for ever without closing; {@code flood}
  *       sends without end (its client may stall).
@@ -62,11 +62,15 @@ public final class Peer {
                         default:
                             connection.sendEnd();
                     }
+                    if ("stream".equals(mode)) {
+                        break; // one stream, then the server closes and the process ends
+                    }
                 } catch (dev.packetipc.IpcException e) {
                     System.out.println("CONNECTION-ERROR " + e);
                 }
             }
         }
+        System.out.println("CLOSED");
     }
 
     private static int receive(String name, String mode, long delayMillis) throws Exception {

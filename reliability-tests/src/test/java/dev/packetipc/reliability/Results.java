@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.TestWatcher;
 
@@ -56,7 +57,21 @@ public final class Results implements TestWatcher {
 
     /** The key of a test in {@link #observe}: class, method and display name. */
     static String id(ExtensionContext context) {
-        return context.getRequiredTestClass().getSimpleName() + "." + context.getDisplayName();
+        return id(
+                context.getRequiredTestClass(), context.getRequiredTestMethod().getName(), context.getDisplayName());
+    }
+
+    /** The key of the running test in {@link #observe}. */
+    static String id(TestInfo info) {
+        return id(
+                info.getTestClass().orElseThrow(),
+                info.getTestMethod().orElseThrow().getName(),
+                info.getDisplayName());
+    }
+
+    private static String id(Class<?> type, String method, String displayName) {
+        String display = displayName.startsWith(method + "(") ? "" : " " + displayName;
+        return type.getSimpleName() + "." + method + display;
     }
 
     private static String cut(String s, int n) {
