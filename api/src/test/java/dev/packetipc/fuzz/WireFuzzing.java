@@ -38,8 +38,7 @@ final class WireFuzzing {
     /** A stream with every frame type: HELLO, WELCOME, REGION, BATCH (inline and shared), RELEASE, END, CLOSE. */
     static byte[] validStream(int packets, int payload, long seed) {
         ByteBuffer out = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
-        FrameEncoder.encodeHello(
-                out, HandshakeDescriptor.VERSION_1, HandshakeDescriptor.VERSION_1, MAX_FRAME_BYTES, 0);
+        FrameEncoder.encodeHello(out, HandshakeDescriptor.VERSION_1, HandshakeDescriptor.VERSION_1, MAX_FRAME_BYTES, 0);
         FrameEncoder.encodeWelcome(out, HandshakeDescriptor.VERSION_1, MAX_FRAME_BYTES);
         FrameEncoder.encodeRegion(out, REGION_ID, 0, REGION_BYTES);
         List<Packet> batch = new ArrayList<>();
@@ -105,10 +104,10 @@ final class WireFuzzing {
      * exception, no progress, a packet outside its buffer, an exception inside the handler).
      */
     static Outcome decode(byte[] bytes, int limit) {
-        ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asReadOnlyBuffer();
+        ByteBuffer buffer =
+                ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asReadOnlyBuffer();
         buffer.order(ByteOrder.LITTLE_ENDIAN);
-        ByteBuffer region =
-                ByteBuffer.allocate(REGION_BYTES).asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer region = ByteBuffer.allocate(REGION_BYTES).asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
         SharedRegions regions = id -> id == REGION_ID ? region : null;
         BatchReader reader = new BatchReader(regions);
         Outcome outcome = new Outcome();
@@ -133,14 +132,22 @@ final class WireFuzzing {
                 int at = buffer.position();
                 switch (FrameDecoder.type(buffer)) {
                     case FrameDescriptor.TYPE_HELLO:
-                        FrameDecoder.negotiate(
-                                buffer, HandshakeDescriptor.VERSION_1, HandshakeDescriptor.VERSION_1);
+                        FrameDecoder.negotiate(buffer, HandshakeDescriptor.VERSION_1, HandshakeDescriptor.VERSION_1);
                         FrameDecoder.peerMaxFrameBytes(buffer);
                         break;
                     case FrameDescriptor.TYPE_WELCOME:
-                    case FrameDescriptor.TYPE_REJECT:
                         FrameDecoder.welcome(buffer);
                         FrameDecoder.peerMaxFrameBytes(buffer);
+                        break;
+                    case FrameDescriptor.TYPE_REJECT:
+                        try { // a REJECT is decoded into the exception that carries the server's reason
+                            FrameDecoder.welcome(buffer);
+                            throw new AssertionError("a REJECT was taken for a WELCOME");
+                        } catch (ProtocolException reject) {
+                            if (!reject.getMessage().startsWith("the server refused the connection: reason=")) {
+                                throw reject;
+                            }
+                        }
                         break;
                     case FrameDescriptor.TYPE_BATCH:
                         reader.wrap(buffer, at, length);
@@ -148,8 +155,8 @@ final class WireFuzzing {
                             int before = reader.remaining();
                             int read = reader.read(handler, limit);
                             if (read <= 0 || reader.remaining() != before - read) {
-                                throw new AssertionError("BatchReader made no progress: read " + read + " of "
-                                        + before + " with limit " + limit);
+                                throw new AssertionError("BatchReader made no progress: read " + read + " of " + before
+                                        + " with limit " + limit);
                             }
                         }
                         break;
@@ -215,8 +222,24 @@ final class WireFuzzing {
                 if (aligned + 4 > b.length) {
                     return b;
                 }
-                int[] values = {0, 1, -1, 7, 8, 9, 4096, MAX_FRAME_BYTES, MAX_FRAME_BYTES + 8, 1 << 30,
-                    Integer.MAX_VALUE, Integer.MIN_VALUE, REGION_BYTES, REGION_BYTES - 1, 2, 0x7f};
+                int[] values = {
+                    0,
+                    1,
+                    -1,
+                    7,
+                    8,
+                    9,
+                    4096,
+                    MAX_FRAME_BYTES,
+                    MAX_FRAME_BYTES + 8,
+                    1 << 30,
+                    Integer.MAX_VALUE,
+                    Integer.MIN_VALUE,
+                    REGION_BYTES,
+                    REGION_BYTES - 1,
+                    2,
+                    0x7f
+                };
                 ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(aligned, values[r.nextInt(values.length)]);
                 return b;
             }
