@@ -57,7 +57,16 @@ class FrozenPeerTest {
             injects = "SIGSTOP of an shm client while the server streams to it (the server blocks in send)",
             bound = "send throws IpcException (not a time-out) within 8 s")
     void aFrozenShmClientIsNoticedByABlockedSend(TestInfo info) throws Exception {
-        frozenClient(Transports.SHM, info);
+        frozenClient(Transports.SHM, info, false);
+    }
+
+    @Test
+    @Tag("known-defect")
+    @Proves(
+            injects = "SIGSTOP of an shm client while the server sends, then SIGKILL of it, then server close",
+            bound = "nothing of the server is left in the runtime directory after its close")
+    void aFrozenThenKilledShmClientLeavesNothingAfterTheServerCloses(TestInfo info) throws Exception {
+        frozenClient(Transports.SHM, info, true);
     }
 
     @Test
@@ -66,7 +75,7 @@ class FrozenPeerTest {
             injects = "SIGSTOP of a unix client while the server streams to it (the server blocks in send)",
             bound = "send throws IpcException (not a time-out) within 8 s; issue 21: unix has no liveness rule")
     void aFrozenUnixClientIsNoticedByABlockedSend(TestInfo info) throws Exception {
-        frozenClient(Transports.UNIX, info);
+        frozenClient(Transports.UNIX, info, true);
     }
 
     private void frozenServer(Transports transport, TestInfo info) throws Exception {
@@ -104,7 +113,7 @@ class FrozenPeerTest {
         before.assertNothingLeftSince("frozen servers", Set.of(transport == Transports.SHM ? "shm" : "s-"));
     }
 
-    private void frozenClient(Transports transport, TestInfo info) throws Exception {
+    private void frozenClient(Transports transport, TestInfo info, boolean nothingLeft) throws Exception {
         Resources before = Resources.now();
         try (Server server = PacketIpc.transport(transport.id).newServer()) {
             for (int i = 0; i < Transports.repetitions(); i++) {
@@ -138,7 +147,9 @@ class FrozenPeerTest {
             }
         }
         Results.observe(Results.id(info), Transports.repetitions() + " runs; slowest report " + worstMillis + " ms");
-        before.assertNothingLeftSince("frozen clients", Set.of());
+        // A frozen shm client's files are kept while it lives (README); that they outlive the server's close once
+        // the client is dead is the known defect the test with nothingLeft shows.
+        before.assertNothingLeftSince("frozen clients", nothingLeft ? Set.of() : Set.of("shm"));
     }
 
     private void note(long start, IpcException e) {

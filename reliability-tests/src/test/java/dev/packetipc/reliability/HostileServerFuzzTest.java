@@ -49,20 +49,21 @@ class HostileServerFuzzTest {
     private static int tries;
     private static int refused;
     private static int ended;
+    private static Throwable failure;
 
     @BeforeContainer
     static void reset() {
         tries = 0;
         refused = 0;
         ended = 0;
+        failure = null;
     }
 
     @AfterContainer
     static void report() {
         Results.observe(
                 "HostileServerFuzzTest.aClientReadingAHostileServerEndsCleanly",
-                tries + " inputs: " + refused + " refused (ProtocolException/PeerGone), " + ended
-                        + " read to the end");
+                tries + " inputs: " + refused + " refused (ProtocolException/PeerGone), " + ended + " read to the end");
     }
 
     @Property
@@ -71,6 +72,15 @@ class HostileServerFuzzTest {
             @ForAll @IntRange(min = 1, max = 30) int packets,
             @ForAll @IntRange(min = 0, max = 6) int mutations)
             throws Exception {
+        try {
+            oneInput(seed, packets, mutations);
+        } catch (Exception | AssertionError e) {
+            failure = e;
+            throw e;
+        }
+    }
+
+    private static void oneInput(long seed, int packets, int mutations) throws Exception {
         Random random = new Random(seed);
         byte[] answer = validAnswer(packets, random);
         for (int i = 0; i < mutations; i++) {
@@ -186,9 +196,7 @@ class HostileServerFuzzTest {
                 int aligned = at & ~3;
                 if (aligned + 4 <= b.length) {
                     int[] values = {0, 1, -1, 8, 16, 4096, 1 << 20, (1 << 20) + 8, 1 << 30, Integer.MAX_VALUE, 2};
-                    ByteBuffer.wrap(b)
-                            .order(ByteOrder.LITTLE_ENDIAN)
-                            .putInt(aligned, values[r.nextInt(values.length)]);
+                    ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(aligned, values[r.nextInt(values.length)]);
                 }
                 return b;
             }

@@ -1,13 +1,22 @@
 package dev.packetipc.reliability;
 
+import dev.packetipc.Client;
+import dev.packetipc.Connection;
+import dev.packetipc.IpcException;
+import dev.packetipc.PacketIpc;
+import dev.packetipc.Server;
 import dev.packetipc.spi.RuntimeDirectory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -29,8 +38,44 @@ final class Resources {
         this.files = files;
     }
 
+    /**
+     * The state now. The first call first runs one connection of every transport inside this JVM, so that what a
+     * transport sets up once per JVM (shm's heartbeat thread and Chronicle's resource releaser, with their
+     * descriptors) belongs to the baseline and not to the first test's leaks.
+     */
     static Resources now() {
+        warmUp();
         return new Resources(descriptorCount(), threadNames(), runtimeFiles());
+    }
+
+    private static boolean warm;
+
+    private static synchronized void warmUp() {
+        if (warm) {
+            return;
+        }
+        warm = true;
+        for (Transports transport : Transports.values()) {
+            try (Server server = PacketIpc.transport(transport.id).newServer()) {
+                CompletableFuture<Connection> accepted = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return server.accept(Duration.ofSeconds(30));
+                    } catch (IpcException e) {
+                        throw new CompletionException(e);
+                    }
+                });
+                try (Client client = PacketIpc.connect(server.name());
+                        Connection connection = accepted.get(30, TimeUnit.SECONDS)) {
+                    connection.send(List.of(Checked.packet(0, 100)));
+                    connection.sendEnd();
+                    while (client.receivePackets(10, Duration.ofSeconds(30)).isPresent()) {
+                        // drain to the end
+                    }
+                }
+            } catch (Exception e) {
+                throw new AssertionError("warming up " + transport.id + " failed", e);
+            }
+        }
     }
 
     static int descriptorCount() {

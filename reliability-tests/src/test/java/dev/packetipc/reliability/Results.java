@@ -79,19 +79,24 @@ public final class Results implements TestWatcher {
         return one.length() <= n ? one : one.substring(0, n) + "…";
     }
 
-    private static synchronized void record(ExtensionContext context, String outcome) {
+    private static void record(ExtensionContext context, String outcome) {
         Proves proves = context.getRequiredTestMethod().getAnnotation(Proves.class);
         if (proves == null) {
             return;
         }
-        String id = id(context);
         List<String> tags = new ArrayList<>();
         for (Tag tag : context.getRequiredTestMethod().getAnnotationsByType(Tag.class)) {
             tags.add(tag.value());
         }
-        String observed = OBSERVED.getOrDefault(id, "");
+        String id = id(context);
+        row(id, tags, proves.injects(), proves.bound(), OBSERVED.getOrDefault(id, ""), outcome);
+    }
+
+    /** Records one row directly, for tests that JUnit Jupiter extensions do not reach (jqwik properties). */
+    static synchronized void row(
+            String id, List<String> tags, String injects, String bound, String observed, String outcome) {
         String row = "| " + cut(id, 200) + (tags.isEmpty() ? "" : " (" + String.join(", ", tags) + ")") + " | "
-                + proves.injects() + " | " + proves.bound() + " | " + cut(observed, 300) + " | " + outcome + " | "
+                + injects + " | " + bound + " | " + cut(observed, 300) + " | " + outcome + " | "
                 + "JDK " + Runtime.version().feature() + ", " + System.getProperty("os.name") + ", "
                 + (Boolean.getBoolean("reliability.soak") ? "soak" : "default") + " run, "
                 + Instant.now().truncatedTo(ChronoUnit.MINUTES) + " |";
