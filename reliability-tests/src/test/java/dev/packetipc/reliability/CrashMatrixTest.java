@@ -393,7 +393,7 @@ class CrashMatrixTest {
     }
 
     /** Waits until the connection's sent count stops growing for 300 ms: its send is blocked on a full buffer. */
-    private static void awaitSendBlocked(Connection connection) throws InterruptedException {
+    static void awaitSendBlocked(Connection connection) throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
         long last = -1;
         int still = 0;

@@ -71,19 +71,19 @@ class LoadTest {
                 clients.add(stalled);
                 Connection stalledConnection = server.accept(WAIT);
                 stalled.awaitLine("CONNECTED", Children.STARTUP);
-                AtomicLong stalledSent = new AtomicLong();
                 ExecutorService stalledSender = Executors.newSingleThreadExecutor();
                 Future<?> stalledSending = stalledSender.submit(() -> {
                     try (stalledConnection) {
-                        for (long s = 0; s < PACKETS; s += 100) {
+                        for (long s = 0; ; s += 100) {
                             stalledConnection.send(Checked.batch(s, 100, SIZE), WAIT);
-                            stalledSent.set(s + 100);
                         }
                     } catch (IpcException e) {
                         // the stalled client is killed at the end: its send fails, as it should
                     }
                     return null;
                 });
+                CrashMatrixTest.awaitSendBlocked(stalledConnection);
+                long stalledSent = stalledConnection.packetsSent();
                 for (int i = 1; i < n; i++) {
                     clients.add(Children.peer("client", server.name(), "read", "0"));
                 }
@@ -92,7 +92,11 @@ class LoadTest {
                     assertEquals("" + PACKETS, client.awaitLine("OK ", WAIT), client.describe());
                 }
                 served.await();
-                assertTrue(stalledSent.get() < PACKETS, "the stalled client's sends were blocked all along");
+                assertEquals(
+                        stalledSent,
+                        stalledConnection.packetsSent(),
+                        "the stalled client's send stayed blocked while the others were served");
+                assertTrue(!stalledSending.isDone());
                 clients.get(0).kill();
                 stalledSending.get(1, TimeUnit.MINUTES);
                 stalledSender.shutdown();
