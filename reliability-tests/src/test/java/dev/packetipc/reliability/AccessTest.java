@@ -27,10 +27,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -44,6 +48,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code /usr/bin/python3} and skip with the reason otherwise (CI runs them with sudo).
  */
 @ExtendWith(Results.class)
+@EnabledOnOs(value = OS.LINUX, disabledReason = "uses /proc, kill(1) and Linux file modes; runs on Linux only")
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class AccessTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
@@ -90,6 +95,36 @@ class AccessTest {
             "c.sendall(struct.pack('<IBBH', 24, 2, 0, 0) + struct.pack('<IHHII', 0x43504950, 1, 0, 1048576, 0))",
             "print('WELCOMED', flush=True)",
             "c.recv(8)");
+
+    private static String savedRuntimeDirectory;
+    private static Path runtimeParent;
+
+    /**
+     * The runtime directory of these tests lies in a fresh directory under /tmp that everyone may traverse, so that
+     * only the transport's own modes keep the other user out (under target/ a parent directory might).
+     */
+    @BeforeAll
+    static void runtimeDirectoryEveryoneCouldReach() throws IOException {
+        savedRuntimeDirectory = System.getProperty(RuntimeDirectory.PROPERTY);
+        runtimeParent = Files.createTempDirectory(Path.of("/tmp"), "pipc-rel-rt-");
+        Files.setPosixFilePermissions(runtimeParent, PosixFilePermissions.fromString("rwxr-xr-x"));
+        System.setProperty(
+                RuntimeDirectory.PROPERTY, runtimeParent.resolve("rt").toString());
+    }
+
+    @AfterAll
+    static void restoreRuntimeDirectory() throws IOException {
+        if (savedRuntimeDirectory == null) {
+            System.clearProperty(RuntimeDirectory.PROPERTY);
+        } else {
+            System.setProperty(RuntimeDirectory.PROPERTY, savedRuntimeDirectory);
+        }
+        try (Stream<Path> all = Files.walk(runtimeParent)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).collect(Collectors.toList())) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
 
     private static void assumeOtherUser() {
         assumeTrue(

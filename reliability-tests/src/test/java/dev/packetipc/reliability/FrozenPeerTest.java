@@ -17,6 +17,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
@@ -26,6 +28,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * tests hold it to the same 8 s and are tagged {@code known-defect}.
  */
 @ExtendWith(Results.class)
+@EnabledOnOs(value = OS.LINUX, disabledReason = "uses /proc, kill(1) and Linux file modes; runs on Linux only")
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class FrozenPeerTest {
     /** The bound: shm's default lease of 5 s plus 3 s for a loaded machine. */

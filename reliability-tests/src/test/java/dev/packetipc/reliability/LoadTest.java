@@ -32,6 +32,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -43,6 +45,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * the others from finishing (each connection is independent).
  */
 @ExtendWith(Results.class)
+@EnabledOnOs(value = OS.LINUX, disabledReason = "uses /proc, kill(1) and Linux file modes; runs on Linux only")
 @Timeout(value = 20, unit = TimeUnit.MINUTES)
 class LoadTest {
     private static final Duration WAIT = Duration.ofMinutes(3);
