@@ -203,6 +203,44 @@ final class WireFuzzing {
         }
     }
 
+    /**
+     * The offsets and widths ({@code {offset, bytes}}) of the fields of every packet entry of the BATCH frames that
+     * can still be walked: count, length, kind, region id, region offset.
+     */
+    static List<int[]> entryFields(byte[] bytes) {
+        List<int[]> fields = new ArrayList<>();
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        int at = 0;
+        while (at + FrameDescriptor.HEADER_LENGTH <= bytes.length) {
+            int length = b.getInt(at);
+            if (length < FrameDescriptor.HEADER_LENGTH || length > bytes.length - at) {
+                break;
+            }
+            if (b.get(at + FrameDescriptor.TYPE_OFFSET) == FrameDescriptor.TYPE_BATCH && length >= 16) {
+                fields.add(new int[] {at + 8, 4});
+                int entry = at + 16;
+                int end = at + length;
+                while (entry + 16 <= end) {
+                    int payload = b.getInt(entry + 8);
+                    int kind = b.getInt(entry + 12);
+                    fields.add(new int[] {entry + 8, 4});
+                    fields.add(new int[] {entry + 12, 4});
+                    if (kind == 1 && entry + 32 <= end) {
+                        fields.add(new int[] {entry + 16, 4});
+                        fields.add(new int[] {entry + 24, 8});
+                        entry += 32;
+                    } else if (kind == 0 && payload >= 0 && payload <= end - entry) {
+                        entry += 16 + ((payload + 7) & ~7);
+                    } else {
+                        break;
+                    }
+                }
+            }
+            at += length;
+        }
+        return fields;
+    }
+
     /** Applies one mutation, chosen and placed by {@code r}, to a copy of {@code bytes}. */
     static byte[] mutate(byte[] bytes, java.util.Random r) {
         byte[] b = bytes.clone();
@@ -210,6 +248,37 @@ final class WireFuzzing {
             return new byte[] {(byte) r.nextInt()};
         }
         int at = r.nextInt(b.length);
+        if (r.nextInt(3) == 0) { // structure-aware: a field of a packet entry set to an edge value
+            List<int[]> fields = entryFields(b);
+            if (!fields.isEmpty()) {
+                int[] field = fields.get(r.nextInt(fields.size()));
+                ByteBuffer w = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+                long[] values = {
+                    0,
+                    1,
+                    -1,
+                    -8,
+                    7,
+                    8,
+                    REGION_BYTES,
+                    REGION_BYTES - 1,
+                    REGION_BYTES + 1,
+                    Integer.MAX_VALUE,
+                    Integer.MIN_VALUE,
+                    Long.MAX_VALUE,
+                    Long.MIN_VALUE,
+                    2,
+                    REGION_ID
+                };
+                long value = values[r.nextInt(values.length)];
+                if (field[1] == 8) {
+                    w.putLong(field[0], value);
+                } else {
+                    w.putInt(field[0], (int) value);
+                }
+                return b;
+            }
+        }
         switch (r.nextInt(9)) {
             case 0: // flip a bit
                 b[at] ^= (byte) (1 << r.nextInt(8));
