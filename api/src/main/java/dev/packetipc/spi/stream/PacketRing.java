@@ -166,6 +166,11 @@ final class PacketRing {
         tail += length;
     }
 
+    /** The producer's position: what it committed so far (for tests). */
+    long producerPosition() {
+        return tail;
+    }
+
     /** Whether records were committed that are not published yet. */
     boolean hasUnpublished() {
         return tail != published;
