@@ -40,6 +40,7 @@ final class PacketRing {
 
     private final ByteBuffer region;
     private final ByteBuffer data;
+    private final ByteBuffer writer;
     private final int capacity;
     private final int mask;
     private final SharedMemory.SharedRegion owner;
@@ -58,6 +59,7 @@ final class PacketRing {
     private PacketRing(ByteBuffer region, int capacity, SharedMemory.SharedRegion owner) {
         this.region = region.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         this.data = region.slice(HEADER_LENGTH, capacity).order(ByteOrder.LITTLE_ENDIAN);
+        this.writer = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         this.capacity = capacity;
         this.mask = capacity - 1;
         this.owner = owner;
@@ -117,9 +119,17 @@ final class PacketRing {
         return RingDescriptor.maxRecordLength(capacity);
     }
 
-    /** The ring's data, little-endian, for writing records (producer) or walking them (consumer, read-only copy). */
+    /** The ring's data, little-endian, for walking records in place (consumer, through a read-only copy). */
     ByteBuffer data() {
         return data;
+    }
+
+    /**
+     * The producer's view of the data, whose position and limit the producer sets around the room it {@link #claim
+     * claimed} (the ring itself only uses absolute indexes on {@link #data()}).
+     */
+    ByteBuffer writer() {
+        return writer;
     }
 
     // ---------------------------------------------------------------- producer

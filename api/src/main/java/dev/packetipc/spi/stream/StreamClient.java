@@ -473,6 +473,11 @@ final class StreamClient extends AbstractClient implements SharedRegions {
         channel.close();
     }
 
+    /** Whether batches come through the packet ring (for tests). */
+    boolean usesRing() {
+        return ring != null;
+    }
+
     @Override
     public String toString() {
         return "StreamClient[" + name() + "]";

@@ -236,7 +236,7 @@ final class StreamConnection implements Connection {
                 from,
                 size,
                 deadline);
-        ByteBuffer data = ring.data();
+        ByteBuffer data = ring.writer();
         data.limit(index + ring.writable()).position(index);
         int next = FrameEncoder.encodeBatch(batch, from, data, maxFrameBytes, shared);
         if (next > from) {
@@ -591,6 +591,16 @@ final class StreamConnection implements Connection {
         if (ring != null) {
             ring.close();
         }
+    }
+
+    /** The stream under this connection (for tests). */
+    StreamChannel channel() {
+        return channel;
+    }
+
+    /** Whether batches come through the packet ring (for tests). */
+    boolean usesRing() {
+        return ring != null;
     }
 
     @Override

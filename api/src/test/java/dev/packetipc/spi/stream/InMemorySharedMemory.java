@@ -48,8 +48,18 @@ final class InMemorySharedMemory implements SharedMemory {
         return create(size);
     }
 
+    private volatile ByteBuffer first;
+
+    /** The first region shared (with the ring on, the ring), little-endian, for tests that look at its words. */
+    ByteBuffer firstShared() {
+        return first.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    }
+
     @Override
     public int share(SharedRegion region, StreamChannel channel) {
+        if (first == null) {
+            first = region.buffer();
+        }
         shared.add(region.buffer());
         return 0;
     }
