@@ -111,9 +111,10 @@ class RingStreamTest {
     }
 
     /**
-     * A producer of one-packet batches, pausing at random for nothing, a yield, or up to 50 µs of spinning, against a
-     * consumer that goes to sleep whenever the ring is empty: for 3 seconds, every poll gets its packet within the
-     * stall bound, in order. A lost wake-up (the consumer asleep on a ring that has a record) fails it.
+     * A producer of one-packet batches that sends the next only once the consumer took the last, then pauses at
+     * random for nothing, a yield, or up to 50 µs of spinning, so that each publish meets the consumer somewhere
+     * around its sleep point: for 3 seconds, every poll gets its packet within the stall bound, in order. A lost
+     * wake-up (the consumer asleep on a ring that has a record, with no later publish to rescue it) fails it.
      */
     @ParameterizedTest
     @EnumSource(
@@ -124,6 +125,7 @@ class RingStreamTest {
         try (Ends ends = connect(options, options, new InMemorySharedMemory())) {
             assertTrue(ends.ring());
             AtomicReference<Throwable> producerFailure = new AtomicReference<>();
+            AtomicLong received = new AtomicLong();
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
             Thread producer = new Thread(() -> {
                 SplittableRandom random = new SplittableRandom(idle.ordinal());
@@ -131,6 +133,10 @@ class RingStreamTest {
                 try {
                     for (long i = 0; System.nanoTime() < until; i++) {
                         ends.connection.send(List.of(Packet.of(i, payload)), STALL);
+                        long deadline = System.nanoTime() + STALL.toNanos();
+                        while (received.get() <= i && System.nanoTime() < deadline) {
+                            Thread.onSpinWait();
+                        }
                         pause(random);
                     }
                     ends.connection.sendEnd(STALL);
@@ -139,23 +145,22 @@ class RingStreamTest {
                 }
             });
             producer.start();
-            AtomicLong expected = new AtomicLong();
             while (true) {
                 int n = ends.client.poll(
-                        packet -> assertEquals(expected.getAndIncrement(), packet.timestampNanos()), 1024, STALL);
+                        packet -> assertEquals(received.getAndIncrement(), packet.timestampNanos()), 1024, STALL);
                 if (n == Client.END_OF_STREAM) {
                     break;
                 }
                 assertTrue(
                         n > 0,
-                        "the consumer slept through a publish (a lost wake-up) after " + expected.get() + " packets");
+                        "the consumer slept through a publish (a lost wake-up) after " + received.get() + " packets");
             }
             producer.join(TimeUnit.SECONDS.toMillis(10));
             assertFalse(producer.isAlive());
             if (producerFailure.get() != null) {
                 throw new AssertionError("the producer failed", producerFailure.get());
             }
-            assertTrue(expected.get() > 1000, "the race ran: " + expected.get() + " packets");
+            assertTrue(received.get() > 1000, "the race ran: " + received.get() + " packets");
         }
     }
 
