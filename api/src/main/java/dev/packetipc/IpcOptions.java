@@ -65,7 +65,8 @@ public final class IpcOptions {
      * side setting 0 gives the plain socket framing. The server's value decides the size. A power of two from 64 KiB
      * to 1 GiB, or 0; default 4 MiB. A record takes at most half the ring, so with the ring on an inline payload is
      * limited to about half of this (larger payloads go through {@link #SHARED_MEMORY_BYTES}). Honoured by the Unix
-     * transport on Linux; ignored where the system cannot share writable memory (the connection then uses the socket).
+     * transport on Linux and by the Windows transport; ignored where the system cannot share writable memory (the
+     * connection then uses the socket).
      */
     public static final IpcOption<Integer> RING_BYTES = IpcOption.of(
             "ringBytes",
