@@ -211,6 +211,7 @@ final class PacketRing {
      */
     boolean prepareToWaitForRoom(int minLength) throws ProtocolException {
         LONGS.setVolatile(region, PRODUCER_WAITING_OFFSET, 1L);
+        VarHandle.fullFence(); // the store above before the load of the consumer's position below
         if (hasRoom(minLength)) {
             LONGS.setVolatile(region, PRODUCER_WAITING_OFFSET, 0L);
             return false;
@@ -314,6 +315,7 @@ final class PacketRing {
      */
     boolean prepareToSleep() throws ProtocolException {
         LONGS.setVolatile(region, CONSUMER_WAITING_OFFSET, 1L);
+        VarHandle.fullFence(); // the store above before the load of the producer's position below
         if (head != producerSeen || readProducer()) {
             LONGS.setVolatile(region, CONSUMER_WAITING_OFFSET, 0L);
             return false;

@@ -26,6 +26,11 @@ import java.nio.ByteOrder;
 final class StreamClient extends AbstractClient implements SharedRegions {
     private static final int MAX_REGIONS = 16;
     private static final long IDLE_RETRY_NANOS = 1_000_000;
+    /**
+     * With the ring, a poll without wait that finds the ring empty reads the stream (for END, CLOSE, its end) at most
+     * this often, so that a caller polling in a busy loop makes no system call per empty poll.
+     */
+    private static final long STREAM_LOOK_NANOS = 20_000;
     /** How long a ring record's unknown region is looked for on the stream. */
     private static final long REGION_WAIT_NANOS = 1_000_000_000L;
 
@@ -48,6 +53,8 @@ final class StreamClient extends AbstractClient implements SharedRegions {
     private final ByteBuffer ringView;
     private final long spins;
     private final long yields;
+    /** When a poll without wait last read the stream. */
+    private long lastStreamLook = System.nanoTime() - STREAM_LOOK_NANOS;
 
     StreamClient(String name, StreamChannel channel, SharedMemory sharedMemory, FrameInput input) {
         this(name, channel, sharedMemory, input, null, IpcOptions.IdleStrategy.BACKOFF);
@@ -186,8 +193,13 @@ final class StreamClient extends AbstractClient implements SharedRegions {
                 throw new PeerGoneException(gone);
             }
             long left = Deadlines.left(deadline);
-            if (left == 0) { // no wait: one look at the stream, then back
+            if (left == 0) { // no wait: a look at the stream (not more often than every 20 µs), then back
                 release(false);
+                long now = System.nanoTime();
+                if (now - lastStreamLook < STREAM_LOOK_NANOS) {
+                    return 0; // a caller that polls in a busy loop: the ring is its data path, not the stream
+                }
+                lastStreamLook = now;
                 int n = input.fill(0);
                 if (n < 0) {
                     serverClosed(null);
