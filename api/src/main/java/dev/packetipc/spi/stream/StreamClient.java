@@ -208,6 +208,9 @@ final class StreamClient extends AbstractClient implements SharedRegions {
                 }
                 continue;
             }
+            if (round == 0) {
+                release(false); // RELEASE before waiting (wire format §4), whether it then spins or sleeps
+            }
             if (round < spins) {
                 round++;
                 Thread.onSpinWait();
