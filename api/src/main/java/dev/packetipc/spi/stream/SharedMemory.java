@@ -12,21 +12,27 @@ public interface SharedMemory {
     /**
      * Server side: creates a region of {@code size} bytes, mapped read-write.
      *
+     * @param size the region's size in bytes
+     * @return the region
      * @throws IOException if the system refuses; the engine then sends every payload inline
      */
     SharedRegion create(long size) throws IOException;
 
     /**
      * Server side: arranges for the region's handle to reach the peer with the next bytes written on {@code channel},
-     * which are the REGION frame.
+     * which are the REGION (or RING) frame.
      *
+     * @param region the region to hand over
+     * @param channel the stream to the peer
      * @return the value the REGION frame carries in its handle field (a duplicated handle on Windows, 0 on Unix)
+     * @throws IOException if the handle cannot be handed over
      */
     int share(SharedRegion region, StreamChannel channel) throws IOException;
 
     /**
      * Client side: maps, read-only, the region that a fully received REGION frame announced.
      *
+     * @param channel the stream the frame came on
      * @param handle the REGION frame's handle field
      * @param size the region's size in bytes, from the REGION frame
      * @return the mapped bytes, with capacity {@code size}
@@ -73,7 +79,11 @@ public interface SharedMemory {
 
     /** A mapped region on the server side. */
     interface SharedRegion extends AutoCloseable {
-        /** The region's bytes, read-write, capacity = the region's size. */
+        /**
+         * The region's bytes.
+         *
+         * @return the bytes, read-write, capacity = the region's size
+         */
         ByteBuffer buffer();
 
         /** Releases the region's handle; the mapping goes once nothing references it. Idempotent. */
