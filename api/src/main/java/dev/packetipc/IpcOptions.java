@@ -58,6 +58,53 @@ public final class IpcOptions {
     public static final IpcOption<Integer> SHARED_MEMORY_BYTES = IpcOption.of(
             "sharedMemoryBytes", Integer.class, 32 << 20, n -> n == 0 || n >= 4096, "0 (off) or at least 4096 bytes");
 
+    /**
+     * The data capacity of each stream connection's packet ring, in bytes; 0 turns the ring off. With the ring on (on
+     * both sides: the client offers it, the server accepts it), every batch travels through a single-producer
+     * single-consumer ring in shared memory, and the socket or pipe carries only control frames and wake-ups. Either
+     * side setting 0 gives the plain socket framing. The server's value decides the size. A power of two from 64 KiB
+     * to 1 GiB, or 0; default 4 MiB. A record takes at most half the ring, so with the ring on an inline payload is
+     * limited to about half of this (larger payloads go through {@link #SHARED_MEMORY_BYTES}). Honoured by the Unix
+     * transport on Linux and by the Windows transport; ignored where the system cannot share writable memory (the
+     * connection then uses the socket).
+     */
+    public static final IpcOption<Integer> RING_BYTES = IpcOption.of(
+            "ringBytes",
+            Integer.class,
+            4 << 20,
+            n -> n == 0 || (n >= 64 << 10 && n <= 1 << 30 && Integer.bitCount(n) == 1),
+            "0 (off) or a power of two from 65536 to 1073741824 bytes");
+
+    /**
+     * What a side of a packet ring does while it has nothing to read (the client) or no room to write (the server).
+     * Default {@link IdleStrategy#BACKOFF}.
+     */
+    public static final IpcOption<IdleStrategy> IDLE_STRATEGY =
+            IpcOption.of("idleStrategy", IdleStrategy.class, IdleStrategy.BACKOFF, s -> true, "an idle strategy");
+
+    /**
+     * How a side of the packet ring ({@link #RING_BYTES}) waits, in the spirit of Agrona's {@code IdleStrategy}.
+     * Latency is the time from the server's {@code send} to the client's callback when the client was idle.
+     */
+    public enum IdleStrategy {
+        /**
+         * Spin a few microseconds, then yield the processor a few times, then sleep on the socket until the peer's
+         * doorbell: low latency for traffic that comes in bursts, no processor burnt while idle (a doorbell costs
+         * the peer one small write, only when this side sleeps).
+         */
+        BACKOFF,
+        /**
+         * Never sleep: check the ring in a busy loop (and the socket now and then, for the end and a peer gone).
+         * The lowest latency, no system call on the data path; burns a whole core per waiting side.
+         */
+        SPIN,
+        /**
+         * Sleep on the socket at once: the least processor time, the latency of a socket wake-up (tens of
+         * microseconds).
+         */
+        BLOCK
+    }
+
     /** How long {@link IpcTransport#connect(String, IpcOptions)} waits for the server to answer. Default 10 s. */
     public static final IpcOption<Duration> CONNECT_TIMEOUT = IpcOption.of(
             "connectTimeout",

@@ -48,6 +48,10 @@ public final class FrameDescriptor {
     public static final byte TYPE_REGION = 0x20;
     /** Client to server: region space up to an offset may be reused. */
     public static final byte TYPE_RELEASE = 0x21;
+    /** Either way, with the packet ring on: the doorbell; the peer published while this side's waiting word was set. */
+    public static final byte TYPE_WAKE = 0x13;
+    /** Server to client, right after WELCOME: the packet ring's region, whose descriptor travels out of band. */
+    public static final byte TYPE_RING = 0x22;
 
     private FrameDescriptor() {}
 
@@ -67,6 +71,8 @@ public final class FrameDescriptor {
             case TYPE_CLOSE:
             case TYPE_REGION:
             case TYPE_RELEASE:
+            case TYPE_WAKE:
+            case TYPE_RING:
                 return true;
             default:
                 return false;
@@ -87,6 +93,8 @@ public final class FrameDescriptor {
             case TYPE_CLOSE:
             case TYPE_REGION:
             case TYPE_RELEASE:
+            case TYPE_WAKE:
+            case TYPE_RING:
                 return minLength(type);
             default:
                 return Integer.MAX_VALUE;
@@ -108,6 +116,7 @@ public final class FrameDescriptor {
                 return HEADER_LENGTH + 8;
             case TYPE_REGION:
             case TYPE_RELEASE:
+            case TYPE_RING:
                 return HEADER_LENGTH + HandshakeDescriptor.REGION_BODY_LENGTH;
             default:
                 return HEADER_LENGTH;

@@ -161,7 +161,54 @@ public final class FrameEncoder {
 
     /** Writes WELCOME: the chosen version and the largest frame the server accepts. */
     public static void encodeWelcome(ByteBuffer dst, short version, int maxFrameBytes) {
-        handshake(dst, FrameDescriptor.TYPE_WELCOME, version, (short) 0, maxFrameBytes, 0);
+        encodeWelcome(dst, version, maxFrameBytes, 0);
+    }
+
+    /**
+     * Writes WELCOME with flags such as {@link HandshakeDescriptor#FLAG_RING}.
+     *
+     * @param dst the buffer to write into, at its position
+     * @param version the chosen version
+     * @param maxFrameBytes the largest frame the server accepts
+     * @param flags the WELCOME flags
+     */
+    public static void encodeWelcome(ByteBuffer dst, short version, int maxFrameBytes, int flags) {
+        handshake(dst, FrameDescriptor.TYPE_WELCOME, version, (short) 0, maxFrameBytes, flags);
+    }
+
+    /**
+     * Writes RING: the packet ring's region, whose descriptor is sent out of band with this frame.
+     *
+     * @param dst the buffer to write into, at its position
+     * @param handle the region's handle in the receiving process where the system needs it (Windows), else 0
+     * @param size the region's size in bytes, header included
+     */
+    public static void encodeRing(ByteBuffer dst, int handle, long size) {
+        regionFrame(dst, FrameDescriptor.TYPE_RING, 0, handle, size);
+    }
+
+    /**
+     * Writes WAKE, the packet ring's doorbell: 8 bytes, no body.
+     *
+     * @param dst the buffer to write into, at its position
+     */
+    public static void encodeWake(ByteBuffer dst) {
+        dst.order(ByteOrder.LITTLE_ENDIAN);
+        int start = dst.position();
+        header(dst, start, HEADER_LENGTH, FrameDescriptor.TYPE_WAKE);
+        dst.position(start + HEADER_LENGTH);
+    }
+
+    /**
+     * Writes the header of a ring record at an absolute index, leaving the buffer's position alone.
+     *
+     * @param dst the ring's data
+     * @param index where the record starts
+     * @param length the record's length, header included
+     * @param type the record's type
+     */
+    public static void encodeRecordHeader(ByteBuffer dst, int index, int length, byte type) {
+        header(dst, index, length, type);
     }
 
     /** Writes REJECT with a reason code and a text, cut to {@link HandshakeDescriptor#MAX_TEXT_LENGTH} bytes. */

@@ -10,13 +10,14 @@ package dev.packetipc.wire;
  *   4  u16 lowest version the client speaks
  *   6  u16 highest version the client speaks
  *   8  u32 largest frame the client accepts
- *  12  u32 flags: bit 0 {@link #FLAG_SHARED_MEMORY}, the client maps shared-memory regions
+ *  12  u32 flags: bit 0 {@link #FLAG_SHARED_MEMORY}, the client maps shared-memory regions;
+ *                 bit 1 {@link #FLAG_RING}, the client offers the packet ring
  * WELCOME (server to client, body 16 bytes)
  *   0  u32 magic
  *   4  u16 chosen version
  *   6  u16 reserved (0)
  *   8  u32 largest frame the server accepts
- *  12  u32 flags (0)
+ *  12  u32 flags: bit 1 {@link #FLAG_RING}, the packet ring is on and a RING frame follows
  * REJECT  (body 8 bytes + text, padded to 8)
  *   0  u32 reason code ({@link #REASON_VERSION}, ...)
  *   4  u32 text length n, then n bytes of UTF-8 text
@@ -24,6 +25,8 @@ package dev.packetipc.wire;
  *   0  u32 reason code, 4 u32 reserved
  * REGION  (body 16 bytes)   0 u32 region id, 4 u32 handle (Windows; 0 on Unix), 8 u64 region size in bytes
  * RELEASE (body 16 bytes)   0 u32 region id, 4 u32 reserved, 8 u64 released position (see below)
+ * RING    (body 16 bytes)   0 u32 reserved (0), 4 u32 handle (Windows; 0 on Unix), 8 u64 region size in bytes
+ * WAKE    (no body)
  * </pre>
  *
  * <p>A RELEASE position counts region bytes as if the region repeated end to end: the sender hands out region
@@ -76,6 +79,11 @@ public final class HandshakeDescriptor {
 
     /** HELLO flag: the client can map shared-memory regions, so the server may send payloads through them. */
     public static final int FLAG_SHARED_MEMORY = 1;
+    /**
+     * HELLO flag: the client offers the packet ring (wire format §7). WELCOME flag, same bit: the server accepted, and
+     * a RING frame follows the WELCOME at once.
+     */
+    public static final int FLAG_RING = 2;
 
     /** Reason: closed normally. */
     public static final int REASON_NORMAL = 0;

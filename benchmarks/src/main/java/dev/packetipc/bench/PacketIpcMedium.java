@@ -57,9 +57,27 @@ final class PacketIpcMedium implements Medium {
         this.wait = wait;
     }
 
+    /**
+     * The defaults, or with the system properties {@code packetipc.bench.idle} (an {@link IpcOptions.IdleStrategy}
+     * name) and {@code packetipc.bench.ringBytes} set, those (pass them with {@code -D} to the harness and with
+     * {@code --jvm-arg} to its children).
+     */
+    private static IpcOptions options() {
+        IpcOptions.Builder options = IpcOptions.defaults().toBuilder();
+        String idle = System.getProperty("packetipc.bench.idle");
+        if (idle != null) {
+            options.set(IpcOptions.IDLE_STRATEGY, IpcOptions.IdleStrategy.valueOf(idle));
+        }
+        String ringBytes = System.getProperty("packetipc.bench.ringBytes");
+        if (ringBytes != null) {
+            options.set(IpcOptions.RING_BYTES, Integer.parseInt(ringBytes));
+        }
+        return options.build();
+    }
+
     @Override
     public Listener listen(Workload workload) throws IpcException {
-        Server server = transport.newServer(IpcOptions.defaults());
+        Server server = transport.newServer(options());
         return new Listener() {
             @Override
             public String address() {
@@ -80,7 +98,7 @@ final class PacketIpcMedium implements Medium {
 
     @Override
     public Inbound connect(String address, int stream, Workload workload) throws IpcException {
-        Client client = transport.connect(address, IpcOptions.defaults());
+        Client client = transport.connect(address, options());
         Consume consume = new Consume(workload.consume());
         return path == ReceivePath.POLL
                 ? new PollingInbound(client, consume, wait == Wait.BLOCK)

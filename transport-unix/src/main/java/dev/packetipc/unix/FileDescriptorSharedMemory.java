@@ -56,13 +56,81 @@ final class FileDescriptorSharedMemory implements SharedMemory {
         return unlinkedFile(size);
     }
 
+    /**
+     * The packet ring needs a region the client writes too (its position, its waiting word): on Linux only, where a
+     * memfd can be sealed against shrinking and growing yet stay writable, and reopened read-write through procfs.
+     */
+    @Override
+    public boolean sharesWritable() {
+        return Libc.linux() != null;
+    }
+
+    @Override
+    public SharedRegion createWritable(long size) throws IOException {
+        Libc libc = Libc.linux();
+        if (libc == null) {
+            throw new IOException("a writable shared region needs Linux's memfd");
+        }
+        int fd;
+        try {
+            fd = libc.memfd_create("packet-ipc-ring", Libc.MFD_CLOEXEC | Libc.MFD_ALLOW_SEALING);
+        } catch (LastErrorException e) {
+            throw new IOException("memfd_create failed (errno " + e.getErrorCode() + ")", e);
+        }
+        try {
+            return sealedMemfd(libc, fd, size, true);
+        } finally {
+            libc.close(fd);
+        }
+    }
+
+    @Override
+    public ByteBuffer openWritable(StreamChannel channel, int handle, long size) throws IOException {
+        FileDescriptor fd = ((UnixStreamChannel) channel).takeReceived();
+        if (fd == null) {
+            throw new ProtocolException("a RING frame arrived without a file descriptor; the server is not a"
+                    + " packet-ipc Unix server, or descriptors cannot be passed here");
+        }
+        FileInputStream received = new FileInputStream(fd); // closes the received descriptor when done
+        try {
+            checkSeals(fd);
+            Integer number = FileDescriptorCast.using(fd).as(Integer.class);
+            try (RandomAccessFile file = new RandomAccessFile("/proc/self/fd/" + number, "rw")) {
+                long actual = file.length();
+                if (actual < size) {
+                    throw new ProtocolException("the ring's region has " + actual + " bytes, less than the " + size
+                            + " its RING frame claims; the server is not a packet-ipc server or is broken");
+                }
+                return file.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, size);
+            }
+        } finally {
+            received.close();
+        }
+    }
+
     /** Sizes, maps and seals the memfd {@code fd}; the region keeps descriptors of its own, through procfs. */
     private static SharedRegion sealedMemfd(Libc libc, int fd, long size) throws IOException {
+        return sealedMemfd(libc, fd, size, false);
+    }
+
+    /**
+     * As {@link #sealedMemfd(Libc, int, long)}; with {@code peerWrites}, writes stay allowed (no {@code
+     * F_SEAL_FUTURE_WRITE}) and the descriptor that travels is read-write.
+     */
+    private static SharedRegion sealedMemfd(Libc libc, int fd, long size, boolean peerWrites) throws IOException {
         String self = "/proc/self/fd/" + fd;
         RandomAccessFile file = new RandomAccessFile(self, "rw");
         try {
             file.setLength(size);
             MappedByteBuffer buffer = file.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, size);
+            if (peerWrites) {
+                try {
+                    libc.fcntl(fd, Libc.F_ADD_SEALS, Libc.F_SEAL_SHRINK | Libc.F_SEAL_GROW | Libc.F_SEAL_SEAL);
+                } catch (LastErrorException e) {
+                    throw new IOException("cannot seal the ring's region (errno " + e.getErrorCode() + ")", e);
+                }
+                return new Region(file, new RandomAccessFile(self, "rw"), buffer);
+            }
             addSeals(libc, fd);
             return new Region(file, new RandomAccessFile(self, "r"), buffer);
         } catch (IOException | RuntimeException e) {

@@ -247,15 +247,18 @@ final class JnaWin32Pipes implements Win32Pipes {
 
     @Override
     public long duplicateSectionInto(long process, long section) throws Win32Error {
+        return duplicate(process, section, WinBase.FILE_MAP_READ);
+    }
+
+    @Override
+    public long duplicateWritableSectionInto(long process, long section) throws Win32Error {
+        return duplicate(process, section, WinBase.FILE_MAP_READ | WinBase.FILE_MAP_WRITE);
+    }
+
+    private long duplicate(long process, long section, int access) throws Win32Error {
         WinNT.HANDLEByReference target = new WinNT.HANDLEByReference();
         if (!kernel32.DuplicateHandle(
-                kernel32.GetCurrentProcess(),
-                handle(section),
-                handle(process),
-                target,
-                WinBase.FILE_MAP_READ,
-                false,
-                0)) {
+                kernel32.GetCurrentProcess(), handle(section), handle(process), target, access, false, 0)) {
             throw error("DuplicateHandle");
         }
         return value(target.getValue());

@@ -30,9 +30,24 @@ final class SectionSharedMemory implements SharedMemory {
 
     @Override
     public SharedRegion create(long size) throws IOException {
+        return create(size, false);
+    }
+
+    /** The packet ring: a section the client maps read-write (its position and waiting word live in it). */
+    @Override
+    public boolean sharesWritable() {
+        return true;
+    }
+
+    @Override
+    public SharedRegion createWritable(long size) throws IOException {
+        return create(size, true);
+    }
+
+    private SharedRegion create(long size, boolean peerWrites) throws IOException {
         long section = os.createSection(size);
         try {
-            return new Region(os, section, os.mapView(section, size, true));
+            return new Region(os, section, os.mapView(section, size, true), peerWrites);
         } catch (Win32Error | RuntimeException e) {
             os.closeHandle(section);
             throw e;
@@ -54,7 +69,10 @@ final class SectionSharedMemory implements SharedMemory {
                     e);
         }
         try {
-            long value = os.duplicateSectionInto(process, ((Region) region).section);
+            Region shared = (Region) region;
+            long value = shared.peerWrites
+                    ? os.duplicateWritableSectionInto(process, shared.section)
+                    : os.duplicateSectionInto(process, shared.section);
             if (value != (int) value) {
                 throw new IOException("the duplicated section handle " + value + " does not fit the REGION frame");
             }
@@ -66,10 +84,19 @@ final class SectionSharedMemory implements SharedMemory {
 
     @Override
     public ByteBuffer open(StreamChannel channel, int handle, long size) throws IOException {
+        return open(handle, size, false).asReadOnlyBuffer();
+    }
+
+    @Override
+    public ByteBuffer openWritable(StreamChannel channel, int handle, long size) throws IOException {
+        return open(handle, size, true);
+    }
+
+    private ByteBuffer open(int handle, long size, boolean writable) throws IOException {
         long section = handle; // handle values are sign-extended from 32 bits, as Windows documents
         ByteBuffer view;
         try {
-            view = os.mapView(section, size, false);
+            view = os.mapView(section, size, writable);
         } catch (Win32Error e) {
             throw new ProtocolException(
                     "the REGION frame's handle " + handle + " does not map " + size + " bytes of a section in this"
@@ -83,7 +110,7 @@ final class SectionSharedMemory implements SharedMemory {
         long address = os.addressOf(view);
         Win32Pipes system = os;
         CLEANER.register(view, () -> system.unmapView(address));
-        return view.asReadOnlyBuffer();
+        return view;
     }
 
     /** A section and its read-write view on the server side. */
@@ -91,12 +118,14 @@ final class SectionSharedMemory implements SharedMemory {
         private final Win32Pipes os;
         private final long section;
         private final ByteBuffer view;
+        private final boolean peerWrites;
         private boolean closed;
 
-        Region(Win32Pipes os, long section, ByteBuffer view) {
+        Region(Win32Pipes os, long section, ByteBuffer view, boolean peerWrites) {
             this.os = os;
             this.section = section;
             this.view = view;
+            this.peerWrites = peerWrites;
         }
 
         @Override

@@ -103,6 +103,17 @@ interface Win32Pipes {
      */
     long duplicateSectionInto(long process, long section) throws Win32Error;
 
+    /**
+     * {@code DuplicateHandle} of a section from this process into {@code process}, with read and write access (the
+     * packet ring, which the client writes its position into).
+     *
+     * @param process the target process, from {@link #openProcess}
+     * @param section the section in this process
+     * @return the handle's value in the target process
+     * @throws Win32Error if the system refuses
+     */
+    long duplicateWritableSectionInto(long process, long section) throws Win32Error;
+
     /** {@code CreateFileMapping(INVALID_HANDLE_VALUE, PAGE_READWRITE | SEC_COMMIT)}: a section backed by the paging file. */
     long createSection(long size) throws Win32Error;
 

@@ -440,6 +440,13 @@ final class EmulatedWin32Pipes implements Win32Pipes {
     }
 
     @Override
+    public long duplicateWritableSectionInto(long process, long section) throws Win32Error {
+        EmulatedWin32Pipes target = lookup(process, ProcessHandle.class, "DuplicateHandle").process;
+        SectionHandle source = lookup(section, SectionHandle.class, "DuplicateHandle");
+        return target.add(new SectionHandle(source.section, source.writable));
+    }
+
+    @Override
     public long createSection(long size) throws Win32Error {
         try {
             Path path = Files.createTempFile("emulated-section-", ".bin");

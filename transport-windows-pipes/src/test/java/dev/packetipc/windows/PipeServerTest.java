@@ -251,10 +251,11 @@ class PipeServerTest {
                                 WAIT));
                 assertEquals(List.of(true), readOnly);
                 assertArrayEquals(payload, received.get(0));
-                assertEquals(1, clientProcess.mappedViews(), "the client should have mapped the section");
+                // two sections: the packet ring's (on by default, wire format §7) and the payloads'
+                assertEquals(2, clientProcess.mappedViews(), "the client should have mapped the sections");
                 assertEquals(
-                        1, clientProcess.openHandles(), "only the pipe: the section's handle is closed once mapped");
-                assertEquals(1, serverProcess.mappedViews());
+                        1, clientProcess.openHandles(), "only the pipe: the sections' handles are closed once mapped");
+                assertEquals(2, serverProcess.mappedViews());
                 assertEquals(Optional.empty(), client.receivePackets(8, WAIT));
             }
         }

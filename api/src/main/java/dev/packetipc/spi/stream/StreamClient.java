@@ -2,6 +2,7 @@ package dev.packetipc.spi.stream;
 
 import dev.packetipc.ClosedException;
 import dev.packetipc.IpcException;
+import dev.packetipc.IpcOptions;
 import dev.packetipc.PacketHandler;
 import dev.packetipc.PeerGoneException;
 import dev.packetipc.ProtocolException;
@@ -25,6 +26,13 @@ import java.nio.ByteOrder;
 final class StreamClient extends AbstractClient implements SharedRegions {
     private static final int MAX_REGIONS = 16;
     private static final long IDLE_RETRY_NANOS = 1_000_000;
+    /**
+     * With the ring, a poll without wait that finds the ring empty reads the stream (for END, CLOSE, its end) at most
+     * this often, so that a caller polling in a busy loop makes no system call per empty poll.
+     */
+    private static final long STREAM_LOOK_NANOS = 20_000;
+    /** How long a ring record's unknown region is looked for on the stream. */
+    private static final long REGION_WAIT_NANOS = 1_000_000_000L;
 
     private final StreamChannel channel;
     private final SharedMemory sharedMemory;
@@ -41,9 +49,37 @@ final class StreamClient extends AbstractClient implements SharedRegions {
     private String gone;
     private boolean releasesStopped;
     private IpcException failure;
+    private final PacketRing ring;
+    private final ByteBuffer ringView;
+    private final long spins;
+    private final long yields;
+    /** When a poll without wait last read the stream. */
+    private long lastStreamLook = System.nanoTime() - STREAM_LOOK_NANOS;
 
     StreamClient(String name, StreamChannel channel, SharedMemory sharedMemory, FrameInput input) {
+        this(name, channel, sharedMemory, input, null, IpcOptions.IdleStrategy.BACKOFF);
+    }
+
+    /**
+     * A client; with a ring, batches come through it and the stream carries only control frames.
+     *
+     * @param ring the packet ring, or {@code null} for batches on the stream
+     * @param idle how to wait while the ring is empty
+     */
+    StreamClient(
+            String name,
+            StreamChannel channel,
+            SharedMemory sharedMemory,
+            FrameInput input,
+            PacketRing ring,
+            IpcOptions.IdleStrategy idle) {
         super(name);
+        this.ring = ring;
+        this.ringView = ring == null ? null : ring.data().asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        this.spins = idle == IpcOptions.IdleStrategy.SPIN
+                ? Long.MAX_VALUE
+                : idle == IpcOptions.IdleStrategy.BLOCK ? 0 : StreamConnection.SPINS;
+        this.yields = idle == IpcOptions.IdleStrategy.BACKOFF ? StreamConnection.YIELDS : 0;
         this.channel = channel;
         this.sharedMemory = sharedMemory;
         this.input = input;
@@ -56,6 +92,9 @@ final class StreamClient extends AbstractClient implements SharedRegions {
             throw failure;
         }
         try {
+            if (ring != null) {
+                return pollRing(handler, limit, Deadlines.after(waitNanos));
+            }
             return poll(handler, limit, Deadlines.after(waitNanos));
         } catch (IOException e) {
             throw fail(e);
@@ -109,6 +148,121 @@ final class StreamClient extends AbstractClient implements SharedRegions {
         }
     }
 
+    /**
+     * {@link #poll} with the packet ring: records from the ring, control frames from the stream. The stream is looked
+     * at only when the ring is empty; since the server publishes before it writes END or CLOSE, whatever it sent
+     * before them is handed out first.
+     */
+    private int pollRing(PacketHandler handler, int limit, long deadline) throws IOException {
+        long round = 0;
+        while (true) {
+            if (batch.remaining() > 0) {
+                int n;
+                try {
+                    n = batch.read(handler, limit);
+                } catch (RegionLookupFailure e) {
+                    throw e.cause; // from awaitRegion
+                } finally { // also when the handler threw: what it was handed is consumed, never handed out again
+                    if (batch.remaining() == 0) {
+                        recordDone();
+                    }
+                }
+                releaseEarlyIfDue();
+                return n;
+            }
+            int index = ring.next();
+            if (index >= 0) {
+                batch.wrap(ringView, index, ring.recordLength());
+                if (batch.remaining() == 0) {
+                    recordDone();
+                }
+                continue;
+            }
+            if (ring.publishConsumer()) { // padding skipped since the last record: the server may wait for it
+                sendWake();
+            }
+            if (endReceived) {
+                return END_OF_STREAM;
+            }
+            int length = input.frame();
+            if (length > 0) {
+                handleFrame(input.buffer(), length);
+                continue;
+            }
+            if (gone != null) {
+                throw new PeerGoneException(gone);
+            }
+            long left = Deadlines.left(deadline);
+            if (left == 0) { // no wait: a look at the stream (not more often than every 20 µs), then back
+                release(false);
+                long now = System.nanoTime();
+                if (now - lastStreamLook < STREAM_LOOK_NANOS) {
+                    return 0; // a caller that polls in a busy loop: the ring is its data path, not the stream
+                }
+                lastStreamLook = now;
+                int n = input.fill(0);
+                if (n < 0) {
+                    serverClosed(null);
+                } else if (n == 0) {
+                    return 0;
+                }
+                continue;
+            }
+            if (round == 0) {
+                release(false); // RELEASE before waiting (wire format §4), whether it then spins or sleeps
+            }
+            if (round < spins) {
+                round++;
+                Thread.onSpinWait();
+                if ((round & StreamConnection.CONTROL_SPIN_INTERVAL) == 0 && input.fill(0) < 0) {
+                    serverClosed(null); // a spinning client sees the server go at once too
+                }
+                continue;
+            }
+            if (round < spins + yields) {
+                round++;
+                Thread.yield();
+                continue;
+            }
+            release(false); // RELEASE before waiting (wire format §4)
+            if (!ring.prepareToSleep()) {
+                continue;
+            }
+            int n;
+            try {
+                n = input.fill(out.hasRemaining() ? Math.min(left, IDLE_RETRY_NANOS) : left);
+            } finally {
+                ring.consumerAwake();
+            }
+            if (n < 0) {
+                serverClosed(null);
+            }
+        }
+    }
+
+    /** The record the batch reader walked is consumed: frees its room, and rings the server's doorbell if it waits. */
+    private void recordDone() {
+        ring.consumed();
+        if (ring.publishConsumer()) {
+            sendWake();
+        }
+    }
+
+    /** Writes WAKE after whatever control frame is still on its way; never blocks. */
+    private void sendWake() {
+        if (releasesStopped || endReceived) {
+            return;
+        }
+        out.compact();
+        FrameEncoder.encodeWake(out);
+        out.flip();
+        try {
+            channel.write(outArray, 0);
+        } catch (IOException e) {
+            releasesStopped = true; // the server closed its side: reading tells whether the end came
+        }
+    }
+
     private void serverClosed(IOException e) {
         gone = "the server " + name() + " went away without ending the stream (it crashed or closed the connection)"
                 + (e == null ? "" : ": " + Deadlines.describe(e));
@@ -116,6 +270,14 @@ final class StreamClient extends AbstractClient implements SharedRegions {
 
     private void handleFrame(ByteBuffer frame, int length) throws IOException {
         byte type = FrameDecoder.type(frame);
+        if (ring != null && type == FrameDescriptor.TYPE_BATCH) {
+            throw new ProtocolException("the server " + name() + " sent a BATCH frame on the stream although the"
+                    + " packet ring is on; batches must go through the ring");
+        }
+        if (type == FrameDescriptor.TYPE_WAKE && ring != null) {
+            input.consume(length); // the doorbell: the ring is looked at next
+            return;
+        }
         switch (type) {
             case FrameDescriptor.TYPE_BATCH:
                 batchFrameLength = length;
@@ -175,7 +337,46 @@ final class StreamClient extends AbstractClient implements SharedRegions {
 
     @Override
     public ByteBuffer region(int regionId) {
-        return regionId >= 0 && regionId < MAX_REGIONS ? regions[regionId] : null;
+        if (regionId < 0 || regionId >= MAX_REGIONS) {
+            return null;
+        }
+        ByteBuffer region = regions[regionId];
+        return region == null && ring != null ? awaitRegion(regionId) : region;
+    }
+
+    /**
+     * With the ring, a record may name a region whose REGION frame is still unread on the stream: the server writes
+     * the frame before it publishes the record, so its bytes are there already. Reads control frames until the region
+     * is announced, at most {@link #REGION_WAIT_NANOS}.
+     *
+     * @return the region, or {@code null} if it was not announced (a protocol error the caller reports)
+     * @throws RegionLookupFailure wrapping what reading the stream threw, unwrapped by {@link #pollRing}
+     */
+    private ByteBuffer awaitRegion(int regionId) {
+        long deadline = Deadlines.after(REGION_WAIT_NANOS);
+        try {
+            while (regions[regionId] == null) {
+                int length = input.frame();
+                if (length > 0) {
+                    handleFrame(input.buffer(), length);
+                    continue;
+                }
+                if (gone != null || endReceived) {
+                    return null;
+                }
+                int n = input.fill(Deadlines.left(deadline));
+                if (n < 0) {
+                    serverClosed(null);
+                    return null;
+                }
+                if (n == 0 && Deadlines.left(deadline) == 0) {
+                    return null;
+                }
+            }
+            return regions[regionId];
+        } catch (IOException e) {
+            throw new RegionLookupFailure(e);
+        }
     }
 
     @Override
@@ -287,8 +488,24 @@ final class StreamClient extends AbstractClient implements SharedRegions {
         channel.close();
     }
 
+    /** Whether batches come through the packet ring (for tests). */
+    boolean usesRing() {
+        return ring != null;
+    }
+
     @Override
     public String toString() {
         return "StreamClient[" + name() + "]";
+    }
+
+    /** Carries an {@link IOException} out of {@link #region}, which may not throw it, to {@link #pollRing}. */
+    private static final class RegionLookupFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final transient IOException cause;
+
+        RegionLookupFailure(IOException cause) {
+            super(cause);
+            this.cause = cause;
+        }
     }
 }

@@ -4,6 +4,7 @@ import dev.packetipc.AsIpcPacket;
 import dev.packetipc.ClosedException;
 import dev.packetipc.Connection;
 import dev.packetipc.IpcException;
+import dev.packetipc.IpcOptions;
 import dev.packetipc.IpcTimeoutException;
 import dev.packetipc.PeerGoneException;
 import dev.packetipc.ProtocolException;
@@ -34,6 +35,12 @@ final class StreamConnection implements Connection {
     private static final long LINGER_NANOS = 2_000_000_000L;
     /** Every 16th flush also reads what the client sent, one non-blocking read (not the flush of the end). */
     static final int CONTROL_READ_INTERVAL = 15;
+    /** Spins of {@link IpcOptions.IdleStrategy#BACKOFF} before it yields. */
+    static final int SPINS = 200;
+    /** Yields of {@link IpcOptions.IdleStrategy#BACKOFF} before it sleeps. */
+    static final int YIELDS = 50;
+    /** A spinning side looks at the stream once every 256 spins. */
+    static final int CONTROL_SPIN_INTERVAL = 255;
 
     private final StreamChannel channel;
     private final String name;
@@ -46,6 +53,10 @@ final class StreamConnection implements Connection {
     private final ByteBuffer padding = ByteBuffer.allocateDirect(8);
     private final ByteBuffer[] gather = new ByteBuffer[3];
     private final ReentrantLock sendLock = new ReentrantLock();
+    /** The packet ring, or {@code null} when batches travel on the stream. */
+    private final PacketRing ring;
+
+    private final IpcOptions.IdleStrategy idle;
     private int flushes;
     private volatile boolean closed;
     private volatile boolean ended;
@@ -55,6 +66,24 @@ final class StreamConnection implements Connection {
     private volatile long batches;
 
     StreamConnection(StreamChannel channel, String name, int maxFrameBytes, SharedPayloads shared) {
+        this(channel, name, maxFrameBytes, shared, null, IpcOptions.IdleStrategy.BACKOFF);
+    }
+
+    /**
+     * A connection; with a ring, {@code maxFrameBytes} must be at most its largest record.
+     *
+     * @param ring the packet ring, or {@code null} for batches on the stream
+     * @param idle how to wait for room in the ring
+     */
+    StreamConnection(
+            StreamChannel channel,
+            String name,
+            int maxFrameBytes,
+            SharedPayloads shared,
+            PacketRing ring,
+            IpcOptions.IdleStrategy idle) {
+        this.ring = ring;
+        this.idle = idle;
         this.channel = channel;
         this.name = name;
         this.maxFrameBytes = maxFrameBytes;
@@ -90,16 +119,25 @@ final class StreamConnection implements Connection {
             int from = 0;
             try {
                 while (from < size) {
-                    int next = FrameEncoder.encodeBatch(batch, from, sendBuffer, maxFrameBytes, shared);
-                    if (next == from && unblock(batch.get(from), from, size, deadline)) {
-                        next = from + 1;
+                    int next;
+                    if (ring != null) {
+                        next = encodeIntoRing(batch, from, size, deadline);
+                    } else {
+                        next = FrameEncoder.encodeBatch(batch, from, sendBuffer, maxFrameBytes, shared);
+                        if (next == from && unblock(batch.get(from), from, size, deadline)) {
+                            next = from + 1;
+                        }
                     }
                     for (int i = from; i < next; i++) {
                         payload += batch.get(i).length();
                     }
                     from = next;
                 }
-                flush(deadline);
+                if (ring != null) {
+                    publish(deadline);
+                } else {
+                    flush(deadline);
+                }
             } catch (IpcTimeoutException e) {
                 if (isOpen() && from > 0) { // no room in the region: the packets before it were sent whole
                     count(from, payload);
@@ -180,6 +218,101 @@ final class StreamConnection implements Connection {
             return true;
         }
         return false;
+    }
+
+    /**
+     * Writes one BATCH record into the ring, as many packets from {@code from} on as fit; waits for room first.
+     *
+     * @return the index of the first packet not written
+     */
+    private int encodeIntoRing(List<? extends AsIpcPacket> batch, int from, int size, long deadline)
+            throws IOException, IpcException {
+        int length = batch.get(from).length();
+        long entry = shared != null && shared.wants(length)
+                ? BatchDescriptor.SHARED_ENTRY_LENGTH
+                : BatchDescriptor.inlineEntryLength(length);
+        int index = claim(
+                FrameDescriptor.HEADER_LENGTH + BatchDescriptor.BATCH_HEADER_LENGTH + (int) entry,
+                from,
+                size,
+                deadline);
+        ByteBuffer data = ring.writer();
+        data.limit(index + ring.writable()).position(index);
+        int next = FrameEncoder.encodeBatch(batch, from, data, maxFrameBytes, shared);
+        if (next > from) {
+            ring.commit(data.position() - index);
+            return next;
+        }
+        // the shared-memory region stopped the record before its first packet: what is in the ring goes first
+        publish(deadline);
+        SharedPayloads.Need need = shared == null ? SharedPayloads.Need.NOTHING : shared.takeNeed();
+        if (need == SharedPayloads.Need.ANNOUNCE) {
+            announceRegion(deadline);
+        } else if (need == SharedPayloads.Need.RELEASE) {
+            if (!readControlFrames(Deadlines.left(deadline)) && Deadlines.left(deadline) == 0) {
+                throw new IpcTimeoutException("the client of " + name + " did not release shared memory in time ("
+                        + shared.size() + " bytes are in its hands); it is slow or stuck: wait longer, or raise"
+                        + " IpcOptions.SHARED_MEMORY_BYTES. The first " + from + " of the " + size + " packets of"
+                        + " the batch were sent, the others were not; the connection is still usable");
+            }
+        } else {
+            throw new IllegalStateException("a record with room for packet #" + from + " took nothing");
+        }
+        return from;
+    }
+
+    /** Waits, as the idle strategy says, until the ring has room for a record of {@code minLength} bytes. */
+    private int claim(int minLength, int from, int size, long deadline) throws IOException, IpcException {
+        int index = ring.claim(minLength);
+        if (index >= 0) {
+            return index;
+        }
+        publish(deadline); // the client can only make room from what it sees
+        int spins = idle == IpcOptions.IdleStrategy.SPIN
+                ? Integer.MAX_VALUE
+                : idle == IpcOptions.IdleStrategy.BLOCK ? 0 : SPINS;
+        int yields = idle == IpcOptions.IdleStrategy.BACKOFF ? YIELDS : 0;
+        for (long round = 0; ; round++) {
+            index = ring.claim(minLength);
+            if (index >= 0) {
+                return index;
+            }
+            long left = Deadlines.left(deadline);
+            if (left == 0) {
+                throw new IpcTimeoutException("the client of " + name + " did not take packets from the ring in time"
+                        + " (it is full: " + ring.capacity() + " bytes); it is slow or stuck: wait longer, or raise"
+                        + " IpcOptions.RING_BYTES. The first " + from + " of the " + size + " packets of the batch"
+                        + " were sent, the others were not; the connection is still usable");
+            }
+            if (round < spins) {
+                Thread.onSpinWait();
+                if ((round & CONTROL_SPIN_INTERVAL) == CONTROL_SPIN_INTERVAL) {
+                    readControlFrames(0); // a client that went away is noticed while spinning too
+                }
+            } else if (round < spins + (long) yields) {
+                Thread.yield();
+            } else if (ring.prepareToWaitForRoom(minLength)) {
+                try {
+                    readControlFrames(left); // the client's WAKE, RELEASE or CLOSE, or the stream's end
+                } finally {
+                    ring.producerAwake();
+                }
+            }
+        }
+    }
+
+    /** Makes what was written into the ring visible, and rings the doorbell if the client sleeps. */
+    private void publish(long deadline) throws IOException, IpcException {
+        if (!ring.hasUnpublished()) {
+            return;
+        }
+        if (ring.publish()) {
+            FrameEncoder.encodeWake(sendBuffer);
+            writeBuffered(deadline);
+        }
+        if ((++flushes & CONTROL_READ_INTERVAL) == 0) {
+            readControlFrames(0); // a client that sends garbage or goes away is noticed even if the ring has room
+        }
     }
 
     private void announceRegion(long deadline) throws IOException, IpcException {
@@ -294,6 +427,8 @@ final class StreamConnection implements Connection {
             shared.release(
                     FrameDecoder.bodyInt(frame, HandshakeDescriptor.REGION_ID_OFFSET),
                     FrameDecoder.bodyLong(frame, HandshakeDescriptor.REGION_VALUE_OFFSET));
+        } else if (type == FrameDescriptor.TYPE_WAKE && ring != null) {
+            return; // the doorbell: the client made room in the ring
         } else if (type == FrameDescriptor.TYPE_CLOSE) {
             gone = "the client of " + name + " closed the connection";
             throw new PeerGoneException(gone);
@@ -453,6 +588,19 @@ final class StreamConnection implements Connection {
         if (shared != null) {
             shared.close();
         }
+        if (ring != null) {
+            ring.close();
+        }
+    }
+
+    /** The stream under this connection (for tests). */
+    StreamChannel channel() {
+        return channel;
+    }
+
+    /** Whether batches come through the packet ring (for tests). */
+    boolean usesRing() {
+        return ring != null;
     }
 
     @Override

@@ -12,6 +12,7 @@ import dev.packetipc.wire.FrameDecoder;
 import dev.packetipc.wire.FrameDescriptor;
 import dev.packetipc.wire.FrameEncoder;
 import dev.packetipc.wire.HandshakeDescriptor;
+import dev.packetipc.wire.RingDescriptor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -98,10 +99,27 @@ public final class StreamEndpoints {
             }
             int clientMaxFrame = FrameDecoder.peerMaxFrameBytes(hello);
             int flags = FrameDecoder.bodyInt(hello, HandshakeDescriptor.FLAGS_OFFSET);
+            PacketRing ring = (flags & HandshakeDescriptor.FLAG_RING) != 0
+                    ? createRing(sharedMemory, options.get(IpcOptions.RING_BYTES))
+                    : null;
             ByteBuffer welcome = ByteBuffer.allocate(64);
-            FrameEncoder.encodeWelcome(welcome, version, CLIENT_FRAME_BYTES);
-            writeFully(channel, welcome.flip(), timeoutNanos);
+            FrameEncoder.encodeWelcome(
+                    welcome, version, CLIENT_FRAME_BYTES, ring == null ? 0 : HandshakeDescriptor.FLAG_RING);
+            try {
+                writeFully(channel, welcome.flip(), timeoutNanos);
+                if (ring != null) {
+                    announceRing(channel, sharedMemory, ring, timeoutNanos);
+                }
+            } catch (IOException | RuntimeException e) {
+                if (ring != null) {
+                    ring.close();
+                }
+                throw e;
+            }
             int maxFrameBytes = Math.min(clientMaxFrame, options.get(IpcOptions.MAX_FRAME_BYTES));
+            if (ring != null) {
+                maxFrameBytes = Math.min(maxFrameBytes, ring.maxRecordLength());
+            }
             int regionBytes = options.get(IpcOptions.SHARED_MEMORY_BYTES);
             SharedPayloads shared =
                     sharedMemory != null && regionBytes > 0 && (flags & HandshakeDescriptor.FLAG_SHARED_MEMORY) != 0
@@ -111,7 +129,8 @@ public final class StreamEndpoints {
                                     BatchDescriptor.maxInlinePayload(maxFrameBytes),
                                     regionBytes)
                             : null;
-            return new StreamConnection(channel, serverName, maxFrameBytes, shared);
+            return new StreamConnection(
+                    channel, serverName, maxFrameBytes, shared, ring, options.get(IpcOptions.IDLE_STRATEGY));
         } catch (IpcException | RuntimeException e) {
             channel.close();
             throw e;
@@ -119,6 +138,40 @@ public final class StreamEndpoints {
             channel.close();
             throw new PeerGoneException("a client of " + serverName + " went away during the handshake: " + e, e);
         }
+    }
+
+    /**
+     * Server side: the ring the client offered, or {@code null} to keep batches on the stream (the ring is off here,
+     * or this system cannot share writable memory, or creating it failed: then the reason is logged).
+     */
+    private static PacketRing createRing(SharedMemory sharedMemory, int ringBytes) {
+        if (ringBytes == 0 || sharedMemory == null || !sharedMemory.sharesWritable()) {
+            return null;
+        }
+        SharedMemory.SharedRegion region = null;
+        try {
+            region = sharedMemory.createWritable(RingDescriptor.HEADER_LENGTH + (long) ringBytes);
+            return PacketRing.create(region.buffer(), ringBytes, region);
+        } catch (IOException | RuntimeException e) {
+            if (region != null) {
+                region.close();
+            }
+            System.getLogger(StreamEndpoints.class.getName())
+                    .log(
+                            System.Logger.Level.WARNING,
+                            "the packet ring of " + ringBytes + " bytes cannot be created; batches go on the stream: "
+                                    + e);
+            return null;
+        }
+    }
+
+    /** Server side: the RING frame, right after the WELCOME, with the region's descriptor out of band. */
+    private static void announceRing(
+            StreamChannel channel, SharedMemory sharedMemory, PacketRing ring, long timeoutNanos) throws IOException {
+        int handle = sharedMemory.share(ring.owner(), channel);
+        ByteBuffer frame = ByteBuffer.allocateDirect(64).order(ByteOrder.LITTLE_ENDIAN);
+        FrameEncoder.encodeRing(frame, handle, RingDescriptor.HEADER_LENGTH + (long) ring.capacity());
+        writeFully(channel, frame.flip(), timeoutNanos);
     }
 
     /**
@@ -138,12 +191,15 @@ public final class StreamEndpoints {
         try {
             checkOptions(options);
             ByteBuffer hello = ByteBuffer.allocate(64);
+            boolean offerRing =
+                    sharedMemory != null && options.get(IpcOptions.RING_BYTES) > 0 && sharedMemory.sharesWritable();
             FrameEncoder.encodeHello(
                     hello,
                     HandshakeDescriptor.VERSION_1,
                     HandshakeDescriptor.VERSION_1,
                     maxFrameBytes,
-                    sharedMemory == null ? 0 : HandshakeDescriptor.FLAG_SHARED_MEMORY);
+                    (sharedMemory == null ? 0 : HandshakeDescriptor.FLAG_SHARED_MEMORY)
+                            | (offerRing ? HandshakeDescriptor.FLAG_RING : 0));
             try {
                 writeFully(channel, hello.flip(), timeoutNanos);
             } catch (IpcTimeoutException e) {
@@ -158,8 +214,20 @@ public final class StreamEndpoints {
                         + ", which this client did not offer (it speaks " + HandshakeDescriptor.VERSION_1 + " only)");
             }
             FrameDecoder.peerMaxFrameBytes(answer);
+            boolean ringOn =
+                    (FrameDecoder.bodyInt(answer, HandshakeDescriptor.FLAGS_OFFSET) & HandshakeDescriptor.FLAG_RING)
+                            != 0;
             input.consume(answer.getInt(answer.position() + FrameDescriptor.LENGTH_OFFSET));
-            return new StreamClient(serverName, channel, sharedMemory, input);
+            PacketRing ring = null;
+            if (ringOn) {
+                if (!offerRing) {
+                    throw new ProtocolException("the server " + serverName + " turned the packet ring on although this"
+                            + " client did not offer it");
+                }
+                ring = openRing(channel, sharedMemory, input, timeoutNanos, serverName);
+            }
+            return new StreamClient(
+                    serverName, channel, sharedMemory, input, ring, options.get(IpcOptions.IDLE_STRATEGY));
         } catch (IpcException | RuntimeException e) {
             channel.close();
             throw e;
@@ -170,6 +238,31 @@ public final class StreamEndpoints {
                             + " process, or crashed): " + e.getMessage(),
                     e);
         }
+    }
+
+    /** Client side: reads the RING frame that follows a WELCOME with the ring flag, and maps the ring. */
+    private static PacketRing openRing(
+            StreamChannel channel, SharedMemory sharedMemory, FrameInput input, long timeoutNanos, String serverName)
+            throws IOException {
+        ByteBuffer frame = awaitFrame(input, timeoutNanos, "the server's RING", serverName);
+        if (FrameDecoder.type(frame) != FrameDescriptor.TYPE_RING) {
+            throw new ProtocolException("the server " + serverName + " sent a frame of type=0x"
+                    + Integer.toHexString(FrameDecoder.type(frame) & 0xff) + " where its WELCOME promised RING");
+        }
+        int handle = FrameDecoder.bodyInt(frame, HandshakeDescriptor.REGION_HANDLE_OFFSET);
+        long size = FrameDecoder.bodyLong(frame, HandshakeDescriptor.REGION_VALUE_OFFSET);
+        if (FrameDecoder.bodyInt(frame, HandshakeDescriptor.REGION_ID_OFFSET) != 0) {
+            throw new ProtocolException("the server " + serverName + " sent a RING frame with a non-zero reserved"
+                    + " field, which version 1 does not define");
+        }
+        if (size < RingDescriptor.HEADER_LENGTH + (long) RingDescriptor.MIN_CAPACITY
+                || size > RingDescriptor.HEADER_LENGTH + (long) RingDescriptor.MAX_CAPACITY) {
+            throw new ProtocolException("the server " + serverName + " announced a ring of size="
+                    + Long.toUnsignedString(size) + ", outside what version 1 allows");
+        }
+        input.consume(FrameDescriptor.HEADER_LENGTH + HandshakeDescriptor.REGION_BODY_LENGTH);
+        ByteBuffer mapped = sharedMemory.openWritable(channel, handle, size);
+        return PacketRing.open(mapped, size);
     }
 
     /**
