@@ -9,8 +9,8 @@ import java.util.List;
 final class CommandFailure extends Exception {
     private static final long serialVersionUID = 1L;
 
-    /** Printed below the error line, one by one. */
-    private final List<String> details;
+    /** Printed below the error line, one by one; not serialized (a command never serializes its failures). */
+    private final transient List<String> details;
 
     CommandFailure(String message, List<String> details, Throwable cause) {
         super(message, cause);
@@ -26,6 +26,6 @@ final class CommandFailure extends Exception {
     }
 
     List<String> details() {
-        return details;
+        return details == null ? List.of() : details;
     }
 }
