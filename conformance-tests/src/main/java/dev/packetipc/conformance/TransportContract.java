@@ -57,6 +57,7 @@ import net.jqwik.api.state.ActionChainArbitrary;
  * cross-process rules.
  */
 @AddLifecycleHook(CapabilitySkipHook.class)
+@AddLifecycleHook(NoShrinkingAfterAHang.class)
 public abstract class TransportContract {
     /** For subclasses. */
     protected TransportContract() {}
@@ -87,11 +88,22 @@ public abstract class TransportContract {
     }
 
     /**
+     * The system property that overrides the default of {@link #waitTimeout()} without a code change, as an ISO-8601
+     * duration ({@code -Dpacketipc.conformance.waitTimeout=PT2S}) or in milliseconds ({@code =2000}). Meant for
+     * developing a transport, when a rule that waits for something that never comes should fail in a second or two;
+     * keep the default for CI, where a loaded machine may need it.
+     */
+    public static final String WAIT_TIMEOUT_PROPERTY = "packetipc.conformance.waitTimeout";
+
+    /**
      * The longest the suite waits for any one thing (a packet, the end, an accept, a close to take effect) before it
-     * fails the rule. By default 10 seconds.
+     * fails the rule. By default 10 seconds, or what the system property {@value #WAIT_TIMEOUT_PROPERTY} says.
+     *
+     * @return the longest wait for any one thing, positive
+     * @throws IllegalArgumentException if the system property is set to something that is not a positive duration
      */
     protected Duration waitTimeout() {
-        return Duration.ofSeconds(10);
+        return Waits.configuredTimeout(System.getProperty(WAIT_TIMEOUT_PROPERTY), Duration.ofSeconds(10));
     }
 
     private IpcTransport transport;
@@ -250,6 +262,11 @@ public abstract class TransportContract {
             Received received = Receiver.drain(
                     session.client, Receiver.Mode.RECEIVE_PACKETS, 64, waitTimeout(), expected.size() + 1000);
             await(sending, waitTimeout(), "sending the batches");
+            if (received.ending() != Received.Ending.END) {
+                throw new AssertionError(rule("R112") + "the stream did not end with the end of the stream after"
+                        + " sendEnd(): the client got " + received.describeEnding() + " (sent " + expected.size()
+                        + " packets in " + batches.size() + " batches)");
+            }
             String counted = "packetsSent=" + session.connection.packetsSent() + ", bytesSent="
                     + session.connection.bytesSent() + ", batchesSent=" + session.connection.batchesSent();
             String sent = "packetsSent=" + expected.size() + ", bytesSent=" + bytes + ", batchesSent=" + nonEmpty;
