@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs the modular application as its README says: the server and the client in two JVMs, both on the module path
- * ({@code java -p target/classes:target/modules -m com.example.modularapp/...}), with exactly the flags the
+ * ({@code java -p target/classes:<its run-time jars> -m com.example.modularapp/...}), with exactly the flags the
  * README lists, and nothing on standard error: no warning, no start-up noise.
  */
 class ModularAppTest {
@@ -157,7 +157,8 @@ class ModularAppTest {
         command.add("--module-path");
         command.add(System.getProperty("modularapp.classes")
                 + File.pathSeparator
-                + System.getProperty("modularapp.modules"));
+                + Files.readString(Path.of(System.getProperty("modularapp.modules")), StandardCharsets.UTF_8)
+                        .trim());
         command.add("--module");
         command.add("com.example.modularapp/" + main.getName());
         command.addAll(List.of(arguments));
