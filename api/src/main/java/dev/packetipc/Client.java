@@ -23,13 +23,19 @@ public interface Client extends AutoCloseable {
     /** Returned by {@code poll} once the end of the stream was reached and everything before it was handed out. */
     int END_OF_STREAM = -1;
 
-    /** The name of the server this client is connected to. */
+    /**
+     * The name of the server this client is connected to.
+     *
+     * @return the server's name, as given to {@code connect}
+     */
     String name();
 
     /**
      * Receives up to {@code maxPackets} packets, blocking only until at least one packet or the end is there. After
      * the end of the stream it returns what is still buffered, then {@link Optional#empty()} on every later call.
      *
+     * @param maxPackets the most packets to return, at least 1
+     * @return 1 to {@code maxPackets} owned packets in order, or empty once the stream has ended and was drained
      * @throws PeerGoneException if the server went away without sending the end (after what arrived was drained)
      * @throws ClosedException if this client is or gets closed
      */
@@ -38,6 +44,11 @@ public interface Client extends AutoCloseable {
     /**
      * As {@link #receivePackets(int)}, waiting at most {@code timeout}.
      *
+     * @param maxPackets the most packets to return, at least 1
+     * @param timeout the longest wait for the first packet or the end
+     * @return 1 to {@code maxPackets} owned packets in order, or empty once the stream has ended and was drained
+     * @throws PeerGoneException if the server went away without sending the end (after what arrived was drained)
+     * @throws ClosedException if this client is or gets closed
      * @throws IpcTimeoutException if neither a packet nor the end arrived in time
      */
     Optional<List<IpcPacket>> receivePackets(int maxPackets, Duration timeout) throws IpcException;
@@ -52,15 +63,24 @@ public interface Client extends AutoCloseable {
      * continues with the packet after the one whose callback threw, and the rest of the stream and its end arrive
      * exactly once, in order.
      *
+     * @param handler called once per packet, in order, with a flyweight valid only during the call
+     * @param limit the most packets to hand out, at least 1
      * @return how many packets were handed out (0 when none was there), or {@link #END_OF_STREAM} once the stream has
      *     ended and everything was handed out
+     * @throws PeerGoneException if the server went away without sending the end (after what arrived was handed out)
+     * @throws ClosedException if this client is or gets closed
      */
     int poll(PacketHandler handler, int limit) throws IpcException;
 
     /**
      * As {@link #poll(PacketHandler, int)}, but waits at most {@code timeout} for the first packet.
      *
+     * @param handler called once per packet, in order, with a flyweight valid only during the call
+     * @param limit the most packets to hand out, at least 1
+     * @param timeout the longest wait for the first packet or the end
      * @return the packets handed out, 0 if none arrived in time, or {@link #END_OF_STREAM}
+     * @throws PeerGoneException if the server went away without sending the end (after what arrived was handed out)
+     * @throws ClosedException if this client is or gets closed
      */
     int poll(PacketHandler handler, int limit, Duration timeout) throws IpcException;
 
@@ -68,10 +88,16 @@ public interface Client extends AutoCloseable {
      * The packets as a lazy, sequential stream of owned packets that ends at the end of the stream. Failures surface
      * as {@link java.io.UncheckedIOException} wrapping the {@link IpcException}. Closing the stream closes the
      * client.
+     *
+     * @return the stream of the packets still to arrive
      */
     Stream<IpcPacket> stream();
 
-    /** Whether the end of the stream has arrived (there may still be packets to drain). */
+    /**
+     * Whether the end of the stream has arrived (there may still be packets to drain).
+     *
+     * @return true once the end has arrived
+     */
     boolean isEndOfStreamReceived();
 
     /** Releases the client. Idempotent. */

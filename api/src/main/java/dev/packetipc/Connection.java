@@ -21,6 +21,7 @@ public interface Connection extends AutoCloseable {
      * carry, this throws {@link IllegalArgumentException} (naming the packet, its size and the limit), nothing of the
      * batch reaches the client, and the connection stays usable for the next batch.
      *
+     * @param batch the packets, in order; an empty batch sends nothing
      * @throws IllegalArgumentException if a packet is larger than the transport's limit (for the stream transports:
      *     larger than fits in a frame of {@link IpcOptions#MAX_FRAME_BYTES}, unless it goes through the shared-memory
      *     region, which takes payloads up to {@link IpcOptions#SHARED_MEMORY_BYTES} rounded down to a multiple of
@@ -34,6 +35,8 @@ public interface Connection extends AutoCloseable {
      * Sends one batch, waiting at most {@code timeout} for the client to make room. Checks the batch whole first, as
      * {@link #send(List)} does.
      *
+     * @param batch the packets, in order; an empty batch sends nothing
+     * @param timeout the longest wait for the client to make room
      * @throws IllegalArgumentException if a packet is larger than the transport's limit; nothing was sent
      * @throws IpcTimeoutException if the client did not make room in time. The batch may have been sent in part, a
      *     prefix of it in order (the message says what was sent where the transport knows); a transport that had to
@@ -57,6 +60,7 @@ public interface Connection extends AutoCloseable {
      * As {@link #sendEnd()}, waiting at most {@code timeout} for the client to make room for the end (and for
      * another thread's send on this connection to finish).
      *
+     * @param timeout the longest wait
      * @throws IpcTimeoutException if the end could not be sent in time. If the transport had begun to write it, the
      *     connection is closed and the client sees a {@link PeerGoneException} after what arrived; otherwise nothing
      *     changed and the call may be repeated. {@link #isOpen()} tells which
@@ -66,7 +70,12 @@ public interface Connection extends AutoCloseable {
     /**
      * Sends every packet of the stream in batches of {@code batchSize}, then the end of the stream.
      *
+     * @param packets the packets to send, in order; the stream is closed when this returns
+     * @param batchSize the most packets per batch, at least 1
      * @return the number of packets sent
+     * @throws IllegalArgumentException if {@code batchSize} is less than 1, or a packet is larger than the transport's
+     *     limit
+     * @throws IpcException if a send or the end fails, as in {@link #send(List)} and {@link #sendEnd()}
      */
     default long transfer(Stream<? extends AsIpcPacket> packets, int batchSize) throws IpcException {
         Objects.requireNonNull(packets, "packets");
@@ -97,21 +106,40 @@ public interface Connection extends AutoCloseable {
     /**
      * A {@link Flow.Subscriber} that sends what a publisher emits in batches of {@code batchSize}, asking for one
      * batch at a time (so a slow client slows the publisher), and sends the end when the publisher completes.
+     *
+     * @param batchSize the most packets per batch, at least 1
+     * @return a new subscriber sending on this connection
      */
     default PacketSubscriber subscriber(int batchSize) {
         return new PacketSubscriber(this, batchSize);
     }
 
-    /** Packets sent so far. */
+    /**
+     * Packets sent so far.
+     *
+     * @return the number of packets sent
+     */
     long packetsSent();
 
-    /** Payload bytes sent so far. */
+    /**
+     * Payload bytes sent so far.
+     *
+     * @return the number of payload bytes sent, without any framing
+     */
     long bytesSent();
 
-    /** Non-empty batches sent so far. */
+    /**
+     * Non-empty batches sent so far.
+     *
+     * @return the number of non-empty batches sent
+     */
     long batchesSent();
 
-    /** Whether the connection is open (not closed by this side and the peer not known to be gone). */
+    /**
+     * Whether the connection is open (not closed by this side and the peer not known to be gone).
+     *
+     * @return true while sends can succeed
+     */
     boolean isOpen();
 
     /**

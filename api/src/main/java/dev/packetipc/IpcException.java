@@ -9,12 +9,21 @@ import java.io.IOException;
 public class IpcException extends IOException {
     private static final long serialVersionUID = 1L;
 
-    /** An exception with the given message. */
+    /**
+     * An exception with the given message.
+     *
+     * @param message what happened and what to do
+     */
     public IpcException(String message) {
         super(message);
     }
 
-    /** An exception with the given message and cause. */
+    /**
+     * An exception with the given message and cause.
+     *
+     * @param message what happened and what to do
+     * @param cause the failure underneath, or null
+     */
     public IpcException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -32,18 +32,28 @@ public final class IpcOption<T> {
      * @param defaultValue the value when none is set (may be {@code null} where documented)
      * @param validator accepts the legal values
      * @param requirement what the validator requires, for the error message, e.g. {@code "a positive number"}
+     * @param <T> the type of the value
+     * @return the option
      */
     public static <T> IpcOption<T> of(
             String name, Class<T> type, T defaultValue, Predicate<? super T> validator, String requirement) {
         return new IpcOption<>(name, type, defaultValue, validator, requirement);
     }
 
-    /** The option's name. */
+    /**
+     * The option's name.
+     *
+     * @return the dotted name, e.g. {@code "unix.allowedUids"}
+     */
     public String name() {
         return name;
     }
 
-    /** The value used when the option is not set. */
+    /**
+     * The value used when the option is not set.
+     *
+     * @return the default value (may be {@code null} where documented)
+     */
     public T defaultValue() {
         return defaultValue;
     }

@@ -121,29 +121,52 @@ public final class IpcOptions {
         this.values = values;
     }
 
-    /** Options with every value at its default. */
+    /**
+     * Options with every value at its default.
+     *
+     * @return the default options
+     */
     public static IpcOptions defaults() {
         return DEFAULTS;
     }
 
-    /** A builder starting from the defaults. */
+    /**
+     * A builder starting from the defaults.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder(Map.of());
     }
 
-    /** A builder starting from these options. */
+    /**
+     * A builder starting from these options.
+     *
+     * @return a new builder with these options' values set
+     */
     public Builder toBuilder() {
         return new Builder(values);
     }
 
-    /** The option's value, or its default when it is not set. */
+    /**
+     * The option's value, or its default when it is not set.
+     *
+     * @param option the option
+     * @param <T> the type of its value
+     * @return the value set, or the option's default
+     */
     @SuppressWarnings("unchecked")
     public <T> T get(IpcOption<T> option) {
         Object value = values.get(option);
         return value == null ? option.defaultValue() : (T) value;
     }
 
-    /** Whether the option was set explicitly. */
+    /**
+     * Whether the option was set explicitly.
+     *
+     * @param option the option
+     * @return true if a value was set for it, even one equal to the default
+     */
     public boolean isSet(IpcOption<?> option) {
         return values.containsKey(option);
     }
@@ -164,6 +187,10 @@ public final class IpcOptions {
         /**
          * Sets an option.
          *
+         * @param option the option
+         * @param value its value
+         * @param <T> the type of the value
+         * @return this builder
          * @throws IllegalArgumentException if the value is not legal for the option; the message says what is
          */
         public <T> Builder set(IpcOption<T> option, T value) {
@@ -171,7 +198,11 @@ public final class IpcOptions {
             return this;
         }
 
-        /** The options set so far. */
+        /**
+         * The options set so far.
+         *
+         * @return the options, immutable
+         */
         public IpcOptions build() {
             return new IpcOptions(Collections.unmodifiableMap(new LinkedHashMap<>(values)));
         }

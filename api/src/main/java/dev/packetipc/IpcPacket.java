@@ -15,7 +15,11 @@ import java.nio.ByteBuffer;
  * the client is closed reading it may crash the JVM.
  */
 public interface IpcPacket extends AsIpcPacket {
-    /** Copies the payload into a new array. */
+    /**
+     * Copies the payload into a new array.
+     *
+     * @return a new array with the payload's bytes
+     */
     default byte[] toByteArray() {
         ByteBuffer data = data();
         byte[] bytes = new byte[data.remaining()];
@@ -23,7 +27,11 @@ public interface IpcPacket extends AsIpcPacket {
         return bytes;
     }
 
-    /** An owned copy of this packet that stays valid after the callback returns. */
+    /**
+     * An owned copy of this packet that stays valid after the callback returns.
+     *
+     * @return a copy of the timestamp and payload
+     */
     default Packet toPacket() {
         return Packet.of(timestampNanos(), toByteArray());
     }

@@ -15,10 +15,18 @@ import java.util.Set;
  * finds the transport from the name alone.
  */
 public interface IpcTransport {
-    /** The short id users select with {@code -Dpacketipc.transport=<id>}, e.g. {@code "unix"}. */
+    /**
+     * The short id users select with {@code -Dpacketipc.transport=<id>}, e.g. {@code "unix"}.
+     *
+     * @return the transport's id, unique among transports
+     */
     String id();
 
-    /** The URI scheme of this transport's server names; by default the {@link #id()}. */
+    /**
+     * The URI scheme of this transport's server names; by default the {@link #id()}.
+     *
+     * @return the scheme, without the {@code ':'}
+     */
     default String scheme() {
         return id();
     }
@@ -26,16 +34,30 @@ public interface IpcTransport {
     /**
      * The rank in automatic selection: among available transports, the highest priority wins. A negative priority
      * means the transport is only used when selected by id (the {@code inprocess} transport, for example).
+     *
+     * @return the priority; higher wins
      */
     int priority();
 
-    /** What this transport can do beyond the required contract. */
+    /**
+     * What this transport can do beyond the required contract.
+     *
+     * @return the capabilities; the conformance suite runs the optional rules of these
+     */
     Set<TransportCapability> capabilities();
 
-    /** Whether the transport can run in this JVM on this system. Cheap after the first call. */
+    /**
+     * Whether the transport can run in this JVM on this system. Cheap after the first call.
+     *
+     * @return true if {@link #unavailabilityCause()} is empty
+     */
     boolean isAvailable();
 
-    /** Why the transport cannot run here, or empty when it can. */
+    /**
+     * Why the transport cannot run here, or empty when it can.
+     *
+     * @return the cause, whose message says what to do, or empty
+     */
     Optional<Throwable> unavailabilityCause();
 
     /**
@@ -52,7 +74,13 @@ public interface IpcTransport {
         }
     }
 
-    /** Starts a server with default options. */
+    /**
+     * Starts a server with default options.
+     *
+     * @return the server, open
+     * @throws TransportUnavailableException if the transport cannot run here
+     * @throws IpcException if the server cannot be started
+     */
     default Server newServer() throws IpcException {
         return newServer(IpcOptions.defaults());
     }
@@ -60,12 +88,21 @@ public interface IpcTransport {
     /**
      * Starts a server.
      *
+     * @param options the server's options; options of other transports are ignored
+     * @return the server, open
      * @throws TransportUnavailableException if the transport cannot run here
      * @throws IpcException if the server cannot be started (the name is taken, for example)
      */
     Server newServer(IpcOptions options) throws IpcException;
 
-    /** Connects to the server with this name, with default options. */
+    /**
+     * Connects to the server with this name, with default options.
+     *
+     * @param name the server's name, exactly as {@link Server#name()} returned it
+     * @return the client, connected
+     * @throws NoSuchServerException if no server answers to the name
+     * @throws IpcException if the connection fails
+     */
     default Client connect(String name) throws IpcException {
         return connect(name, IpcOptions.defaults());
     }
@@ -73,6 +110,10 @@ public interface IpcTransport {
     /**
      * Connects to the server with this name.
      *
+     * @param name the server's name, exactly as {@link Server#name()} returned it
+     * @param options the client's options; options of other transports are ignored
+     * @return the client, connected
+     * @throws IpcException if the connection fails
      * @throws NoSuchServerException if no server answers to the name
      * @throws IllegalArgumentException if the name is not one of this transport's names
      */

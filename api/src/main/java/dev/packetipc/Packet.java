@@ -20,7 +20,13 @@ public final class Packet implements IpcPacket {
         this.data = Objects.requireNonNull(data, "data");
     }
 
-    /** A packet with the given timestamp (nanoseconds since the epoch) and payload (not copied). */
+    /**
+     * A packet with the given timestamp (nanoseconds since the epoch) and payload (not copied).
+     *
+     * @param timestampNanos nanoseconds since the Unix epoch, any value
+     * @param data the payload; not copied, so do not change it before the packet is sent
+     * @return the packet
+     */
     public static Packet of(long timestampNanos, byte[] data) {
         return new Packet(timestampNanos, data);
     }
@@ -28,6 +34,9 @@ public final class Packet implements IpcPacket {
     /**
      * A packet with the given timestamp and payload (not copied).
      *
+     * @param timestamp the timestamp, to the nanosecond
+     * @param data the payload; not copied, so do not change it before the packet is sent
+     * @return the packet
      * @throws ArithmeticException if the instant does not fit in a {@code long} of nanoseconds (years before 1677 or
      *     after 2262)
      */

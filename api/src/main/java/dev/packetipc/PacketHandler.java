@@ -12,6 +12,8 @@ public interface PacketHandler {
      * Called once per packet, in order. An exception thrown here propagates out of {@code poll} unchanged; the packet
      * and those before it count as consumed, and the next {@code poll} continues after it (see
      * {@link Client#poll(PacketHandler, int)}).
+     *
+     * @param packet a flyweight valid only during this call; copy it ({@link IpcPacket#toPacket()}) to keep it
      */
     void onPacket(IpcPacket packet);
 }

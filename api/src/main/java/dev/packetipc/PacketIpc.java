@@ -41,6 +41,7 @@ public final class PacketIpc {
     /**
      * The selected transport (see the class documentation for the rules).
      *
+     * @return the selected transport, available here
      * @throws NoSuchTransportException if nothing matches; the message lists what was found
      * @throws TransportUnavailableException if the selected transport cannot run here, with the reason
      */
@@ -61,6 +62,8 @@ public final class PacketIpc {
     /**
      * The transport with this id.
      *
+     * @param id the transport's id, e.g. {@code "unix"}
+     * @return the transport, available here
      * @throws NoSuchTransportException if none has the id
      * @throws TransportUnavailableException if it cannot run here
      */
@@ -68,27 +71,59 @@ public final class PacketIpc {
         return Discovered.REGISTRY.byId(id, "requested by id");
     }
 
-    /** Every transport provider found, available or not, with the reason for each unavailable one. */
+    /**
+     * Every transport provider found, available or not, with the reason for each unavailable one.
+     *
+     * @return one status per provider found, in the order discovery found them
+     */
     public static List<TransportStatus> availableTransports() {
         return Discovered.REGISTRY.statuses();
     }
 
-    /** Starts a server on the selected transport. */
+    /**
+     * Starts a server on the selected transport.
+     *
+     * @return the server, open; {@link Server#name()} is the name to give clients
+     * @throws NoSuchTransportException if no transport is available; the message lists what was found
+     * @throws IpcException if the transport cannot start a server
+     */
     public static Server newServer() throws IpcException {
         return transport().newServer();
     }
 
-    /** Starts a server on the selected transport with these options. */
+    /**
+     * Starts a server on the selected transport with these options.
+     *
+     * @param options the server's options
+     * @return the server, open; {@link Server#name()} is the name to give clients
+     * @throws NoSuchTransportException if no transport is available; the message lists what was found
+     * @throws IpcException if the transport cannot start a server with these options
+     */
     public static Server newServer(IpcOptions options) throws IpcException {
         return transport().newServer(options);
     }
 
-    /** Connects to a server; the transport is the one the name's scheme names. */
+    /**
+     * Connects to a server; the transport is the one the name's scheme names.
+     *
+     * @param name the server's name, exactly as {@link Server#name()} returned it
+     * @return the client, connected
+     * @throws NoSuchServerException if no server answers to the name
+     * @throws IpcException if the name's transport is missing or cannot run here, or the connection fails
+     */
     public static Client connect(String name) throws IpcException {
         return connect(name, IpcOptions.defaults());
     }
 
-    /** Connects to a server with these options; the transport is the one the name's scheme names. */
+    /**
+     * Connects to a server with these options; the transport is the one the name's scheme names.
+     *
+     * @param name the server's name, exactly as {@link Server#name()} returned it
+     * @param options the client's options
+     * @return the client, connected
+     * @throws NoSuchServerException if no server answers to the name
+     * @throws IpcException if the name's transport is missing or cannot run here, or the connection fails
+     */
     public static Client connect(String name, IpcOptions options) throws IpcException {
         return Discovered.REGISTRY.byScheme(schemeOf(name), name).connect(name, options);
     }
@@ -96,6 +131,8 @@ public final class PacketIpc {
     /**
      * The scheme of a server name: the part before the first {@code ':'}.
      *
+     * @param name a server's name
+     * @return the scheme, e.g. {@code "unix"}
      * @throws IllegalArgumentException if the name has no scheme
      */
     public static String schemeOf(String name) {

@@ -31,7 +31,11 @@ public final class PacketSubscriber implements Flow.Subscriber<AsIpcPacket> {
         this.batch = new ArrayList<>(batchSize);
     }
 
-    /** Completes with the number of packets sent once the end is sent, or exceptionally on failure. */
+    /**
+     * Completes with the number of packets sent once the end is sent, or exceptionally on failure.
+     *
+     * @return the future of the number of packets sent
+     */
     public CompletableFuture<Long> completion() {
         return completion;
     }

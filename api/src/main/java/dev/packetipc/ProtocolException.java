@@ -4,12 +4,21 @@ package dev.packetipc;
 public class ProtocolException extends IpcException {
     private static final long serialVersionUID = 1L;
 
-    /** An exception with the given message. */
+    /**
+     * An exception with the given message.
+     *
+     * @param message what happened and what to do
+     */
     public ProtocolException(String message) {
         super(message);
     }
 
-    /** An exception with the given message and cause. */
+    /**
+     * An exception with the given message and cause.
+     *
+     * @param message what happened and what to do
+     * @param cause the failure underneath, or null
+     */
     public ProtocolException(String message, Throwable cause) {
         super(message, cause);
     }

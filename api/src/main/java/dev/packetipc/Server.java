@@ -10,12 +10,17 @@ import java.util.concurrent.CompletableFuture;
  * {@link ClosedException}.
  */
 public interface Server extends AutoCloseable {
-    /** The name clients pass to {@link PacketIpc#connect(String)}: a URI that carries the transport. */
+    /**
+     * The name clients pass to {@link PacketIpc#connect(String)}: a URI that carries the transport.
+     *
+     * @return the server's name
+     */
     String name();
 
     /**
      * Waits for the next client.
      *
+     * @return the connection to the client
      * @throws ClosedException if the server is or gets closed
      */
     Connection accept() throws IpcException;
@@ -23,6 +28,8 @@ public interface Server extends AutoCloseable {
     /**
      * Waits at most {@code timeout} for the next client.
      *
+     * @param timeout the longest wait
+     * @return the connection to the client
      * @throws IpcTimeoutException if no client connected in time
      * @throws ClosedException if the server is or gets closed
      */
@@ -31,6 +38,8 @@ public interface Server extends AutoCloseable {
     /**
      * Accepts the next client on a thread of its own and completes with its connection, or exceptionally with the
      * failure. Cancelling the future does not stop the accept; closing the server does.
+     *
+     * @return a future of the next client's connection
      */
     default CompletableFuture<Connection> acceptAsync() {
         CompletableFuture<Connection> future = new CompletableFuture<>();
@@ -51,7 +60,11 @@ public interface Server extends AutoCloseable {
         return future;
     }
 
-    /** Whether the server still accepts clients. */
+    /**
+     * Whether the server still accepts clients.
+     *
+     * @return true until the server is closed
+     */
     boolean isOpen();
 
     /**

@@ -104,7 +104,7 @@ final class TransportRegistry {
                 String providers =
                         same.stream().map(TransportStatus::providerClass).collect(Collectors.joining(" and "));
                 Throwable cause = new TransportUnavailableException("two providers claim the transport id '"
-                        + status.id() + "': " + providers + "; remove one of them from the class path");
+                        + status.id() + "': " + providers + "; remove one of them from the class path or module path");
                 result.add(new TransportStatus(
                         status.id(),
                         status.providerClass(),
@@ -134,13 +134,13 @@ final class TransportRegistry {
                 Throwable cause = status.unavailabilityCause().orElseThrow();
                 throw new TransportUnavailableException(
                         "transport '" + id + "' (" + why + ") cannot run here: " + cause.getMessage() + ". "
-                                + listing(),
+                                + listingExcept(id),
                         cause);
             }
         }
         throw new NoSuchTransportException("no transport has the id '" + id + "' (" + why + "). " + listing()
                 + " Add the transport's artifact (for example dev.packetipc:packet-ipc-transport-" + id
-                + ") to the class path, or select one of the ids above.");
+                + ") to the class path or module path, or select one of the ids above.");
     }
 
     /** The available transport of highest non-negative priority; a tie is broken by id, with a warning. */
@@ -152,11 +152,8 @@ final class TransportRegistry {
                         .thenComparing(TransportStatus::id))
                 .collect(Collectors.toList());
         if (candidates.isEmpty()) {
-            throw new NoSuchTransportException("no inter-process transport is available. " + listing()
-                    + " Add packet-ipc-transport-unix (Linux, macOS), packet-ipc-transport-windows-pipes (Windows) or"
-                    + " packet-ipc-transport-shm to the class path, or select one with -D"
-                    + PacketIpc.TRANSPORT_PROPERTY
-                    + "=<id>.");
+            throw new NoSuchTransportException(
+                    "no inter-process transport is available. " + listing() + " " + whatToAdd());
         }
         TransportStatus chosen = candidates.get(0);
         if (candidates.size() > 1 && candidates.get(1).priority() == chosen.priority()) {
@@ -187,14 +184,55 @@ final class TransportRegistry {
             }
         }
         throw new NoSuchTransportException("no transport handles names of the scheme '" + scheme + "' (name " + name
-                + "). " + listing() + " Add the transport that started the server to the class path.");
+                + "). " + listing() + " Add the transport that started the server to the class path or module"
+                + " path.");
     }
 
     String listing() {
         if (statuses.isEmpty()) {
-            return "No transport was found on the class path.";
+            return "No transport was found on the class path or module path.";
         }
         return "Transports found: "
                 + statuses.stream().map(TransportStatus::describe).collect(Collectors.joining("; ")) + ".";
+    }
+
+    /** The listing without the transport whose cause the message already gave, so that it is said once. */
+    private String listingExcept(String id) {
+        List<String> others = statuses.stream()
+                .filter(s -> !s.id().equals(id))
+                .map(TransportStatus::describe)
+                .collect(Collectors.toList());
+        return others.isEmpty()
+                ? "No other transport was found."
+                : "Other transports found: " + String.join("; ", others) + ".";
+    }
+
+    /**
+     * What to do when no inter-process transport can run: add one that is not there yet (a transport that is there
+     * but cannot run has its reason in the listing), or select one.
+     */
+    private String whatToAdd() {
+        Map<String, String> known = new LinkedHashMap<>();
+        known.put("unix", "packet-ipc-transport-unix (Linux, macOS)");
+        known.put("pipe", "packet-ipc-transport-windows-pipes (Windows)");
+        known.put("shm", "packet-ipc-transport-shm");
+        List<String> absent = known.entrySet().stream()
+                .filter(e -> statuses.stream().noneMatch(s -> s.id().equals(e.getKey())))
+                .map(Map.Entry::getValue)
+                .collect(Collectors.toList());
+        List<String> unavailable = statuses.stream()
+                .filter(s -> !s.isAvailable())
+                .map(s -> "'" + s.id() + "'")
+                .collect(Collectors.toList());
+        List<String> steps = new ArrayList<>();
+        if (!unavailable.isEmpty()) {
+            steps.add("fix the cause given above for " + String.join(" or ", unavailable));
+        }
+        if (!absent.isEmpty()) {
+            steps.add("add " + String.join(" or ", absent) + " to the class path or module path");
+        }
+        steps.add("select a transport with -D" + PacketIpc.TRANSPORT_PROPERTY + "=<id>");
+        String text = String.join(", or ", steps) + ".";
+        return Character.toUpperCase(text.charAt(0)) + text.substring(1);
     }
 }

@@ -21,12 +21,20 @@ public record TransportStatus(
         Optional<IpcTransport> transport,
         Optional<Throwable> unavailabilityCause) {
 
-    /** Whether the transport can be used here. */
+    /**
+     * Whether the transport can be used here.
+     *
+     * @return true if the provider loaded and has no unavailability cause
+     */
     public boolean isAvailable() {
         return transport.isPresent() && unavailabilityCause.isEmpty();
     }
 
-    /** One line for diagnostics: id, provider, and availability or its cause. */
+    /**
+     * One line for diagnostics: id, provider, and availability or its cause.
+     *
+     * @return the line, without a line break
+     */
     public String describe() {
         String state = unavailabilityCause
                 .map(t -> "unavailable: " + t.getMessage())

@@ -142,6 +142,36 @@ class TransportRegistryTest {
     }
 
     @Test
+    void selectingAnUnavailableTransportGivesItsCauseOnce() {
+        FakeTransport ok = new FakeTransport("ok", 1, null);
+        FakeTransport off = new FakeTransport("off", 9, new IllegalStateException("needs --some-flag"));
+        TransportUnavailableException e = assertThrows(
+                TransportUnavailableException.class, () -> PacketIpc.select(registry(ok, off), "off", null));
+        assertEquals(1, occurrences(e.getMessage(), "--some-flag"), e.getMessage());
+        assertTrue(e.getMessage().contains("ok ("), e.getMessage());
+    }
+
+    @Test
+    void whenNothingCanRunOnlyAbsentTransportsAreSuggestedAndEachCauseIsGivenOnce() {
+        FakeTransport shm = new FakeTransport("shm", 50, new IllegalStateException("needs --some-flag"));
+        NoSuchTransportException e =
+                assertThrows(NoSuchTransportException.class, () -> PacketIpc.select(registry(shm), null, null));
+        String message = e.getMessage();
+        assertEquals(1, occurrences(message, "--some-flag"), message);
+        assertFalse(message.contains("packet-ipc-transport-shm"), "shm is there; no jar to add: " + message);
+        assertTrue(message.contains("Fix the cause given above for 'shm'"), message);
+        assertTrue(message.contains("packet-ipc-transport-unix"), message);
+    }
+
+    private static int occurrences(String text, String part) {
+        int count = 0;
+        for (int at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + 1)) {
+            count++;
+        }
+        return count;
+    }
+
+    @Test
     void twoProvidersWithOneIdMakeThatIdUnusableWithAClearError() throws IpcException {
         FakeTransport first = new FakeTransport("dup", 5, null);
         FakeTransport second = new FakeTransport("dup", 5, null);

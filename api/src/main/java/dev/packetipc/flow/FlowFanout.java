@@ -108,6 +108,9 @@ public final class FlowFanout implements AutoCloseable {
     /**
      * A builder for a fan-out of packets of the given pcap link type (see {@link LinkTypes}; with any other, every
      * packet is unclassified and goes to one worker).
+     *
+     * @param linkType the pcap link type of every packet the fan-out will send
+     * @return a builder with every option at its default
      */
     public static Builder builder(int linkType) {
         return new Builder(linkType);
@@ -125,13 +128,23 @@ public final class FlowFanout implements AutoCloseable {
             this.linkType = linkType;
         }
 
-        /** Which header fields make the flow key; default {@link FlowRule#UDP_BY_ADDRESSES}. */
+        /**
+         * Which header fields make the flow key; default {@link FlowRule#UDP_BY_ADDRESSES}.
+         *
+         * @param rule the fields of the flow key
+         * @return this builder
+         */
         public Builder flowRule(FlowRule rule) {
             this.rule = Objects.requireNonNull(rule, "rule");
             return this;
         }
 
-        /** What to do with a worker that does not keep up; default {@link SlowWorkerPolicy#BLOCK}. */
+        /**
+         * What to do with a worker that does not keep up; default {@link SlowWorkerPolicy#BLOCK}.
+         *
+         * @param policy block the sender, or drop the slow worker's share
+         * @return this builder
+         */
         public Builder slowWorker(SlowWorkerPolicy policy) {
             this.slowWorker = Objects.requireNonNull(policy, "policy");
             return this;
@@ -141,6 +154,8 @@ public final class FlowFanout implements AutoCloseable {
          * How long {@link SlowWorkerPolicy#DROP} waits for a worker to make room before it drops that worker's
          * share of a batch; default zero (no wait).
          *
+         * @param timeout the wait, zero or positive
+         * @return this builder
          * @throws IllegalArgumentException if the timeout is negative
          */
         public Builder dropTimeout(Duration timeout) {
@@ -152,7 +167,12 @@ public final class FlowFanout implements AutoCloseable {
             return this;
         }
 
-        /** What to do when a worker's connection fails; default {@link WorkerLossPolicy#MOVE_FLOWS}. */
+        /**
+         * What to do when a worker's connection fails; default {@link WorkerLossPolicy#MOVE_FLOWS}.
+         *
+         * @param policy move the lost worker's flows to the others, or end the stream
+         * @return this builder
+         */
         public Builder onWorkerLoss(WorkerLossPolicy policy) {
             this.workerLoss = Objects.requireNonNull(policy, "policy");
             return this;
@@ -162,6 +182,8 @@ public final class FlowFanout implements AutoCloseable {
          * A fan-out over these connections, one worker each, numbered in list order. The fan-out owns them from now
          * on.
          *
+         * @param connections one connection per worker, in worker order
+         * @return the fan-out, open
          * @throws IllegalArgumentException if the list is empty or holds one connection twice
          */
         public FlowFanout build(List<? extends Connection> connections) {
@@ -187,6 +209,11 @@ public final class FlowFanout implements AutoCloseable {
          * Accepts {@code workers} clients from the server, waiting at most {@code timeout} for each, and builds a
          * fan-out over them in the order they were accepted. On failure the connections accepted so far are closed.
          *
+         * @param server the server to accept from
+         * @param workers how many clients to accept, at least 1
+         * @param timeout the longest wait for each client
+         * @return the fan-out, open
+         * @throws IllegalArgumentException if {@code workers} is less than 1
          * @throws IpcTimeoutException if a client did not connect in time
          * @throws ClosedException if the server is or gets closed
          */
@@ -218,6 +245,7 @@ public final class FlowFanout implements AutoCloseable {
      * {@link SlowWorkerPolicy#DROP}, dropped). The packets may be reused once this returns. If it throws, some
      * workers may have received their shares of this batch and others not.
      *
+     * @param batch the packets to send, in order; each goes to the worker of its flow
      * @throws PeerGoneException if no worker is left, or a worker was lost under {@link WorkerLossPolicy#END_STREAM}
      * @throws ClosedException if the fan-out was closed or the end was already sent
      */
@@ -449,6 +477,8 @@ public final class FlowFanout implements AutoCloseable {
      * The worker a packet would go to now: the owner of its flow's bucket, or for an unclassified packet the
      * lowest-numbered live worker. Reads the packet as {@link #send} does. Call it from the sending thread.
      *
+     * @param packet the packet, read but not sent
+     * @return the worker's number, from 0
      * @throws PeerGoneException if no worker is left
      */
     public int workerOf(AsIpcPacket packet) throws PeerGoneException {
@@ -460,17 +490,29 @@ public final class FlowFanout implements AutoCloseable {
         return hash < 0 ? unclassifiedWorker : owner[(int) hash & mask];
     }
 
-    /** How many flow buckets the flow space is cut into: a power of two, at least 4096 and 64 per worker. */
+    /**
+     * How many flow buckets the flow space is cut into: a power of two, at least 4096 and 64 per worker.
+     *
+     * @return the number of buckets
+     */
     public int bucketCount() {
         return owner.length;
     }
 
-    /** How many workers the fan-out was built with, lost ones included. */
+    /**
+     * How many workers the fan-out was built with, lost ones included.
+     *
+     * @return the number of workers
+     */
     public int workerCount() {
         return connections.length;
     }
 
-    /** A snapshot of every worker's counters, in worker order. */
+    /**
+     * A snapshot of every worker's counters, in worker order.
+     *
+     * @return one entry per worker, lost ones included
+     */
     public List<WorkerCounters> counters() {
         WorkerCounters[] all = new WorkerCounters[workers.length];
         for (int w = 0; w < workers.length; w++) {
@@ -495,6 +537,8 @@ public final class FlowFanout implements AutoCloseable {
      * {@link java.lang.management.ManagementFactory#getPlatformMBeanServer()} for JConsole and VisualVM. The MBean is
      * unregistered by closing what this returns, or by closing the fan-out. Any thread.
      *
+     * @param server where to register it
+     * @return the registration; closing it unregisters the MBean
      * @throws IllegalStateException if the MBean server refuses it
      */
     public FlowFanoutMBean registerMBean(MBeanServer server) {
@@ -505,6 +549,9 @@ public final class FlowFanout implements AutoCloseable {
      * Registers this fan-out's {@link FlowFanoutMXBean} in {@code server} under {@code name}, as
      * {@link #registerMBean(MBeanServer)} does.
      *
+     * @param server where to register it
+     * @param name the MBean's name
+     * @return the registration; closing it unregisters the MBean
      * @throws IllegalStateException if an MBean of that name is already registered there, or the server refuses it
      */
     public FlowFanoutMBean registerMBean(MBeanServer server, ObjectName name) {
@@ -516,7 +563,11 @@ public final class FlowFanout implements AutoCloseable {
         return bean;
     }
 
-    /** Whether the fan-out can still send: not closed, the end not sent, and some worker live. */
+    /**
+     * Whether the fan-out can still send: not closed, the end not sent, and some worker live.
+     *
+     * @return true while {@link #send} can succeed
+     */
     public boolean isOpen() {
         return !closed && !ended && liveWorkers > 0;
     }

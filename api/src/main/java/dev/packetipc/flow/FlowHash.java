@@ -60,6 +60,9 @@ public final class FlowHash {
     /**
      * The flow hash of the packet in {@code buffer} from {@code offset} (absolute) for {@code length} bytes.
      *
+     * @param buffer holds the packet; its position and limit are not changed, its byte order is honoured
+     * @param offset the absolute index of the packet's first byte
+     * @param length the packet's length in bytes
      * @param linkType the capture's link type, one of {@link LinkTypes}; any other makes every packet unclassified
      * @param rule which fields make the key
      * @return a hash of at least 0, equal for both directions of a flow, or {@link #UNCLASSIFIED}

@@ -26,7 +26,12 @@ public final class LinkTypes {
 
     private LinkTypes() {}
 
-    /** Whether {@link FlowHash} reads packets of this link type (all others are unclassified). */
+    /**
+     * Whether {@link FlowHash} reads packets of this link type (all others are unclassified).
+     *
+     * @param linkType a pcap link type number
+     * @return true for the link types listed in this class
+     */
     public static boolean isSupported(int linkType) {
         switch (linkType) {
             case LINKTYPE_ETHERNET:
@@ -41,7 +46,12 @@ public final class LinkTypes {
         }
     }
 
-    /** The pcap name of a supported link type, e.g. {@code LINKTYPE_ETHERNET}, else {@code LINKTYPE_<number>}. */
+    /**
+     * The pcap name of a supported link type, e.g. {@code LINKTYPE_ETHERNET}, else {@code LINKTYPE_<number>}.
+     *
+     * @param linkType a pcap link type number
+     * @return the link type's pcap name, or {@code LINKTYPE_} followed by the number
+     */
     public static String name(int linkType) {
         switch (linkType) {
             case LINKTYPE_ETHERNET:

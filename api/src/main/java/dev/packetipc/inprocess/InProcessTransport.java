@@ -1,6 +1,5 @@
 package dev.packetipc.inprocess;
 
-import com.google.auto.service.AutoService;
 import dev.packetipc.Client;
 import dev.packetipc.IpcException;
 import dev.packetipc.IpcOptions;
@@ -20,7 +19,6 @@ import java.util.concurrent.ConcurrentMap;
  * send, memory between sender and receiver is bounded by {@link IpcOptions#BUFFER_BYTES}, and close and
  * end-of-stream behave as everywhere else. Names look like {@code inprocess:<id>}.
  */
-@AutoService(IpcTransport.class)
 public final class InProcessTransport implements IpcTransport {
     /** The transport's id and the scheme of its names. */
     public static final String ID = "inprocess";

@@ -32,7 +32,11 @@ public abstract class AbstractClient implements Client {
     private volatile boolean closed;
     private boolean endHandedOut;
 
-    /** A client of the server with this name. */
+    /**
+     * A client of the server with this name.
+     *
+     * @param name the server's name, as {@link #name()} returns it
+     */
     protected AbstractClient(String name) {
         this.name = Objects.requireNonNull(name, "name");
     }
@@ -40,6 +44,10 @@ public abstract class AbstractClient implements Client {
     /**
      * Hands up to {@code limit} packets to {@code handler}, in order.
      *
+     * @param handler to call once per packet, in order, with a view valid only during the call; if it throws, the
+     *     packets handed to it so far, the one it threw on included, must count as consumed and the exception must
+     *     come out of this method unchanged (conformance rule R113)
+     * @param limit the most packets to hand out, at least 1
      * @param waitNanos how long to wait for the first packet: 0 not at all, {@link #FOREVER} without limit
      * @return the number handed out (at least 1 unless the wait ran out, then 0), or {@link Client#END_OF_STREAM}
      *     once the end has arrived and everything before it was handed out; from then on on every call
@@ -155,7 +163,11 @@ public abstract class AbstractClient implements Client {
         closeTransport();
     }
 
-    /** Whether {@link #close()} has been called. */
+    /**
+     * Whether {@link #close()} has been called.
+     *
+     * @return true once {@link #close()} has been called
+     */
     protected final boolean isClosed() {
         return closed;
     }
@@ -166,7 +178,13 @@ public abstract class AbstractClient implements Client {
         }
     }
 
-    /** A timeout as nanoseconds for {@link #pollPackets}, saturating at {@link #FOREVER}. */
+    /**
+     * A timeout as nanoseconds for {@link #pollPackets}, saturating at {@link #FOREVER}.
+     *
+     * @param timeout the timeout, zero or positive
+     * @return the timeout in nanoseconds, or {@link #FOREVER} if it does not fit in a {@code long}
+     * @throws IllegalArgumentException if the timeout is negative
+     */
     protected static long toNanos(Duration timeout) {
         return Timeouts.toNanos(timeout);
     }

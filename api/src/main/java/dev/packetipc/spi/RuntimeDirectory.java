@@ -22,7 +22,11 @@ public final class RuntimeDirectory {
 
     private RuntimeDirectory() {}
 
-    /** Where the directory is, without creating it. */
+    /**
+     * Where the directory is, without creating it.
+     *
+     * @return the directory's absolute path
+     */
     public static Path path() {
         String explicit = System.getProperty(PROPERTY);
         if (explicit != null && !explicit.isBlank()) {
@@ -39,6 +43,7 @@ public final class RuntimeDirectory {
     /**
      * The directory, created with mode 0700 if missing.
      *
+     * @return the directory's absolute path; it exists, belongs to this user and is private
      * @throws IpcException if it cannot be created, or belongs to another user
      */
     public static Path ensure() throws IpcException {
@@ -70,7 +75,11 @@ public final class RuntimeDirectory {
         }
     }
 
-    /** This process's user id on Unix (read from a file it creates), else its user name. */
+    /**
+     * This process's user id on Unix (read from a file it creates), else its user name.
+     *
+     * @return the numeric user id as text on Unix, else the user name
+     */
     public static String userId() {
         return UserId.VALUE;
     }

@@ -12,6 +12,8 @@ public final class Timeouts {
     /**
      * The timeout in nanoseconds, saturating at {@link #FOREVER} for very long durations.
      *
+     * @param timeout the timeout, zero or positive
+     * @return the timeout in nanoseconds, or {@link #FOREVER} if it does not fit in a {@code long}
      * @throws IllegalArgumentException if the timeout is negative
      */
     public static long toNanos(Duration timeout) {

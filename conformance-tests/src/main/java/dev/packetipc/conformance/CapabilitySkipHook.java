@@ -28,8 +28,12 @@ final class CapabilitySkipHook implements SkipExecutionHook {
         if (transport.capabilities().contains(required.get().value())) {
             return SkipResult.doNotSkip();
         }
-        return SkipResult.skip("transport '" + transport.id() + "' does not declare "
-                + required.get().value() + " (it declares " + transport.capabilities() + ")");
+        String reason = "transport '" + transport.id() + "' does not declare "
+                + required.get().value() + " (it declares " + transport.capabilities() + ")";
+        // Build tools show a skip's reason only in their reports; this line puts it on the console too.
+        System.out.println("[packet-ipc conformance] " + container.get().getSimpleName() + "."
+                + ((Method) context.optionalElement().get()).getName() + " skipped: " + reason);
+        return SkipResult.skip(reason);
     }
 
     private static IpcTransport transportOf(Class<?> containerClass) {

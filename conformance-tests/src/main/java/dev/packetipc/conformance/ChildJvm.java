@@ -50,6 +50,12 @@ public final class ChildJvm implements AutoCloseable {
     /**
      * Starts {@code mainClass} in a new JVM: the same {@code java}, this JVM's class path and temporary directory,
      * and these JVM arguments (flags a transport needs, for example) and program arguments.
+     *
+     * @param jvmArguments arguments before the main class, e.g. {@code --enable-native-access=ALL-UNNAMED}
+     * @param mainClass the class whose {@code main} the child runs; it must be on this JVM's class path
+     * @param arguments the program arguments
+     * @return the running child; close it to kill it if it still runs
+     * @throws IOException if the {@code java} command cannot be started
      */
     public static ChildJvm start(List<String> jvmArguments, Class<?> mainClass, List<String> arguments)
             throws IOException {
@@ -81,7 +87,15 @@ public final class ChildJvm implements AutoCloseable {
         }
     }
 
-    /** The first line of output that starts with the prefix, without it; fails if none comes in time. */
+    /**
+     * The first line of output that starts with the prefix, without it; fails if none comes in time.
+     *
+     * @param prefix what the line starts with
+     * @param timeout the longest wait for it
+     * @return the rest of the line after the prefix
+     * @throws AssertionError if no such line came in time or the child exited without it; the message has the child's command and output
+     * @throws InterruptedException if this thread is interrupted while waiting
+     */
     public String awaitLine(String prefix, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
@@ -97,19 +111,35 @@ public final class ChildJvm implements AutoCloseable {
         }
     }
 
-    /** Writes one line to the child's standard input. */
+    /**
+     * Writes one line to the child's standard input.
+     *
+     * @param line the line, without a line break
+     * @throws IOException if the child's standard input is closed
+     */
     public void say(String line) throws IOException {
         Writer in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
         in.write(line + "\n");
         in.flush();
     }
 
-    /** Whether the child still runs. */
+    /**
+     * Whether the child still runs.
+     *
+     * @return true until the child has exited
+     */
     public boolean isAlive() {
         return process.isAlive();
     }
 
-    /** Waits for the child to exit and returns its exit code; destroys it and fails if it does not exit in time. */
+    /**
+     * Waits for the child to exit and returns its exit code; destroys it and fails if it does not exit in time.
+     *
+     * @param timeout the longest wait
+     * @return the child's exit code
+     * @throws AssertionError if it did not exit in time; the message has the child's command and output
+     * @throws InterruptedException if this thread is interrupted while waiting
+     */
     public int awaitExit(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             process.destroyForcibly();
@@ -119,13 +149,21 @@ public final class ChildJvm implements AutoCloseable {
         return process.exitValue();
     }
 
-    /** The command and everything the child printed so far, for failure messages. */
+    /**
+     * The command and everything the child printed so far, for failure messages.
+     *
+     * @return the text, starting with a line break
+     */
     public String describe() {
         return "\n--- child JVM command: " + String.join(" ", command) + "\n--- child JVM output:\n" + output
                 + "--- end of child JVM output";
     }
 
-    /** Kills the child as {@code SIGKILL} would (a crash, as far as its peers can tell) and waits until it is gone. */
+    /**
+     * Kills the child as {@code SIGKILL} would (a crash, as far as its peers can tell) and waits until it is gone.
+     *
+     * @throws InterruptedException if this thread is interrupted while waiting
+     */
     public void kill() throws InterruptedException {
         process.destroyForcibly();
         if (!process.waitFor(30, TimeUnit.SECONDS)) {

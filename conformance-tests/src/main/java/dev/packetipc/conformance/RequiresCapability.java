@@ -15,6 +15,10 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.METHOD)
 public @interface RequiresCapability {
-    /** The capability the rule needs. */
+    /**
+     * The capability the rule needs.
+     *
+     * @return the capability
+     */
     TransportCapability value();
 }

@@ -24,6 +24,35 @@ final class Waits {
 
     private Waits() {}
 
+    /**
+     * The wait a system property asks for, or the default when it is not set.
+     *
+     * @param value the property's value: an ISO-8601 duration ({@code PT2S}) or milliseconds; null or blank for none
+     * @throws IllegalArgumentException if the value is not a positive duration
+     */
+    static Duration configuredTimeout(String value, Duration otherwise) {
+        if (value == null || value.isBlank()) {
+            return otherwise;
+        }
+        Duration timeout;
+        try {
+            String text = value.trim();
+            timeout = text.chars().allMatch(Character::isDigit)
+                    ? Duration.ofMillis(Long.parseLong(text))
+                    : Duration.parse(text);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(
+                    "-D" + TransportContract.WAIT_TIMEOUT_PROPERTY + "=" + value
+                            + " is not a duration: give milliseconds (2000) or an ISO-8601 duration (PT2S)",
+                    e);
+        }
+        if (timeout.isZero() || timeout.isNegative()) {
+            throw new IllegalArgumentException(
+                    "-D" + TransportContract.WAIT_TIMEOUT_PROPERTY + "=" + value + " must be a positive duration");
+        }
+        return timeout;
+    }
+
     /** Starts a call in the background. */
     static <T> Future<T> start(Callable<T> call) {
         return EXECUTOR.submit(call);

@@ -80,9 +80,13 @@ public final class ShmTransport implements IpcTransport {
         }
         List<String> missing = JvmFlags.missing();
         if (!missing.isEmpty()) {
-            return Optional.of(new UnsupportedOperationException("Chronicle Queue needs these JVM flags on JDK "
-                    + Runtime.version().feature() + ": " + String.join(" ", JvmFlags.required())
-                    + " (missing: " + String.join(" ", missing) + "); add them to the java command line"));
+            String where = JvmFlags.onModulePath()
+                    ? ", module path: the flags name Chronicle's module " + JvmFlags.CHRONICLE_MODULE
+                            + (Runtime.version().feature() >= 24 ? " and JNA's module " + JvmFlags.JNA_MODULE : "")
+                    : "";
+            return Optional.of(new UnsupportedOperationException("Chronicle Queue needs JVM flags that this JVM was"
+                    + " started without (JDK " + Runtime.version().feature() + where + "); add them to the java"
+                    + " command line: " + String.join(" ", missing)));
         }
         return Optional.empty();
     }

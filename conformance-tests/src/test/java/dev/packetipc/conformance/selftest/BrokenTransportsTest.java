@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -56,8 +57,25 @@ class BrokenTransportsTest {
         assertFails(run, "R103", "no end of stream");
         assertFails(run, "R104", "no end of stream");
         assertFails(run, "R111", "[R111] transport 'never-ending': ");
+        assertFails(run, "R112", "[R112] transport 'never-ending': the stream did not end");
+        assertFails(run, "R112", "no end of stream");
         assertPass(run, List.of("R105"));
         assertPass(run, UNTOUCHED);
+    }
+
+    @Test
+    void aRuleThatWaitedOutItsTimeoutIsNotShrunk() {
+        HangCountingTransportContract.CONNECTIONS.set(0);
+        // jqwik's default shrinking, and time enough that only the suite can stop it early.
+        ContractRun run = ContractRun.ofRule(
+                HangCountingTransportContract.class,
+                "required_R101_",
+                Map.of("jqwik.shrinking.default", "BOUNDED", "jqwik.shrinking.bounded.seconds", "600"));
+        assertFails(run, "R101", "[R101] transport 'hang-counting': the stream did not end");
+        assertEquals(
+                1,
+                HangCountingTransportContract.CONNECTIONS.get(),
+                "the first try hung; a shrinking step would have opened another connection");
     }
 
     @Test

@@ -1,10 +1,13 @@
 package dev.packetipc.conformance.selftest;
 
+import java.lang.reflect.Method;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.platform.engine.DiscoverySelector;
 import org.junit.platform.engine.TestDescriptor;
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.engine.discovery.DiscoverySelectors;
@@ -38,16 +41,30 @@ final class ContractRun {
 
     /** Runs every rule of the contract class with extra jqwik configuration parameters. */
     static ContractRun of(Class<?> contractClass, Map<String, String> configuration) {
+        return run(DiscoverySelectors.selectClass(contractClass), configuration);
+    }
+
+    /** Runs the one rule of the contract class whose method name starts with this, with extra configuration. */
+    static ContractRun ofRule(Class<?> contractClass, String methodPrefix, Map<String, String> configuration) {
+        Method method = Arrays.stream(contractClass.getMethods())
+                .filter(m -> m.getName().startsWith(methodPrefix))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no rule method starts with " + methodPrefix));
+        return run(DiscoverySelectors.selectMethod(contractClass, method), configuration);
+    }
+
+    /** Runs what the selector selects; the extra configuration wins over the defaults below. */
+    private static ContractRun run(DiscoverySelector selector, Map<String, String> configuration) {
         ContractRun run = new ContractRun();
         EngineTestKit.engine("jqwik")
-                .configurationParameters(configuration)
-                .selectors(DiscoverySelectors.selectClass(contractClass))
+                .selectors(selector)
                 .configurationParameter("jqwik.reporting.onlyfailures", "true")
                 .configurationParameter("jqwik.database", "target/jqwik-database-selftest")
                 .configurationParameter("jqwik.failures.runfirst", "false")
                 .configurationParameter("jqwik.failures.after.default", "RANDOM_SEED")
                 // The self-tests check which rules fail and what the messages say, not the shrinking: keep them fast.
                 .configurationParameter("jqwik.shrinking.default", "OFF")
+                .configurationParameters(configuration)
                 .execute()
                 .testEvents()
                 .stream()

@@ -56,6 +56,11 @@ class QuickStartTest {
     private static Process java(Class<?> main, String argument, Path stderr) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        if (Runtime.version().feature() >= 22) {
+            // What the README says to add on JDK 22 and later: junixsocket and JNA load native code, and without it
+            // the JVM prints a warning before the server's name.
+            command.add("--enable-native-access=ALL-UNNAMED");
+        }
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"));
