@@ -12,6 +12,9 @@
  * @provides dev.packetipc.IpcTransport the in-process transport, {@code inprocess}
  */
 module dev.packetipc.api {
+    // FlowFanout.registerMBean takes JMX types; java.management is part of every standard JDK.
+    requires transitive java.management;
+
     exports dev.packetipc;
     exports dev.packetipc.flow;
     exports dev.packetipc.inprocess;

@@ -43,7 +43,11 @@ public final class FlowFanoutMBean implements FlowFanoutMXBean, AutoCloseable {
         }
     }
 
-    /** Registers the fan-out's MBean under {@code name}. */
+    /**
+     * Registers the fan-out's MBean under {@code name}.
+     *
+     * @return registers the fan-out's MBean under {@code name}
+     */
     static FlowFanoutMBean register(FlowFanout fanout, MBeanServer server, ObjectName name) {
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(name, "name");
@@ -62,12 +66,20 @@ public final class FlowFanoutMBean implements FlowFanoutMXBean, AutoCloseable {
         return bean;
     }
 
-    /** The name the MBean is registered under. */
+    /**
+     * The name the MBean is registered under.
+     *
+     * @return the name the MBean is registered under
+     */
     public ObjectName objectName() {
         return name;
     }
 
-    /** Whether the MBean is still registered. */
+    /**
+     * Whether the MBean is still registered.
+     *
+     * @return whether the MBean is still registered
+     */
     public boolean isRegistered() {
         return server.isRegistered(name);
     }
