@@ -54,6 +54,30 @@ public record Result(
         return new Result(c, w, Status.OK, "", 0, 0, count, p50, p99, p999, 0, new double[0], "", Cost.NONE);
     }
 
+    /**
+     * This result with another note.
+     *
+     * @param newNote the note
+     * @return a copy with {@code newNote}
+     */
+    public Result withNote(String newNote) {
+        return new Result(
+                contender,
+                workload,
+                status,
+                newNote,
+                packetsPerSecond,
+                bytesPerSecond,
+                roundTrips,
+                p50Nanos,
+                p99Nanos,
+                p999Nanos,
+                round,
+                windows,
+                histogram,
+                cost);
+    }
+
     /** A row without figures. */
     public static Result without(Contender c, Workload w, Status status, String note) {
         return new Result(c, w, status, note, 0, 0, 0, 0, 0, 0, 0, new double[0], "", Cost.NONE);
