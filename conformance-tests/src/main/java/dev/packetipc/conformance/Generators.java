@@ -39,13 +39,18 @@ final class Generators {
         return Arbitraries.integers().between(0, 300);
     }
 
-    /** Packets whose payloads are filled from a seed, so that large ones are cheap to generate and shrink. */
+    /**
+     * Packets whose payloads are filled from a seed. The seed is not shrunk (a smaller seed makes no simpler
+     * failure), and equal lengths and seeds share one array: jqwik recreates every element of a stream for each
+     * shrinking candidate and keeps each candidate it tried, so without sharing a stream of a few 1 MiB packets would
+     * cost its full size again per candidate, gigabytes over one shrinking run.
+     */
     static Arbitrary<Packet> packets(Arbitrary<Integer> lengths) {
-        return Combinators.combine(timestamps(), lengths, Arbitraries.longs())
-                .as((timestamp, length, seed) -> Packet.of(timestamp, payload(length, seed)));
+        return Combinators.combine(timestamps(), lengths, Arbitraries.randomValue(random -> random.nextLong()))
+                .as((timestamp, length, seed) -> Packet.of(timestamp, Payloads.of(length, seed)));
     }
 
-    /** Deterministic pseudo-random bytes. */
+    /** Deterministic pseudo-random bytes, a new array. */
     static byte[] payload(int length, long seed) {
         byte[] bytes = new byte[length];
         new SplittableRandom(seed).nextBytes(bytes);
