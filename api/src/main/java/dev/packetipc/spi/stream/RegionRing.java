@@ -57,19 +57,26 @@ final class RegionRing {
      * bytes the payload would overlap.
      */
     long allocate(int length) {
-        if (length < 0 || length > size) {
+        if (!fits(length)) {
             return -1;
         }
-        long offset = head % size;
-        long start = offset + length <= size ? head : head + (size - offset);
+        long start = startOf(length);
         long end = start + length;
-        if (end - released > size && released != lastEnd) {
-            return -1;
-        }
         lastStart = start;
         lastEnd = end;
         head = (end + ALIGNMENT - 1) & -ALIGNMENT;
         return start % size;
+    }
+
+    /** Whether {@link #allocate} would place a payload of {@code length} bytes now. */
+    boolean fits(int length) {
+        return length >= 0 && length <= size && (startOf(length) + length - released <= size || released == lastEnd);
+    }
+
+    /** Where a payload of {@code length} bytes would start: at the head, or at the next lap if it would not fit. */
+    private long startOf(int length) {
+        long offset = head % size;
+        return offset + length <= size ? head : head + (size - offset);
     }
 
     /** The position of the payload the last successful {@link #allocate} placed. */

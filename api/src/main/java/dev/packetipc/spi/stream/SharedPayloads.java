@@ -70,6 +70,14 @@ final class SharedPayloads implements PayloadPlacement {
     }
 
     /** Whether the region exists (it was created; it is announced before any payload is placed in it). */
+    /**
+     * Whether the region has room for a payload of {@code length} bytes now. A RELEASE read since a placement found no
+     * room (while publishing or flushing) may have made some: the sender waits for one only if this says no.
+     */
+    boolean hasRoomFor(int length) {
+        return ring != null && ring.fits(length);
+    }
+
     boolean hasRegion() {
         return ring != null;
     }

@@ -207,12 +207,7 @@ final class StreamConnection implements Connection {
         } else if (need == SharedPayloads.Need.ANNOUNCE) {
             announceRegion(deadline);
         } else if (need == SharedPayloads.Need.RELEASE) {
-            if (!readControlFrames(Deadlines.left(deadline)) && Deadlines.left(deadline) == 0) {
-                throw new IpcTimeoutException("the client of " + name + " did not release shared memory in time ("
-                        + shared.size() + " bytes are in its hands); it is slow or stuck: wait longer, or raise"
-                        + " IpcOptions.SHARED_MEMORY_BYTES. The first " + index + " of the " + size + " packets of"
-                        + " the batch were sent, the others were not; the connection is still usable");
-            }
+            awaitRelease(packet.length(), index, size, deadline);
         } else {
             writeAlone(packet, deadline);
             return true;
@@ -249,16 +244,30 @@ final class StreamConnection implements Connection {
         if (need == SharedPayloads.Need.ANNOUNCE) {
             announceRegion(deadline);
         } else if (need == SharedPayloads.Need.RELEASE) {
-            if (!readControlFrames(Deadlines.left(deadline)) && Deadlines.left(deadline) == 0) {
-                throw new IpcTimeoutException("the client of " + name + " did not release shared memory in time ("
-                        + shared.size() + " bytes are in its hands); it is slow or stuck: wait longer, or raise"
-                        + " IpcOptions.SHARED_MEMORY_BYTES. The first " + from + " of the " + size + " packets of"
-                        + " the batch were sent, the others were not; the connection is still usable");
-            }
+            awaitRelease(length, from, size, deadline);
         } else {
             throw new IllegalStateException("a record with room for packet #" + from + " took nothing");
         }
         return from;
+    }
+
+    /**
+     * Waits for the client's RELEASE when the region had no room for a payload of {@code length} bytes, unless one
+     * read since (publishing and flushing read control frames now and then) made room already: a client that released
+     * everything sends nothing more until it is handed something new, so waiting then would wait forever.
+     *
+     * @param sent how many packets of the batch were sent, {@code size} the batch's size, for the message
+     */
+    private void awaitRelease(int length, int sent, int size, long deadline) throws IOException, IpcException {
+        if (shared.hasRoomFor(length)) {
+            return;
+        }
+        if (!readControlFrames(Deadlines.left(deadline)) && Deadlines.left(deadline) == 0) {
+            throw new IpcTimeoutException("the client of " + name + " did not release shared memory in time ("
+                    + shared.size() + " bytes are in its hands); it is slow or stuck: wait longer, or raise"
+                    + " IpcOptions.SHARED_MEMORY_BYTES. The first " + sent + " of the " + size + " packets of"
+                    + " the batch were sent, the others were not; the connection is still usable");
+        }
     }
 
     /** Waits, as the idle strategy says, until the ring has room for a record of {@code minLength} bytes. */

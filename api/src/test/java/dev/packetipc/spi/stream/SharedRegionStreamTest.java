@@ -1,6 +1,7 @@
 package dev.packetipc.spi.stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.packetipc.Client;
 import dev.packetipc.Connection;
@@ -103,6 +104,73 @@ class SharedRegionStreamTest {
             }
             sending.get(30, TimeUnit.SECONDS);
             assertEquals(batch.subList(1, 3), rest);
+        } finally {
+            connection.close();
+        }
+    }
+
+    /**
+     * The server reads control frames now and then while it publishes. When that read took the RELEASE of everything
+     * the client held, between a placement that found no room and the wait for a RELEASE, the server waited for one
+     * that never came: the client, holding nothing, had nothing more to release (the CLI's 8 MiB demo hung so). How
+     * many publishes come between two such reads is the engine's business, so the scene is played with 0 to 15 small
+     * sends before it: one of them lines the read up with the publish that matters.
+     */
+    @Test
+    void aReleaseReadWhilePublishingIsNotWaitedForAgain() throws Exception {
+        for (int padding = 0; padding <= StreamConnection.CONTROL_READ_INTERVAL; padding++) {
+            releaseReadWhilePublishing(padding);
+        }
+    }
+
+    private static void releaseReadWhilePublishing(int padding) throws Exception {
+        int large = 256 << 10;
+        IpcOptions options = IpcOptions.builder()
+                .set(IpcOptions.SHARED_MEMORY_BYTES, 2 * large)
+                .build();
+        JdkSocketChannel[] ends = JdkSocketChannel.pair();
+        InMemorySharedMemory memory = new InMemorySharedMemory();
+        CompletableFuture<Client> connecting = CompletableFuture.supplyAsync(() -> {
+            try {
+                return StreamEndpoints.connect(ends[1], "test", options, memory, WAIT);
+            } catch (IpcException e) {
+                throw new CompletionException(e);
+            }
+        });
+        Connection connection = StreamEndpoints.accept(ends[0], "test", options, memory, WAIT);
+        try (Client client = connecting.get(30, TimeUnit.SECONDS)) {
+            List<Packet> received = new ArrayList<>();
+            // two payloads fill the region; the client takes both and releases them (a poll that finds nothing more)
+            List<Packet> filling = List.of(Packet.of(1, filled(large, 1)), Packet.of(2, filled(large, 2)));
+            connection.send(filling, SEND_TIMEOUT);
+            while (received.size() < 2) {
+                client.poll(packet -> received.add(packet.toPacket()), 10, Duration.ofSeconds(10));
+            }
+            assertEquals(0, client.poll(packet -> received.add(packet.toPacket()), 10, Duration.ofMillis(1)));
+            for (int i = 0; i < padding; i++) { // the server has not read that RELEASE yet, unless a publish did
+                connection.send(List.of(Packet.of(10 + i, filled(8, i))), SEND_TIMEOUT);
+            }
+            // a small packet, then one the region has no room for until the server reads the RELEASE
+            List<Packet> last = List.of(Packet.of(100, filled(8, 100)), Packet.of(101, filled(large, 101)));
+            CompletableFuture<Void> sending = CompletableFuture.runAsync(() -> {
+                try {
+                    connection.send(last, SEND_TIMEOUT);
+                    connection.sendEnd();
+                } catch (IpcException e) {
+                    throw new CompletionException(e);
+                }
+            });
+            int n;
+            while ((n = client.poll(packet -> received.add(packet.toPacket()), 10, Duration.ofSeconds(5)))
+                    != Client.END_OF_STREAM) {
+                if (n == 0) {
+                    fail("padding " + padding + ": nothing arrived for 5 s although the client holds nothing of the"
+                            + " region: the server waits for a RELEASE that will not come");
+                }
+            }
+            sending.get(30, TimeUnit.SECONDS);
+            assertEquals(2 + padding + 2, received.size(), "padding " + padding);
+            assertEquals(last, received.subList(2 + padding, received.size()), "padding " + padding);
         } finally {
             connection.close();
         }
