@@ -1,6 +1,7 @@
 package com.example.quickstart;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
@@ -43,6 +44,33 @@ class QuickStartTest {
             assertEquals(0, server.exitValue(), () -> "server failed: " + sent + " " + read(serverErr));
             assertTrue(sent.startsWith("sent 3000 packets"), sent);
             assertEquals(List.of(sent.replace("sent ", "received ")), received);
+        } finally {
+            server.destroyForcibly();
+        }
+    }
+
+    /**
+     * The README's stopping recipe: SIGTERM to a server waiting for its client runs its shutdown hook, which closes
+     * the server, so its socket file is gone when the process has exited (without the hook it stays for good).
+     */
+    @Test
+    @Timeout(120)
+    void aServerStoppedBySigtermLeavesNoSocketFile() throws Exception {
+        assumeFalse(
+                System.getProperty("os.name").startsWith("Windows"),
+                "the example depends on the unix transport, the default on Linux and macOS");
+        Path serverErr = Files.createTempFile("quick-start-server", ".err");
+        Process server = java(QuickStartServer.class, "3000", serverErr);
+        try (BufferedReader serverOut = reader(server)) {
+            String name = serverOut.readLine();
+            assertTrue(
+                    name != null && name.startsWith("unix://"),
+                    () -> "the server's first line is its name: " + name + "; its stderr: " + read(serverErr));
+            Path socket = Path.of(java.net.URI.create(name).getPath());
+            assertTrue(Files.exists(socket), "the server's socket file " + socket + " while it waits");
+            server.destroy(); // SIGTERM
+            assertTrue(server.waitFor(30, TimeUnit.SECONDS), "the server did not stop within 30 s of SIGTERM");
+            assertFalse(Files.exists(socket), () -> "SIGTERM left the socket file " + socket + "; " + read(serverErr));
         } finally {
             server.destroyForcibly();
         }
