@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.packetipc.Client;
-import dev.packetipc.Connection;
-import dev.packetipc.IpcException;
 import dev.packetipc.IpcOptions;
 import dev.packetipc.IpcTimeoutException;
 import dev.packetipc.Packet;
@@ -18,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -35,43 +32,11 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 @Timeout(180)
 class RingStreamTest {
-    private static final long WAIT = TimeUnit.SECONDS.toNanos(20);
     /** A poll or send that waits this long in the race tests has lost a wake-up. */
     private static final Duration STALL = Duration.ofSeconds(5);
 
-    private static final class Ends implements AutoCloseable {
-        final Connection connection;
-        final Client client;
-
-        Ends(Connection connection, Client client) {
-            this.connection = connection;
-            this.client = client;
-        }
-
-        boolean ring() {
-            boolean server = ((StreamConnection) connection).usesRing();
-            assertEquals(server, ((StreamClient) client).usesRing(), "both sides agree whether the ring is on");
-            return server;
-        }
-
-        @Override
-        public void close() {
-            client.close();
-            connection.close();
-        }
-    }
-
-    private static Ends connect(IpcOptions server, IpcOptions client, SharedMemory memory) throws Exception {
-        JdkSocketChannel[] ends = JdkSocketChannel.pair();
-        CompletableFuture<Client> connecting = CompletableFuture.supplyAsync(() -> {
-            try {
-                return StreamEndpoints.connect(ends[1], "test", client, memory, WAIT);
-            } catch (IpcException e) {
-                throw new CompletionException(e);
-            }
-        });
-        Connection connection = StreamEndpoints.accept(ends[0], "test", server, memory, WAIT);
-        return new Ends(connection, connecting.get(30, TimeUnit.SECONDS));
+    private static StreamPair connect(IpcOptions server, IpcOptions client, SharedMemory memory) throws Exception {
+        return StreamPair.open(server, client, memory);
     }
 
     private static IpcOptions ring(int bytes, IpcOptions.IdleStrategy idle) {
@@ -95,7 +60,7 @@ class RingStreamTest {
             {IpcOptions.defaults(), IpcOptions.defaults(), null, false},
         };
         for (Object[] c : cases) {
-            try (Ends ends = connect((IpcOptions) c[0], (IpcOptions) c[1], (SharedMemory) c[2])) {
+            try (StreamPair ends = connect((IpcOptions) c[0], (IpcOptions) c[1], (SharedMemory) c[2])) {
                 assertEquals(c[3], ends.ring(), () -> "server " + c[0] + " client " + c[1] + " memory " + c[2]);
                 List<Packet> sent = new ArrayList<>();
                 for (int i = 0; i < 100; i++) { // fits the socket's buffer: nobody reads while it is sent
@@ -122,7 +87,7 @@ class RingStreamTest {
             names = {"BACKOFF", "BLOCK"})
     void theConsumerNeverSleepsThroughAPublish(IpcOptions.IdleStrategy idle) throws Exception {
         IpcOptions options = ring(64 << 10, idle);
-        try (Ends ends = connect(options, options, new InMemorySharedMemory())) {
+        try (StreamPair ends = connect(options, options, new InMemorySharedMemory())) {
             assertTrue(ends.ring());
             AtomicReference<Throwable> producerFailure = new AtomicReference<>();
             AtomicLong received = new AtomicLong();
@@ -192,7 +157,7 @@ class RingStreamTest {
         IpcOptions options = ring(64 << 10, idle).toBuilder()
                 .set(IpcOptions.SHARED_MEMORY_BYTES, 0)
                 .build();
-        try (Ends ends = connect(options, options, new InMemorySharedMemory())) {
+        try (StreamPair ends = connect(options, options, new InMemorySharedMemory())) {
             assertTrue(ends.ring());
             AtomicReference<Throwable> producerFailure = new AtomicReference<>();
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
@@ -240,7 +205,7 @@ class RingStreamTest {
         IpcOptions options = ring(64 << 10, IpcOptions.IdleStrategy.BACKOFF).toBuilder()
                 .set(IpcOptions.SHARED_MEMORY_BYTES, 0)
                 .build();
-        try (Ends ends = connect(options, options, new InMemorySharedMemory())) {
+        try (StreamPair ends = connect(options, options, new InMemorySharedMemory())) {
             assertTrue(ends.ring());
             List<Packet> batch = new ArrayList<>();
             for (int i = 0; i < 100; i++) {
@@ -275,7 +240,7 @@ class RingStreamTest {
     void aServerThatVanishesWakesASleepingOrSpinningClientWithPeerGone(IpcOptions.IdleStrategy idle) throws Exception {
         IpcOptions options = ring(64 << 10, idle);
         InMemorySharedMemory memory = new InMemorySharedMemory();
-        try (Ends ends = connect(options, options, memory)) {
+        try (StreamPair ends = connect(options, options, memory)) {
             assertTrue(ends.ring());
             ends.connection.send(List.of(Packet.of(1, new byte[10])));
             CompletableFuture<Throwable> waiting = CompletableFuture.supplyAsync(() -> {

@@ -26,7 +26,6 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(120)
 class SharedRegionStreamTest {
-    private static final long WAIT = TimeUnit.SECONDS.toNanos(20);
     private static final Duration SEND_TIMEOUT = Duration.ofSeconds(20);
 
     /** With default options (a 32 MiB region), a 10 MiB packet and then a 25 MiB one: the second hung send. */
@@ -64,17 +63,9 @@ class SharedRegionStreamTest {
         IpcOptions options = IpcOptions.builder()
                 .set(IpcOptions.SHARED_MEMORY_BYTES, 64 << 10)
                 .build();
-        JdkSocketChannel[] ends = JdkSocketChannel.pair();
-        InMemorySharedMemory memory = new InMemorySharedMemory();
-        CompletableFuture<Client> connecting = CompletableFuture.supplyAsync(() -> {
-            try {
-                return StreamEndpoints.connect(ends[1], "test", options, memory, WAIT);
-            } catch (IpcException e) {
-                throw new CompletionException(e);
-            }
-        });
-        Connection connection = StreamEndpoints.accept(ends[0], "test", options, memory, WAIT);
-        try (Client client = connecting.get(30, TimeUnit.SECONDS)) {
+        StreamPair pair = StreamPair.open(options, options, new InMemorySharedMemory());
+        Connection connection = pair.connection;
+        try (Client client = pair.client) {
             List<Packet> batch = List.of(
                     Packet.of(1, filled(40 << 10, 1)), Packet.of(2, filled(40 << 10, 2)), Packet.of(3, filled(10, 3)));
             dev.packetipc.IpcTimeoutException e = org.junit.jupiter.api.Assertions.assertThrows(
@@ -128,17 +119,9 @@ class SharedRegionStreamTest {
         IpcOptions options = IpcOptions.builder()
                 .set(IpcOptions.SHARED_MEMORY_BYTES, 2 * large)
                 .build();
-        JdkSocketChannel[] ends = JdkSocketChannel.pair();
-        InMemorySharedMemory memory = new InMemorySharedMemory();
-        CompletableFuture<Client> connecting = CompletableFuture.supplyAsync(() -> {
-            try {
-                return StreamEndpoints.connect(ends[1], "test", options, memory, WAIT);
-            } catch (IpcException e) {
-                throw new CompletionException(e);
-            }
-        });
-        Connection connection = StreamEndpoints.accept(ends[0], "test", options, memory, WAIT);
-        try (Client client = connecting.get(30, TimeUnit.SECONDS)) {
+        StreamPair pair = StreamPair.open(options, options, new InMemorySharedMemory());
+        Connection connection = pair.connection;
+        try (Client client = pair.client) {
             List<Packet> received = new ArrayList<>();
             // two payloads fill the region; the client takes both and releases them (a poll that finds nothing more)
             List<Packet> filling = List.of(Packet.of(1, filled(large, 1)), Packet.of(2, filled(large, 2)));
@@ -177,17 +160,9 @@ class SharedRegionStreamTest {
     }
 
     private static List<Packet> stream(IpcOptions options, List<Packet> packets, int batchSize) throws Exception {
-        JdkSocketChannel[] ends = JdkSocketChannel.pair();
-        InMemorySharedMemory memory = new InMemorySharedMemory();
-        CompletableFuture<Client> connecting = CompletableFuture.supplyAsync(() -> {
-            try {
-                return StreamEndpoints.connect(ends[1], "test", options, memory, WAIT);
-            } catch (IpcException e) {
-                throw new CompletionException(e);
-            }
-        });
-        Connection connection = StreamEndpoints.accept(ends[0], "test", options, memory, WAIT);
-        try (Client client = connecting.get(30, TimeUnit.SECONDS)) {
+        StreamPair pair = StreamPair.open(options, options, new InMemorySharedMemory());
+        Connection connection = pair.connection;
+        try (Client client = pair.client) {
             CompletableFuture<Void> sending = CompletableFuture.runAsync(() -> {
                 try {
                     for (int from = 0; from < packets.size(); from += batchSize) {
