@@ -17,7 +17,7 @@ public final class FrameDecoder {
      * Checks the header of the frame at the buffer's position as soon as its 8 bytes are there, so that a hostile
      * length is refused before anything waits for, or allocates for, the body.
      *
-     * @param buffer the received bytes, the frame starting at its position and the bytes there up to its limit;
+     * @param buffer the bytes received so far, from its position (where the frame starts) to its limit;
      *     little-endian
      * @param maxFrameBytes the largest frame this side accepts, header included (what it announced in the handshake)
      * @return 0 if fewer than 8 bytes are there, else the frame's length (the caller waits until that many bytes
