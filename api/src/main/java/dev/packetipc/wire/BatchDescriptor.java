@@ -49,12 +49,24 @@ public final class BatchDescriptor {
 
     private BatchDescriptor() {}
 
-    /** Bytes an inline entry with this payload length takes. */
+    /**
+     * The bytes an inline entry takes: its 16-byte header, the payload, and the zero padding to a multiple of 8.
+     *
+     * @param payloadLength the payload's length in bytes, 0 or more
+     * @return the entry's length in bytes; a {@code long}, so that it cannot overflow for any {@code int} length
+     */
     public static long inlineEntryLength(int payloadLength) {
         return ENTRY_HEADER_LENGTH + (((long) payloadLength + 7) & ~7L);
     }
 
-    /** The largest payload that fits inline in one frame of at most {@code maxFrameBytes}. */
+    /**
+     * The largest payload that fits inline in one BATCH frame of at most {@code maxFrameBytes}, as its only packet.
+     *
+     * @param maxFrameBytes the largest frame the receiver accepts, header included, at least {@link
+     *     FrameDescriptor#MIN_MAX_FRAME_BYTES}
+     * @return the payload length in bytes: {@code maxFrameBytes} minus the 32 bytes of frame header, batch header and
+     *     entry header
+     */
     public static int maxInlinePayload(int maxFrameBytes) {
         return maxFrameBytes - FrameDescriptor.HEADER_LENGTH - BATCH_HEADER_LENGTH - ENTRY_HEADER_LENGTH;
     }

@@ -9,7 +9,11 @@ import java.nio.ByteOrder;
 /**
  * Walks the packets of one BATCH frame in place, handing each to a handler through one reused {@link PacketView}.
  * It can stop after a packet limit and resume where it stopped. Reusable for frame after frame; allocates nothing
- * unless it throws. Every entry is checked against the frame's bounds before it is handed out.
+ * unless it throws (and when a frame comes in a buffer other than the previous frame's: then it makes one duplicate).
+ * Every entry is checked against the frame's bounds before it is handed out.
+ *
+ * <p>Not thread-safe: one reader belongs to one receiving thread. It reads the frame's bytes in place, so the caller
+ * must leave them unchanged until the frame is read to its end or the reader is wrapped on another frame.
  */
 public final class BatchReader {
     private final PacketView view = new PacketView();
@@ -21,15 +25,25 @@ public final class BatchReader {
     private int end;
     private int remaining;
 
-    /** A reader that resolves shared-memory entries with {@code regions}. */
+    /**
+     * A reader that resolves shared-memory entries with {@code regions}.
+     *
+     * @param regions the connection's regions, or {@link SharedRegions#NONE} where none can be announced
+     */
     public BatchReader(SharedRegions regions) {
         this.regions = regions;
     }
 
     /**
      * Starts on the BATCH frame at {@code frameOffset} of {@code readOnlyBuffer}, whose header {@link
-     * FrameDecoder#frameLength} accepted and whose bytes are all there.
+     * FrameDecoder#frameLength} accepted and whose bytes are all there. Packets of a previous frame not read yet are
+     * dropped.
      *
+     * @param readOnlyBuffer the received bytes, little-endian and read-only: inline payloads are handed to users as
+     *     windows on a duplicate of it (the reader keeps a reference to both until it is wrapped on another buffer)
+     * @param frameOffset where the frame's header starts in the buffer (absolute index)
+     * @param frameLength the frame's length, header included, as {@link FrameDecoder#frameLength} returned it
+     * @throws IllegalArgumentException if the buffer is not little-endian
      * @throws ProtocolException if the packet count cannot fit in the frame
      */
     public void wrap(ByteBuffer readOnlyBuffer, int frameOffset, int frameLength) throws ProtocolException {
@@ -60,7 +74,11 @@ public final class BatchReader {
         this.remaining = count;
     }
 
-    /** Packets of the current frame not handed out yet. */
+    /**
+     * Packets of the current frame not handed out yet.
+     *
+     * @return 0 once the frame is read to its end (and before the first {@link #wrap}), else the count left
+     */
     public int remaining() {
         return remaining;
     }
@@ -69,6 +87,9 @@ public final class BatchReader {
      * Hands up to {@code limit} packets to {@code handler}. A packet counts as read before the handler sees it: if the
      * handler throws, the exception propagates and the next call continues with the packet after it.
      *
+     * @param handler takes each packet; the view it gets, and the payload buffer it returns, are valid only until
+     *     {@code onPacket} returns
+     * @param limit the most packets to hand out in this call; 0 or less hands out none
      * @return the number handed out
      * @throws ProtocolException if an entry overruns the frame, has an unknown kind, or names an unknown region or
      *     a range outside it

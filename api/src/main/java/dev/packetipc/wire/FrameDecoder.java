@@ -6,7 +6,9 @@ import java.nio.ByteOrder;
 
 /**
  * Validates frame headers and reads the handshake. Works on a little-endian buffer of received bytes at its
- * position, reads with absolute gets, and allocates nothing unless it throws.
+ * position, reads with absolute gets (no method moves the buffer's position or limit), and allocates nothing unless
+ * it throws. Stateless: every method may be called from any thread, on a buffer no other thread changes meanwhile.
+ * Lengths and sizes are in bytes.
  */
 public final class FrameDecoder {
     private FrameDecoder() {}
@@ -15,10 +17,14 @@ public final class FrameDecoder {
      * Checks the header of the frame at the buffer's position as soon as its 8 bytes are there, so that a hostile
      * length is refused before anything waits for, or allocates for, the body.
      *
+     * @param buffer the bytes received so far, from its position (where the frame starts) to its limit;
+     *     little-endian
+     * @param maxFrameBytes the largest frame this side accepts, header included (what it announced in the handshake)
      * @return 0 if fewer than 8 bytes are there, else the frame's length (the caller waits until that many bytes
      *     are there)
      * @throws ProtocolException for an unknown type, a length that is too small, too large, or not aligned, or
      *     non-zero reserved fields
+     * @throws IllegalArgumentException if the buffer is not little-endian (checked once 8 bytes are there)
      */
     public static int frameLength(ByteBuffer buffer, int maxFrameBytes) throws ProtocolException {
         int at = buffer.position();
@@ -52,7 +58,12 @@ public final class FrameDecoder {
         return length;
     }
 
-    /** The type of the frame at the buffer's position (after {@link #frameLength} accepted it). */
+    /**
+     * The type of the frame at the buffer's position, after {@link #frameLength} accepted it. Nothing is checked.
+     *
+     * @param buffer the received bytes, the frame starting at its position
+     * @return one of {@link FrameDescriptor}'s {@code TYPE_*} constants
+     */
     public static byte type(ByteBuffer buffer) {
         return buffer.get(buffer.position() + FrameDescriptor.TYPE_OFFSET);
     }
@@ -60,6 +71,10 @@ public final class FrameDecoder {
     /**
      * Reads a HELLO at the buffer's position and picks the highest version both sides speak.
      *
+     * @param hello the received bytes, a whole frame that {@link #frameLength} accepted starting at its position
+     * @param ourMin the lowest protocol version this side speaks
+     * @param ourMax the highest protocol version this side speaks, at least {@code ourMin}
+     * @return the highest version in both ranges, to be sent back with WELCOME
      * @throws ProtocolException for a frame that is not HELLO, a wrong magic, or no common version
      */
     public static short negotiate(ByteBuffer hello, short ourMin, short ourMax) throws ProtocolException {
@@ -77,6 +92,7 @@ public final class FrameDecoder {
     /**
      * Reads a WELCOME (or REJECT) at the buffer's position.
      *
+     * @param frame the received bytes, a whole frame that {@link #frameLength} accepted starting at its position
      * @return the version the server chose
      * @throws ProtocolException for a REJECT (with the server's reason), another frame, or a wrong magic
      */
@@ -88,7 +104,16 @@ public final class FrameDecoder {
         return frame.getShort(body + HandshakeDescriptor.MIN_VERSION_OFFSET);
     }
 
-    /** The largest frame the peer accepts, from its HELLO or WELCOME at the buffer's position. */
+    /**
+     * The largest frame the peer accepts, from its HELLO or WELCOME at the buffer's position. The frame's type is not
+     * checked: the caller has checked it already ({@link #negotiate} or {@link #welcome}).
+     *
+     * @param frame the received bytes, a whole HELLO or WELCOME starting at its position
+     * @return the peer's maximum frame size in bytes, header included, at least {@link
+     *     FrameDescriptor#MIN_MAX_FRAME_BYTES}
+     * @throws ProtocolException if the peer announced less than {@link FrameDescriptor#MIN_MAX_FRAME_BYTES}, or more
+     *     than {@link Integer#MAX_VALUE} (read as a negative {@code int})
+     */
     public static int peerMaxFrameBytes(ByteBuffer frame) throws ProtocolException {
         int max = frame.getInt(frame.position() + FrameDescriptor.HEADER_LENGTH + HandshakeDescriptor.MAX_FRAME_OFFSET);
         if (max < FrameDescriptor.MIN_MAX_FRAME_BYTES) {
@@ -98,12 +123,28 @@ public final class FrameDecoder {
         return max;
     }
 
-    /** The u32 at {@code bodyOffset} of the frame at the buffer's position: a reason code or a region id. */
+    /**
+     * The u32 at {@code bodyOffset} of the frame at the buffer's position: a reason code, a region id, a handle or the
+     * flags. Nothing is checked: the caller knows the frame's type and that its length covers the field.
+     *
+     * @param frame the received bytes, a whole frame starting at its position
+     * @param bodyOffset the field's offset from the start of the body (the byte after the 8-byte header), one of the
+     *     {@code *_OFFSET} constants of {@link HandshakeDescriptor}
+     * @return the field's bits as an {@code int}: a u32 above {@link Integer#MAX_VALUE} comes back negative
+     */
     public static int bodyInt(ByteBuffer frame, int bodyOffset) {
         return frame.getInt(frame.position() + FrameDescriptor.HEADER_LENGTH + bodyOffset);
     }
 
-    /** The u64 at {@code bodyOffset} of the frame at the buffer's position: a region size or offset. */
+    /**
+     * The u64 at {@code bodyOffset} of the frame at the buffer's position: a region's size or a released position.
+     * Nothing is checked: the caller knows the frame's type and that its length covers the field.
+     *
+     * @param frame the received bytes, a whole frame starting at its position
+     * @param bodyOffset the field's offset from the start of the body (the byte after the 8-byte header), such as
+     *     {@link HandshakeDescriptor#REGION_VALUE_OFFSET}
+     * @return the field's bits as a {@code long}: a u64 above {@link Long#MAX_VALUE} comes back negative
+     */
     public static long bodyLong(ByteBuffer frame, int bodyOffset) {
         return frame.getLong(frame.position() + FrameDescriptor.HEADER_LENGTH + bodyOffset);
     }

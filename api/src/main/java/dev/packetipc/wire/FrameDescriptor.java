@@ -55,12 +55,22 @@ public final class FrameDescriptor {
 
     private FrameDescriptor() {}
 
-    /** Rounds a length up to {@link #ALIGNMENT}. */
+    /**
+     * Rounds a length up to a multiple of {@link #ALIGNMENT}.
+     *
+     * @param length a length in bytes, from 0 to {@code Integer.MAX_VALUE - 7} (larger values overflow)
+     * @return the smallest multiple of 8 that is at least {@code length}
+     */
     public static int align(int length) {
         return (length + ALIGNMENT - 1) & -ALIGNMENT;
     }
 
-    /** Whether the type is one version 1 defines. */
+    /**
+     * Whether the type is one version 1 defines; {@link FrameDecoder#frameLength} refuses every other type.
+     *
+     * @param type the type byte of a frame header
+     * @return {@code true} for the {@code TYPE_*} constants of this class, else {@code false}
+     */
     public static boolean isKnownType(byte type) {
         switch (type) {
             case TYPE_HELLO:

@@ -10,8 +10,13 @@ import java.util.List;
 
 /**
  * Writes frames into a caller's buffer at its position, advancing the position. Stateless; allocates nothing. The
- * buffer's byte order is set to little-endian. Packets' payload buffers are read with absolute reads, so their
- * positions are left alone.
+ * buffer's byte order is set to little-endian (except by {@link #encodeRecordHeader}, which writes at an absolute
+ * index). Packets' payload buffers are read with absolute reads, so their positions are left alone.
+ *
+ * <p>Every method may be called from any thread. The caller owns the destination buffer: the encoder keeps no
+ * reference to it after returning, and no other thread may use it during a call. Only {@link #encodeBatch} checks that
+ * the buffer has room; for the other frames the caller makes sure it has room for the frame's length (stated on each
+ * method) before calling. All lengths and sizes are in bytes.
  */
 public final class FrameEncoder {
     private FrameEncoder() {}
@@ -20,6 +25,12 @@ public final class FrameEncoder {
      * Writes one BATCH frame with as many packets, starting at {@code from}, as fit in both the buffer's remaining
      * space and {@code maxFrameBytes}; every payload travels inline.
      *
+     * @param packets the packets to send; each one's payload is its {@code data()} buffer from position to limit
+     * @param from the index in {@code packets} of the first packet to write; {@code packets.size()} or more writes
+     *     nothing and returns {@code from}
+     * @param dst the buffer to write into, at its position; on return its position is after the frame, or unchanged if
+     *     no frame was written
+     * @param maxFrameBytes the largest frame the peer accepts, header included (the value negotiated in the handshake)
      * @return the index of the first packet not written: {@code from} when not even one fits in the buffer (flush it
      *     and call again), {@code packets.size()} when all were written
      * @throws IllegalArgumentException if packet {@code from} is too large for any frame of {@code maxFrameBytes}:
@@ -32,9 +43,20 @@ public final class FrameEncoder {
     /**
      * As {@link #encodeBatch(List, int, ByteBuffer, int)}, but payloads that {@code placement} wants are copied into
      * its shared-memory region and written as 32-byte shared-memory entries. The frame also ends before a payload for
-     * which the region has no room ({@link PayloadPlacement#NO_ROOM}).
+     * which the region has no room ({@link PayloadPlacement#NO_ROOM}): the payloads placed before it stay in the region
+     * and are sent in this frame.
      *
+     * @param packets the packets to send; each one's payload is its {@code data()} buffer from position to limit
+     * @param from the index in {@code packets} of the first packet to write; {@code packets.size()} or more writes
+     *     nothing and returns {@code from}
+     * @param dst the buffer to write into, at its position; on return its position is after the frame, or unchanged if
+     *     no frame was written
+     * @param maxFrameBytes the largest frame the peer accepts, header included (the value negotiated in the handshake)
      * @param placement where large payloads go, or {@code null} for inline only
+     * @return the index of the first packet not written: {@code from} when not even one fits in the buffer or the
+     *     region (flush, or wait for a RELEASE, and call again), {@code packets.size()} when all were written
+     * @throws IllegalArgumentException if packet {@code from} is too large for any frame of {@code maxFrameBytes} and
+     *     {@code placement} does not want it
      */
     public static int encodeBatch(
             List<? extends AsIpcPacket> packets,
@@ -107,6 +129,13 @@ public final class FrameEncoder {
      * Writes the head of a BATCH frame of one inline packet: the frame header, the batch header and the entry header,
      * 32 bytes. The caller then writes the payload and {@link #inlinePadding(int)} zero bytes, for instance with a
      * gathering write straight from the packet's buffer, so that a payload larger than any send buffer is not copied.
+     *
+     * @param dst the buffer to write into, at its position; needs room for 32 bytes, and its position ends after them
+     * @param timestampNanos the packet's timestamp, nanoseconds since the Unix epoch
+     * @param length the payload's length, 0 or more
+     * @param maxFrameBytes the largest frame the peer accepts, header included
+     * @throws IllegalArgumentException if {@code length} is negative or the whole frame (head, payload and padding)
+     *     would be longer than {@code maxFrameBytes}; nothing was written then
      */
     public static void encodeInlineHead(ByteBuffer dst, long timestampNanos, int length, int maxFrameBytes) {
         long frame = HEADER_LENGTH + BatchDescriptor.BATCH_HEADER_LENGTH + BatchDescriptor.inlineEntryLength(length);
@@ -125,7 +154,12 @@ public final class FrameEncoder {
         dst.position(start + HEADER_LENGTH + BatchDescriptor.BATCH_HEADER_LENGTH + BatchDescriptor.ENTRY_HEADER_LENGTH);
     }
 
-    /** The zero bytes that follow an inline payload of this length. */
+    /**
+     * The number of zero bytes that follow an inline payload, so that the next entry starts on an 8-byte boundary.
+     *
+     * @param length the payload's length, 0 or more
+     * @return 0 to 7
+     */
     public static int inlinePadding(int length) {
         return (int) (BatchDescriptor.inlineEntryLength(length) - BatchDescriptor.ENTRY_HEADER_LENGTH - length);
     }
@@ -136,7 +170,11 @@ public final class FrameEncoder {
         dst.putInt(at + BatchDescriptor.KIND_OFFSET, kind);
     }
 
-    /** Writes END. */
+    /**
+     * Writes END, the last frame of a stream: 8 bytes, no body.
+     *
+     * @param dst the buffer to write into, at its position; needs room for 8 bytes
+     */
     public static void encodeEnd(ByteBuffer dst) {
         dst.order(ByteOrder.LITTLE_ENDIAN);
         int start = dst.position();
@@ -144,42 +182,73 @@ public final class FrameEncoder {
         dst.position(start + HEADER_LENGTH);
     }
 
-    /** Writes CLOSE with a reason code from {@link HandshakeDescriptor}. */
+    /**
+     * Writes CLOSE: 16 bytes.
+     *
+     * @param dst the buffer to write into, at its position; needs room for 16 bytes
+     * @param reason the reason code, one of {@link HandshakeDescriptor}'s {@code REASON_*} constants
+     */
     public static void encodeClose(ByteBuffer dst, int reason) {
         twoInts(dst, FrameDescriptor.TYPE_CLOSE, reason, 0);
     }
 
-    /** Writes HELLO: the versions the client speaks and the largest frame it accepts, without flags. */
+    /**
+     * Writes HELLO without flags: the versions the client speaks and the largest frame it accepts; 24 bytes. The values
+     * are written as given, not checked.
+     *
+     * @param dst the buffer to write into, at its position; needs room for 24 bytes
+     * @param minVersion the lowest protocol version the client speaks (u16)
+     * @param maxVersion the highest protocol version the client speaks (u16), at least {@code minVersion}
+     * @param maxFrameBytes the largest frame the client accepts, header included; the server refuses less than
+     *     {@link FrameDescriptor#MIN_MAX_FRAME_BYTES}
+     */
     public static void encodeHello(ByteBuffer dst, short minVersion, short maxVersion, int maxFrameBytes) {
         encodeHello(dst, minVersion, maxVersion, maxFrameBytes, 0);
     }
 
-    /** Writes HELLO with flags such as {@link HandshakeDescriptor#FLAG_SHARED_MEMORY}. */
+    /**
+     * Writes HELLO with flags: 24 bytes. The values are written as given, not checked.
+     *
+     * @param dst the buffer to write into, at its position; needs room for 24 bytes
+     * @param minVersion the lowest protocol version the client speaks (u16)
+     * @param maxVersion the highest protocol version the client speaks (u16), at least {@code minVersion}
+     * @param maxFrameBytes the largest frame the client accepts, header included; the server refuses less than
+     *     {@link FrameDescriptor#MIN_MAX_FRAME_BYTES}
+     * @param flags a bit set of {@link HandshakeDescriptor#FLAG_SHARED_MEMORY} and {@link HandshakeDescriptor#FLAG_RING}
+     */
     public static void encodeHello(ByteBuffer dst, short minVersion, short maxVersion, int maxFrameBytes, int flags) {
         handshake(dst, FrameDescriptor.TYPE_HELLO, minVersion, maxVersion, maxFrameBytes, flags);
     }
 
-    /** Writes WELCOME: the chosen version and the largest frame the server accepts. */
+    /**
+     * Writes WELCOME without flags: the chosen version and the largest frame the server accepts; 24 bytes.
+     *
+     * @param dst the buffer to write into, at its position; needs room for 24 bytes
+     * @param version the chosen protocol version, one the client's HELLO offered ({@link FrameDecoder#negotiate})
+     * @param maxFrameBytes the largest frame the server accepts, header included, at least {@link
+     *     FrameDescriptor#MIN_MAX_FRAME_BYTES}
+     */
     public static void encodeWelcome(ByteBuffer dst, short version, int maxFrameBytes) {
         encodeWelcome(dst, version, maxFrameBytes, 0);
     }
 
     /**
-     * Writes WELCOME with flags such as {@link HandshakeDescriptor#FLAG_RING}.
+     * Writes WELCOME with flags such as {@link HandshakeDescriptor#FLAG_RING}: 24 bytes.
      *
-     * @param dst the buffer to write into, at its position
+     * @param dst the buffer to write into, at its position; needs room for 24 bytes
      * @param version the chosen version
-     * @param maxFrameBytes the largest frame the server accepts
-     * @param flags the WELCOME flags
+     * @param maxFrameBytes the largest frame the server accepts, header included, at least {@link
+     *     FrameDescriptor#MIN_MAX_FRAME_BYTES}
+     * @param flags the WELCOME flags; only {@link HandshakeDescriptor#FLAG_RING} is defined
      */
     public static void encodeWelcome(ByteBuffer dst, short version, int maxFrameBytes, int flags) {
         handshake(dst, FrameDescriptor.TYPE_WELCOME, version, (short) 0, maxFrameBytes, flags);
     }
 
     /**
-     * Writes RING: the packet ring's region, whose descriptor is sent out of band with this frame.
+     * Writes RING: the packet ring's region, whose descriptor is sent out of band with this frame; 24 bytes.
      *
-     * @param dst the buffer to write into, at its position
+     * @param dst the buffer to write into, at its position; needs room for 24 bytes
      * @param handle the region's handle in the receiving process where the system needs it (Windows), else 0
      * @param size the region's size in bytes, header included
      */
@@ -190,7 +259,7 @@ public final class FrameEncoder {
     /**
      * Writes WAKE, the packet ring's doorbell: 8 bytes, no body.
      *
-     * @param dst the buffer to write into, at its position
+     * @param dst the buffer to write into, at its position; needs room for 8 bytes
      */
     public static void encodeWake(ByteBuffer dst) {
         dst.order(ByteOrder.LITTLE_ENDIAN);
@@ -200,18 +269,28 @@ public final class FrameEncoder {
     }
 
     /**
-     * Writes the header of a ring record at an absolute index, leaving the buffer's position alone.
+     * Writes the header of a ring record at an absolute index, leaving the buffer's position alone. Unlike the other
+     * methods it does not set the byte order: {@code dst} must be little-endian already.
      *
-     * @param dst the ring's data
-     * @param index where the record starts
-     * @param length the record's length, header included
-     * @param type the record's type
+     * @param dst the ring's data, little-endian
+     * @param index where the record starts (absolute index); 8 bytes from there are written
+     * @param length the record's length, header included, a multiple of {@link RingDescriptor#ALIGNMENT}
+     * @param type the record's type ({@link RingDescriptor})
      */
     public static void encodeRecordHeader(ByteBuffer dst, int index, int length, byte type) {
         header(dst, index, length, type);
     }
 
-    /** Writes REJECT with a reason code and a text, cut to {@link HandshakeDescriptor#MAX_TEXT_LENGTH} bytes. */
+    /**
+     * Writes REJECT: a reason code and a text the peer can show its user. The frame is 16 bytes plus the text's UTF-8
+     * bytes, padded to a multiple of 8: at most 1040 bytes.
+     *
+     * @param dst the buffer to write into, at its position; needs room for 16 + {@link
+     *     HandshakeDescriptor#MAX_TEXT_LENGTH} bytes to be safe for any text
+     * @param reason the reason code, one of {@link HandshakeDescriptor}'s {@code REASON_*} constants
+     * @param text why; its UTF-8 encoding is cut to its first {@link HandshakeDescriptor#MAX_TEXT_LENGTH} bytes (which
+     *     may end inside a character)
+     */
     public static void encodeReject(ByteBuffer dst, int reason, String text) {
         byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
         int n = Math.min(utf8.length, HandshakeDescriptor.MAX_TEXT_LENGTH);
@@ -230,15 +309,26 @@ public final class FrameEncoder {
     }
 
     /**
-     * Writes REGION: a shared-memory region whose descriptor is sent out of band with this frame.
+     * Writes REGION: a shared-memory region whose descriptor is sent out of band with this frame; 24 bytes.
      *
+     * @param dst the buffer to write into, at its position; needs room for 24 bytes
+     * @param regionId the region's id, which BATCH entries and RELEASE frames name
      * @param handle the region's handle in the receiving process where the system needs it (Windows), else 0
+     * @param size the region's size in bytes, as the receiver maps it; shared-memory entries must lie within it
      */
     public static void encodeRegion(ByteBuffer dst, int regionId, int handle, long size) {
         regionFrame(dst, FrameDescriptor.TYPE_REGION, regionId, handle, size);
     }
 
-    /** Writes RELEASE: the client holds nothing of the region below {@code position} (see HandshakeDescriptor). */
+    /**
+     * Writes RELEASE: the client holds nothing of the region below {@code position}; 24 bytes.
+     *
+     * @param dst the buffer to write into, at its position; needs room for 24 bytes
+     * @param regionId the region's id, as its REGION frame announced it
+     * @param position the released position, counted as if the region repeated end to end (see {@link
+     *     HandshakeDescriptor}); never below the previous RELEASE of the same region, which {@code
+     *     docs/wire-format.md} §4 makes a protocol error
+     */
     public static void encodeRelease(ByteBuffer dst, int regionId, long position) {
         regionFrame(dst, FrameDescriptor.TYPE_RELEASE, regionId, 0, position);
     }

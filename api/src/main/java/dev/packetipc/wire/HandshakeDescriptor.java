@@ -34,9 +34,6 @@ package dev.packetipc.wire;
  * offsets, recovers the position of each payload as the first position at or after the end of the previous one
  * whose remainder modulo the region's size is the payload's offset. RELEASE p says the receiver holds nothing below
  * position p; the sender never lets its positions run more than one region size ahead of the released one.
- *
- * <pre>
- * </pre>
  */
 public final class HandshakeDescriptor {
     /** The magic number, "PIPC" in little-endian byte order. */

@@ -42,8 +42,10 @@ public final class HandshakePool implements AutoCloseable {
     private boolean closed;
 
     /**
-     * A pool for one server.
+     * A pool for one server. Starts no thread until the first handshake.
      *
+     * @param serverName the server's name, for thread names and messages
+     * @param options the server's options; {@link IpcOptions#CONNECT_TIMEOUT} bounds each handshake
      * @param sharedMemory how to share regions with clients, or {@code null}
      * @param sink takes each finished connection (queues it for {@code accept} and wakes it); called on a pool thread
      * @throws IllegalArgumentException if the options ask for what a stream transport cannot do (see {@link
@@ -64,15 +66,24 @@ public final class HandshakePool implements AutoCloseable {
         threads.allowCoreThreadTimeOut(true); // an idle server keeps no thread
     }
 
-    /** Starts the handshake of a freshly accepted channel; after {@link #close()} the channel is closed instead. */
+    /**
+     * Starts the handshake of a freshly accepted channel, which may take the whole {@link IpcOptions#CONNECT_TIMEOUT};
+     * after {@link #close()} the channel is closed instead. Returns at once; may be called from any thread.
+     *
+     * @param channel the accepted channel; from here on the pool owns it: it goes, as a connection, to the sink, or is
+     *     closed
+     */
     public void start(StreamChannel channel) {
         start(channel, Timeouts.toNanos(options.get(IpcOptions.CONNECT_TIMEOUT)));
     }
 
     /**
-     * Starts the handshake of a channel that has waited part of its time for the HELLO already.
+     * Starts the handshake of a channel that has waited part of its time for the HELLO already. Returns at once; may
+     * be called from any thread; after {@link #close()} the channel is closed instead.
      *
-     * @param helloTimeoutNanos how long the HELLO may still take
+     * @param channel the accepted channel; from here on the pool owns it: it goes, as a connection, to the sink, or is
+     *     closed
+     * @param helloTimeoutNanos how long the HELLO may still take, in nanoseconds
      */
     public void start(StreamChannel channel, long helloTimeoutNanos) {
         pending.add(channel);

@@ -69,7 +69,6 @@ final class SharedPayloads implements PayloadPlacement {
         return offset;
     }
 
-    /** Whether the region exists (it was created; it is announced before any payload is placed in it). */
     /**
      * Whether the region has room for a payload of {@code length} bytes now. A RELEASE read since a placement found no
      * room (while publishing or flushing) may have made some: the sender waits for one only if this says no.
@@ -78,6 +77,7 @@ final class SharedPayloads implements PayloadPlacement {
         return ring != null && ring.fits(length);
     }
 
+    /** Whether the region exists (it was created; it is announced before any payload is placed in it). */
     boolean hasRegion() {
         return ring != null;
     }

@@ -20,6 +20,8 @@ public interface StreamChannel {
     /**
      * Reads at least one byte into {@code dst} at its position, waiting at most {@code timeoutNanos}.
      *
+     * @param dst the buffer to read into, from its position up to its limit; its position advances by the bytes read.
+     *     The caller owns it; the channel keeps no reference to it after returning
      * @param timeoutNanos 0 to take only what is already there, {@link #FOREVER} to wait without limit
      * @return the number of bytes read, 0 if the time ran out with nothing there, or -1 at the end of the stream
      * @throws IOException if the stream broke (reset, broken pipe) or was closed; the engine maps it
@@ -30,6 +32,8 @@ public interface StreamChannel {
      * Writes the remaining bytes of {@code srcs}, in order, as one gathering write where the system allows, waiting
      * at most {@code timeoutNanos} for room. Advances the buffers' positions by what was written.
      *
+     * @param srcs the buffers to write, each from its position to its limit; buffers with nothing remaining are
+     *     skipped. The caller owns them; the channel keeps no reference to them after returning
      * @param timeoutNanos 0 to write only what fits now, {@link #FOREVER} to wait without limit
      * @return the number of bytes written, less than all of them only if the time ran out
      * @throws IOException if the stream broke (the peer went away) or was closed; the engine maps it
@@ -39,6 +43,8 @@ public interface StreamChannel {
     /**
      * Half-closes the stream: the peer reads the end of the stream after everything written so far, while this side
      * can still read. Where the system has no half-close (Windows pipes), this does nothing.
+     *
+     * @throws IOException if the half-close failed (the stream was closed, or the system reported an error)
      */
     default void shutdownOutput() throws IOException {}
 

@@ -43,6 +43,7 @@ public final class StreamEndpoints {
      * {@link IpcOptions#MAX_FRAME_BYTES}) and, for large payloads, the shared-memory region ({@link
      * IpcOptions#SHARED_MEMORY_BYTES}).
      *
+     * @param options the options of the server being created or of the client connecting
      * @throws IllegalArgumentException naming the option and what to do instead
      */
     public static void checkOptions(IpcOptions options) {
@@ -56,11 +57,18 @@ public final class StreamEndpoints {
     }
 
     /**
-     * Server side: waits for the client's HELLO, answers WELCOME, and returns the connection.
+     * Server side: waits for the client's HELLO, answers WELCOME, and returns the connection. Blocks the calling
+     * thread: each step (reading the HELLO, writing the answer) waits at most {@code timeoutNanos}; {@link
+     * HandshakePool} runs this off the accepting thread.
      *
+     * @param channel the accepted channel; the returned connection owns it, and it is closed if this throws
      * @param serverName the server's name, for messages
+     * @param options the server's options
      * @param sharedMemory how to share regions with the client, or {@code null} to send every payload inline
-     * @param timeoutNanos how long to wait for the HELLO
+     * @param timeoutNanos how long to wait for the HELLO, in nanoseconds
+     * @return the server side of the connection, ready to send
+     * @throws IpcException for the failures below, or {@link PeerGoneException} if the client went away during the
+     *     handshake
      * @throws ProtocolException if the peer is not a packet-ipc client or speaks no common version (it was sent
      *     REJECT)
      * @throws IllegalArgumentException if {@link #checkOptions} refuses the options (the client was sent REJECT with
@@ -175,10 +183,18 @@ public final class StreamEndpoints {
     }
 
     /**
-     * Client side: sends HELLO, waits for WELCOME, and returns the client.
+     * Client side: sends HELLO, waits for WELCOME, and returns the client. Blocks the calling thread: each step of
+     * the handshake (writing the HELLO, reading the answer) waits at most {@code timeoutNanos}, and if the server
+     * closed the connection before it read the HELLO, up to one more second for the REJECT that says why.
      *
+     * @param channel the connected channel; the returned client owns it, and it is closed if this throws
+     * @param serverName the server's name, for messages
+     * @param options the client's options
      * @param sharedMemory how to map the server's regions, or {@code null} to receive every payload inline
-     * @param timeoutNanos how long to wait for the server's answer
+     * @param timeoutNanos how long to wait for the server's answer, in nanoseconds
+     * @return the client, ready to receive
+     * @throws IpcException for the failures below, or {@link PeerGoneException} if the server went away during the
+     *     handshake
      * @throws ProtocolException if the server refused or is not a packet-ipc server
      * @throws IpcTimeoutException if the server did not answer in time
      * @throws IllegalArgumentException if {@link #checkOptions} refuses the options; nothing was sent
@@ -286,6 +302,9 @@ public final class StreamEndpoints {
     /**
      * Server side: refuses a client before the handshake, for instance for its credentials, with a REJECT it can show
      * its user, then closes the channel. Never blocks and never throws.
+     *
+     * @param channel the accepted channel, closed on return
+     * @param text why, for the client's user; cut to {@link HandshakeDescriptor#MAX_TEXT_LENGTH} bytes of UTF-8
      */
     public static void refuse(StreamChannel channel, String text) {
         reject(channel, HandshakeDescriptor.REASON_REFUSED, text);
