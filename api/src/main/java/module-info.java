@@ -14,6 +14,8 @@
 module dev.packetipc.api {
     // FlowFanout.registerMBean takes JMX types; java.management is part of every standard JDK.
     requires transitive java.management;
+    // Mappings unmaps shared memory at close through sun.misc.Unsafe.invokeCleaner (no flag needed, JDK 17 to 25).
+    requires jdk.unsupported;
 
     exports dev.packetipc;
     exports dev.packetipc.flow;

@@ -5,6 +5,7 @@ import com.sun.jna.Platform;
 import dev.packetipc.IpcException;
 import dev.packetipc.ProtocolException;
 import dev.packetipc.spi.RuntimeDirectory;
+import dev.packetipc.spi.stream.Mappings;
 import dev.packetipc.spi.stream.SharedMemory;
 import dev.packetipc.spi.stream.StreamChannel;
 import java.io.FileDescriptor;
@@ -12,7 +13,6 @@ import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -101,7 +101,7 @@ final class FileDescriptorSharedMemory implements SharedMemory {
                     throw new ProtocolException("the ring's region has " + actual + " bytes, less than the " + size
                             + " its RING frame claims; the server is not a packet-ipc server or is broken");
                 }
-                return file.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, size);
+                return Mappings.map(file.getChannel(), FileChannel.MapMode.READ_WRITE, size);
             }
         } finally {
             received.close();
@@ -122,7 +122,7 @@ final class FileDescriptorSharedMemory implements SharedMemory {
         RandomAccessFile file = new RandomAccessFile(self, "rw");
         try {
             file.setLength(size);
-            MappedByteBuffer buffer = file.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, size);
+            ByteBuffer buffer = Mappings.map(file.getChannel(), FileChannel.MapMode.READ_WRITE, size);
             if (peerWrites) {
                 try {
                     libc.fcntl(fd, Libc.F_ADD_SEALS, Libc.F_SEAL_SHRINK | Libc.F_SEAL_GROW | Libc.F_SEAL_SEAL);
@@ -161,7 +161,7 @@ final class FileDescriptorSharedMemory implements SharedMemory {
             RandomAccessFile file = new RandomAccessFile(path.toFile(), "rw");
             try {
                 file.setLength(size);
-                MappedByteBuffer buffer = file.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, size);
+                ByteBuffer buffer = Mappings.map(file.getChannel(), FileChannel.MapMode.READ_WRITE, size);
                 return new Region(file, new RandomAccessFile(path.toFile(), "r"), buffer);
             } catch (IOException | RuntimeException e) {
                 file.close();
@@ -195,8 +195,13 @@ final class FileDescriptorSharedMemory implements SharedMemory {
                 throw new ProtocolException("the shared region has " + actual + " bytes, less than the " + size
                         + " its REGION frame claims; the server is not a packet-ipc server or is broken");
             }
-            return file.map(FileChannel.MapMode.READ_ONLY, 0, size);
+            return Mappings.map(file, FileChannel.MapMode.READ_ONLY, size);
         }
+    }
+
+    @Override
+    public void unmap(ByteBuffer mapped) {
+        Mappings.unmap(mapped);
     }
 
     /** Refuses a descriptor that is not a memfd sealed against shrinking and growing. */
@@ -232,9 +237,10 @@ final class FileDescriptorSharedMemory implements SharedMemory {
     private static final class Region implements SharedRegion {
         private final RandomAccessFile file;
         private final RandomAccessFile readOnly;
-        private final MappedByteBuffer buffer;
+        private final ByteBuffer buffer;
+        private boolean closed;
 
-        Region(RandomAccessFile file, RandomAccessFile readOnly, MappedByteBuffer buffer) {
+        Region(RandomAccessFile file, RandomAccessFile readOnly, ByteBuffer buffer) {
             this.file = file;
             this.readOnly = readOnly;
             this.buffer = buffer;
@@ -247,8 +253,13 @@ final class FileDescriptorSharedMemory implements SharedMemory {
 
         @Override
         public void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
             closeQuietly(readOnly);
             closeQuietly(file);
+            Mappings.unmap(buffer); // the engine closes a region only once nothing writes into it
         }
 
         private static void closeQuietly(RandomAccessFile file) {

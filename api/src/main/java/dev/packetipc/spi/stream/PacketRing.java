@@ -39,6 +39,9 @@ final class PacketRing {
     private static final VarHandle LONGS = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final ByteBuffer region;
+    /** The buffer the ring was made over, as mapped (client side: what to unmap). */
+    private final ByteBuffer mapping;
+
     private final ByteBuffer data;
     private final ByteBuffer writer;
     private final int capacity;
@@ -58,6 +61,7 @@ final class PacketRing {
 
     private PacketRing(ByteBuffer region, int capacity, SharedMemory.SharedRegion owner) {
         this.region = region.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        this.mapping = region;
         this.data = region.slice(HEADER_LENGTH, capacity).order(ByteOrder.LITTLE_ENDIAN);
         this.writer = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         this.capacity = capacity;
@@ -355,5 +359,10 @@ final class PacketRing {
         if (owner != null) {
             owner.close();
         }
+    }
+
+    /** The buffer the ring was made over, as it was mapped. */
+    ByteBuffer mapping() {
+        return mapping;
     }
 }

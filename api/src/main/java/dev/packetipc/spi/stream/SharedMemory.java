@@ -77,6 +77,15 @@ public interface SharedMemory {
         throw new IOException("this system cannot share writable memory");
     }
 
+    /**
+     * Client side: unmaps a buffer that {@link #open} or {@link #openWritable} returned. The engine calls it once, when
+     * the client is closed and no thread reads the buffer any more; the default leaves the mapping to the garbage
+     * collector.
+     *
+     * @param mapped the buffer as {@code open} or {@code openWritable} returned it
+     */
+    default void unmap(ByteBuffer mapped) {}
+
     /** A mapped region on the server side. */
     interface SharedRegion extends AutoCloseable {
         /**
@@ -86,7 +95,10 @@ public interface SharedMemory {
          */
         ByteBuffer buffer();
 
-        /** Releases the region's handle; the mapping goes once nothing references it. Idempotent. */
+        /**
+         * Releases the region's handle, and may unmap its buffer at once: the engine calls it only once no thread uses
+         * the buffer any more. Idempotent.
+         */
         @Override
         void close();
     }

@@ -16,6 +16,7 @@ import dev.packetipc.wire.SharedRegions;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The client's side of one stream connection, after the handshake. Reads as many bytes as the channel has into one
@@ -39,6 +40,13 @@ final class StreamClient extends AbstractClient implements SharedRegions {
     private final FrameInput input;
     private final BatchReader batch = new BatchReader(this);
     private final ByteBuffer[] regions = new ByteBuffer[MAX_REGIONS];
+    /** The regions as mapped, to unmap at close. */
+    private final ByteBuffer[] mappedRegions = new ByteBuffer[MAX_REGIONS];
+    /** Held while a thread is in {@link #pollPackets}: the mappings are released only when none is. */
+    private final ReentrantLock receiving = new ReentrantLock();
+    /** Whether the mappings were released; guarded by {@link #receiving}. */
+    private boolean memoryReleased;
+
     private final long[] ringSizes = new long[MAX_REGIONS];
     private final long[] regionEnds = new long[MAX_REGIONS];
     private final long[] regionsReleased = new long[MAX_REGIONS];
@@ -88,16 +96,59 @@ final class StreamClient extends AbstractClient implements SharedRegions {
 
     @Override
     protected int pollPackets(PacketHandler handler, int limit, long waitNanos) throws IpcException {
-        if (failure != null) {
-            throw failure;
-        }
+        receiving.lock();
         try {
+            if (isClosed()) { // closed after the caller looked: the mappings may be gone already
+                throw new ClosedException("this client of " + name() + " is closed; connect a new one");
+            }
+            if (failure != null) {
+                throw failure;
+            }
             if (ring != null) {
                 return pollRing(handler, limit, Deadlines.after(waitNanos));
             }
             return poll(handler, limit, Deadlines.after(waitNanos));
         } catch (IOException e) {
             throw fail(e);
+        } finally {
+            unlockReceiving();
+        }
+    }
+
+    /**
+     * Leaves a poll: unlocks, then, if the client was closed meanwhile, releases the mappings that the close could
+     * not release while this thread read them. A close marks the client closed before it tries the lock, so either its
+     * try succeeds or this thread sees it closed here.
+     */
+    private void unlockReceiving() {
+        receiving.unlock();
+        if (!receiving.isHeldByCurrentThread() && isClosed() && receiving.tryLock()) {
+            try {
+                releaseMemory();
+            } finally {
+                receiving.unlock();
+            }
+        }
+    }
+
+    /**
+     * Unmaps the shared-memory regions and the ring at once where the transport can, rather than at a GC. Only with
+     * {@link #receiving} held, once closed: no packet view handed to a handler is valid any more. Idempotent.
+     */
+    private void releaseMemory() {
+        if (memoryReleased || sharedMemory == null) {
+            return;
+        }
+        memoryReleased = true;
+        for (int id = 0; id < MAX_REGIONS; id++) {
+            regions[id] = null;
+            if (mappedRegions[id] != null) {
+                sharedMemory.unmap(mappedRegions[id]);
+                mappedRegions[id] = null;
+            }
+        }
+        if (ring != null) {
+            sharedMemory.unmap(ring.mapping());
         }
     }
 
@@ -332,6 +383,7 @@ final class StreamClient extends AbstractClient implements SharedRegions {
                     + " over has only " + mapped.capacity() + " bytes");
         }
         regions[id] = mapped.slice(0, (int) size).asReadOnlyBuffer(); // exactly the announced size
+        mappedRegions[id] = mapped;
         ringSizes[id] = RegionRing.ringSize(size);
     }
 
@@ -486,6 +538,13 @@ final class StreamClient extends AbstractClient implements SharedRegions {
     @Override
     protected void closeTransport() {
         channel.close();
+        if (!receiving.isHeldByCurrentThread() && receiving.tryLock()) {
+            try {
+                releaseMemory();
+            } finally {
+                receiving.unlock();
+            }
+        } // else the thread in poll releases them as it leaves: see unlockReceiving
     }
 
     /** Whether batches come through the packet ring (for tests). */

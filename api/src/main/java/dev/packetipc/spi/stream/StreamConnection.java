@@ -53,6 +53,8 @@ final class StreamConnection implements Connection {
     private final ByteBuffer padding = ByteBuffer.allocateDirect(8);
     private final ByteBuffer[] gather = new ByteBuffer[3];
     private final ReentrantLock sendLock = new ReentrantLock();
+    /** Whether the region and the ring were closed (unmapped); guarded by {@link #sendLock}. */
+    private boolean memoryReleased;
     /** The packet ring, or {@code null} when batches travel on the stream. */
     private final PacketRing ring;
 
@@ -148,7 +150,7 @@ final class StreamConnection implements Connection {
         } catch (IOException e) {
             throw failure(e);
         } finally {
-            sendLock.unlock();
+            unlockSending();
         }
     }
 
@@ -472,7 +474,7 @@ final class StreamConnection implements Connection {
         } catch (IOException e) {
             throw failure(e);
         } finally {
-            sendLock.unlock();
+            unlockSending();
         }
     }
 
@@ -594,6 +596,42 @@ final class StreamConnection implements Connection {
     private void closeQuietly() {
         closed = true;
         channel.close();
+        if (sendLock.isHeldByCurrentThread()) {
+            releaseMemory();
+        } else if (sendLock.tryLock()) {
+            try {
+                releaseMemory();
+            } finally {
+                sendLock.unlock();
+            }
+        } // else the thread in send or sendEnd releases it as it leaves: see unlockSending
+    }
+
+    /**
+     * Leaves a send: unlocks, then, if the connection was closed meanwhile, releases the shared memory that the close
+     * could not release while this thread was writing into it. A close sets {@code closed} before it tries the lock,
+     * so either its try succeeds or this thread sees {@code closed} here.
+     */
+    private void unlockSending() {
+        sendLock.unlock();
+        if (closed && sendLock.tryLock()) {
+            try {
+                releaseMemory();
+            } finally {
+                sendLock.unlock();
+            }
+        }
+    }
+
+    /**
+     * Closes the shared-memory region and the ring, which unmaps them at once where the transport can (no waiting for
+     * a GC). Only with the send lock held, once closed: no thread writes into them any more. Idempotent.
+     */
+    private void releaseMemory() {
+        if (memoryReleased) {
+            return;
+        }
+        memoryReleased = true;
         if (shared != null) {
             shared.close();
         }

@@ -10,6 +10,8 @@ import java.nio.ByteOrder;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -43,11 +45,23 @@ class PacketRingRaceTest {
     void neitherSideSleepsThroughWorkItHasToDo() throws Exception {
         PacketRing producer = PacketRing.create(region, CAPACITY, null);
         PacketRing consumer = PacketRing.open(region, region.capacity());
-        CompletableFuture<Integer> consuming = CompletableFuture.supplyAsync(() -> consume(consumer));
-        CompletableFuture<Integer> producing = CompletableFuture.supplyAsync(() -> produce(producer));
-        int written = get(producing);
-        consumerBell.release(); // the end is known: a consumer asleep in its last wait may go
-        assertEquals(written, get(consuming));
+        // two threads of their own: the common pool may have only one, or be busy with another test's tasks
+        ExecutorService sides = Executors.newFixedThreadPool(2);
+        try {
+            CompletableFuture<Integer> consuming = CompletableFuture.supplyAsync(() -> consume(consumer), sides);
+            CompletableFuture<Integer> producing = CompletableFuture.supplyAsync(() -> produce(producer), sides);
+            // the side that failed first is the news: a consumer that threw leaves the producer waiting for room
+            CompletableFuture.anyOf(producing.exceptionally(e -> -1), consuming.exceptionally(e -> -1))
+                    .get(60, TimeUnit.SECONDS);
+            if (consuming.isCompletedExceptionally()) {
+                get(consuming);
+            }
+            int written = get(producing);
+            consumerBell.release(); // the end is known: a consumer asleep in its last wait may go
+            assertEquals(written, get(consuming));
+        } finally {
+            sides.shutdownNow();
+        }
     }
 
     private int produce(PacketRing ring) {
