@@ -18,8 +18,8 @@ public interface Connection extends AutoCloseable {
      * Sends one batch. Blocks while the client lags by more than the transport's buffer (backpressure).
      *
      * <p>The batch is checked whole before anything of it is sent: if a packet is larger than
-     * {@link #maxPacketBytes()}, this throws {@link IllegalArgumentException} (naming the packet, its size and the limit), nothing of the
-     * batch reaches the client, and the connection stays usable for the next batch.
+     * {@link #maxPacketBytes()}, this throws {@link IllegalArgumentException} (naming the packet, its size and the
+     * limit), nothing of the batch reaches the client, and the connection stays usable for the next batch.
      *
      * @param batch the packets, in order; an empty batch sends nothing
      * @throws IllegalArgumentException if a packet is larger than {@link #maxPacketBytes()}; nothing was sent
