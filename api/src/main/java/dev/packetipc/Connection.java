@@ -17,15 +17,12 @@ public interface Connection extends AutoCloseable {
     /**
      * Sends one batch. Blocks while the client lags by more than the transport's buffer (backpressure).
      *
-     * <p>The batch is checked whole before anything of it is sent: if a packet is larger than the transport can
-     * carry, this throws {@link IllegalArgumentException} (naming the packet, its size and the limit), nothing of the
-     * batch reaches the client, and the connection stays usable for the next batch.
+     * <p>The batch is checked whole before anything of it is sent: if a packet is larger than
+     * {@link #maxPacketBytes()}, this throws {@link IllegalArgumentException} (naming the packet, its size and the
+     * limit), nothing of the batch reaches the client, and the connection stays usable for the next batch.
      *
      * @param batch the packets, in order; an empty batch sends nothing
-     * @throws IllegalArgumentException if a packet is larger than the transport's limit (for the stream transports:
-     *     larger than fits in a frame of {@link IpcOptions#MAX_FRAME_BYTES}, unless it goes through the shared-memory
-     *     region, which takes payloads up to {@link IpcOptions#SHARED_MEMORY_BYTES} rounded down to a multiple of
-     *     64); nothing was sent
+     * @throws IllegalArgumentException if a packet is larger than {@link #maxPacketBytes()}; nothing was sent
      * @throws PeerGoneException if the client went away
      * @throws ClosedException if this connection was closed or the end was already sent
      */
@@ -37,7 +34,7 @@ public interface Connection extends AutoCloseable {
      *
      * @param batch the packets, in order; an empty batch sends nothing
      * @param timeout the longest wait for the client to make room
-     * @throws IllegalArgumentException if a packet is larger than the transport's limit; nothing was sent
+     * @throws IllegalArgumentException if a packet is larger than {@link #maxPacketBytes()}; nothing was sent
      * @throws IpcTimeoutException if the client did not make room in time. The batch may have been sent in part, a
      *     prefix of it in order (the message says what was sent where the transport knows); a transport that had to
      *     cut a frame short closes the connection, so check {@link #isOpen()} before sending more
@@ -73,8 +70,8 @@ public interface Connection extends AutoCloseable {
      * @param packets the packets to send, in order; the stream is closed when this returns
      * @param batchSize the most packets per batch, at least 1
      * @return the number of packets sent
-     * @throws IllegalArgumentException if {@code batchSize} is less than 1, or a packet is larger than the transport's
-     *     limit
+     * @throws IllegalArgumentException if {@code batchSize} is less than 1, or a packet is larger than
+     *     {@link #maxPacketBytes()}
      * @throws IpcException if a send or the end fails, as in {@link #send(List)} and {@link #sendEnd()}
      */
     default long transfer(Stream<? extends AsIpcPacket> packets, int batchSize) throws IpcException {
@@ -113,6 +110,19 @@ public interface Connection extends AutoCloseable {
     default PacketSubscriber subscriber(int batchSize) {
         return new PacketSubscriber(this, batchSize);
     }
+
+    /**
+     * The largest packet payload this connection sends, in bytes: {@link #send(List)} refuses a batch with a larger
+     * packet whole. It is the server's {@link IpcOptions#MAX_PACKET_BYTES} (default 16 MiB), or less where the
+     * transport's other options or medium allow less: for the stream transports (Unix domain sockets, Windows named
+     * pipes) what fits in a frame of {@link IpcOptions#MAX_FRAME_BYTES} (as agreed with the client) or in the
+     * shared-memory region of {@link IpcOptions#SHARED_MEMORY_BYTES}, whichever is larger; for Aeron one message of
+     * its term length. It does not change during the connection's life, except that it drops to what fits in a frame
+     * if a stream transport's shared-memory region cannot be created when a packet first needs it.
+     *
+     * @return the largest payload {@link #send(List)} accepts, at least 1
+     */
+    int maxPacketBytes();
 
     /**
      * Packets sent so far.

@@ -33,6 +33,19 @@ public final class IpcOptions {
             IpcOption.of("maxFrameBytes", Integer.class, 16 << 20, n -> n >= 4096, "at least 4096 bytes");
 
     /**
+     * The largest packet payload a server's connections send, in bytes: {@link Connection#send} refuses a batch with a
+     * larger packet whole, before anything of it is written, with an {@link IllegalArgumentException} that names the
+     * packet, its size and the limit. From 1 byte to 1 GiB; default 16 MiB, the same on every transport. With their
+     * other options at their defaults, the Unix, Windows, shm and in-process transports carry every packet up to this
+     * size; where a transport's other options or medium allow less (a stream transport with shared memory off: what
+     * fits in a frame of {@link #MAX_FRAME_BYTES}; Aeron: one message of its term length),
+     * {@link Connection#maxPacketBytes()} says the lower limit. Set on the server; set the same value on the client
+     * of the shm transport too when you raise it, since its client takes a larger document for a damaged queue.
+     */
+    public static final IpcOption<Integer> MAX_PACKET_BYTES = IpcOption.of(
+            "maxPacketBytes", Integer.class, 16 << 20, n -> n >= 1 && n <= 1 << 30, "from 1 to 1073741824 bytes");
+
+    /**
      * How many bytes of sent but not yet received batches may wait between sender and receiver before
      * {@link Connection#send} blocks. Default 8 MiB. Honoured by the in-process and shared-memory transports. The
      * stream transports (Unix domain sockets, Windows named pipes) have no such buffer to size (there the operating

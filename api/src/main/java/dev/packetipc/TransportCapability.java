@@ -16,9 +16,9 @@ public enum TransportCapability {
     /** The server learns who the connecting peer is (process id, user id) and can refuse it. */
     PEER_CREDENTIALS,
     /**
-     * The transport has a largest packet, set by {@link IpcOptions#MAX_FRAME_BYTES} (and, where it has shared memory,
-     * {@link IpcOptions#SHARED_MEMORY_BYTES}), and {@link Connection#send} refuses a batch with a larger packet whole,
-     * with an {@link IllegalArgumentException}, sending nothing of it.
+     * The largest packet can be set lower with {@link IpcOptions#MAX_PACKET_BYTES}, and {@link Connection#send} then
+     * refuses a batch with a larger packet whole, with an {@link IllegalArgumentException}, sending nothing of it.
+     * (Every transport states and keeps its limit, {@link Connection#maxPacketBytes()}; this is about the option.)
      */
     PACKET_SIZE_LIMIT
 }

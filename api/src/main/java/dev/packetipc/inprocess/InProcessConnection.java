@@ -3,6 +3,7 @@ package dev.packetipc.inprocess;
 import dev.packetipc.AsIpcPacket;
 import dev.packetipc.Connection;
 import dev.packetipc.IpcException;
+import dev.packetipc.spi.PacketLimits;
 import dev.packetipc.spi.Timeouts;
 import java.time.Duration;
 import java.util.List;
@@ -12,12 +13,14 @@ import java.util.concurrent.atomic.AtomicLong;
 /** The server's side of one in-process client. */
 final class InProcessConnection implements Connection {
     private final InProcessPipe pipe;
+    private final int maxPacketBytes;
     private final AtomicLong packets = new AtomicLong();
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong batches = new AtomicLong();
 
-    InProcessConnection(InProcessPipe pipe) {
+    InProcessConnection(InProcessPipe pipe, int maxPacketBytes) {
         this.pipe = pipe;
+        this.maxPacketBytes = maxPacketBytes;
     }
 
     @Override
@@ -36,6 +39,7 @@ final class InProcessConnection implements Connection {
             pipe.checkSendable(); // nothing to deliver, but a closed or ended connection still says so
             return;
         }
+        PacketLimits.check(batch, maxPacketBytes, "raise IpcOptions.MAX_PACKET_BYTES on the server");
         InProcessPipe.Batch copy = InProcessPipe.copy(batch);
         pipe.send(copy, waitNanos);
         packets.addAndGet(batch.size());
@@ -54,6 +58,12 @@ final class InProcessConnection implements Connection {
     public void sendEnd(Duration timeout) throws IpcException {
         Objects.requireNonNull(timeout, "timeout");
         pipe.sendEnd();
+    }
+
+    /** The server's {@link dev.packetipc.IpcOptions#MAX_PACKET_BYTES}: the in-process transport has no other limit. */
+    @Override
+    public int maxPacketBytes() {
+        return maxPacketBytes;
     }
 
     @Override

@@ -20,6 +20,7 @@ import java.util.concurrent.locks.ReentrantLock;
 final class InProcessServer implements Server {
     private final String name;
     private final int bufferBytes;
+    private final int maxPacketBytes;
     private final Runnable unregister;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition arrived = lock.newCondition();
@@ -29,6 +30,7 @@ final class InProcessServer implements Server {
     InProcessServer(String name, IpcOptions options, Runnable unregister) {
         this.name = name;
         this.bufferBytes = options.get(IpcOptions.BUFFER_BYTES);
+        this.maxPacketBytes = options.get(IpcOptions.MAX_PACKET_BYTES);
         this.unregister = unregister;
     }
 
@@ -71,7 +73,7 @@ final class InProcessServer implements Server {
                 }
                 InProcessPipe pipe = pending.poll();
                 if (pipe != null) {
-                    return new InProcessConnection(pipe);
+                    return new InProcessConnection(pipe, maxPacketBytes);
                 }
                 if (nanos <= 0) {
                     throw new IpcTimeoutException("no client connected to " + name + " within " + timeout);

@@ -41,7 +41,7 @@ public final class InProcessTransport implements IpcTransport {
 
     @Override
     public Set<TransportCapability> capabilities() {
-        return EnumSet.of(TransportCapability.MULTIPLE_CLIENTS);
+        return EnumSet.of(TransportCapability.MULTIPLE_CLIENTS, TransportCapability.PACKET_SIZE_LIMIT);
     }
 
     @Override

@@ -7,6 +7,7 @@ import dev.packetipc.IpcException;
 import dev.packetipc.IpcOptions;
 import dev.packetipc.IpcTimeoutException;
 import dev.packetipc.PeerGoneException;
+import dev.packetipc.spi.PacketLimits;
 import dev.packetipc.spi.Timeouts;
 import io.aeron.DirectBufferVector;
 import io.aeron.ExclusivePublication;
@@ -34,6 +35,8 @@ final class AeronConnection implements Connection {
     private final Drivers.Lease lease;
     private final String who;
     private final int maxFrameBytes;
+    private final int maxPacketOption;
+    private final int maxPacketBytes;
     private final ReentrantLock sendLock = new ReentrantLock();
     private final IdleStrategy idle = new BackoffIdleStrategy(10, 20, 1_000, 1_000_000);
     private final BufferClaim claim = new BufferClaim();
@@ -60,6 +63,22 @@ final class AeronConnection implements Connection {
         this.lease = lease;
         this.who = "the client of " + server.name() + " (reply channel " + publication.channel() + ")";
         this.maxFrameBytes = options.get(IpcOptions.MAX_FRAME_BYTES);
+        this.maxPacketOption = options.get(IpcOptions.MAX_PACKET_BYTES);
+        this.maxPacketBytes = Math.min(maxPacketOption, maxMessage() - Protocol.BATCH_HEADER - Protocol.PACKET_HEADER);
+    }
+
+    /** The largest message: an eighth of the term length (Aeron's rule), and at most MAX_FRAME_BYTES. */
+    private int maxMessage() {
+        return Math.min(publication.maxMessageLength(), Math.max(maxFrameBytes, publication.maxPayloadLength()));
+    }
+
+    /**
+     * The server's {@link IpcOptions#MAX_PACKET_BYTES}, or less: one Aeron message of the publication's term length
+     * (an eighth of it, at most 16 MiB) and of {@link IpcOptions#MAX_FRAME_BYTES}, less 20 bytes of headers.
+     */
+    @Override
+    public int maxPacketBytes() {
+        return maxPacketBytes;
     }
 
     void clientGone() {
@@ -85,9 +104,16 @@ final class AeronConnection implements Connection {
         sendLock.lock();
         try {
             checkSendable();
+            PacketLimits.check(
+                    batch,
+                    maxPacketBytes,
+                    maxPacketBytes == maxPacketOption
+                            ? "raise IpcOptions.MAX_PACKET_BYTES on the server"
+                            : "add a larger term-length to the server's name, e.g. |term-length=64m (one Aeron"
+                                    + " message, an eighth of the term length and at most 16 MiB, carries a packet)");
             long start = System.nanoTime();
             int maxPayload = publication.maxPayloadLength();
-            int maxMessage = Math.min(publication.maxMessageLength(), Math.max(maxFrameBytes, maxPayload));
+            int maxMessage = maxMessage();
             long bytes = 0;
             int i = 0;
             while (i < n) {

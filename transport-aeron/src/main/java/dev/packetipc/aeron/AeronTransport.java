@@ -49,7 +49,10 @@ public final class AeronTransport implements IpcTransport {
 
     @Override
     public Set<TransportCapability> capabilities() {
-        return EnumSet.of(TransportCapability.CROSS_PROCESS, TransportCapability.MULTIPLE_CLIENTS);
+        return EnumSet.of(
+                TransportCapability.CROSS_PROCESS,
+                TransportCapability.MULTIPLE_CLIENTS,
+                TransportCapability.PACKET_SIZE_LIMIT);
     }
 
     @Override

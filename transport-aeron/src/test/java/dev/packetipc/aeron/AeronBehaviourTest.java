@@ -139,6 +139,36 @@ class AeronBehaviourTest {
     }
 
     /**
+     * A batch whose too-large packet comes after small ones is refused whole: the small ones are not sent ahead of it
+     * (before issue 19 they were, packed into a message of their own, before the large one was found too large).
+     */
+    @Test
+    void aBatchWithATooLargePacketAfterSmallOnesIsRefusedWhole() throws Exception {
+        try (LocalPair pair = LocalPair.open(DEFAULTS)) {
+            int limit = pair.connection.maxPacketBytes();
+            List<Packet> refused = new ArrayList<>(batch(3, 100, 10));
+            refused.add(Packet.of(13, new byte[limit + 1]));
+            IllegalArgumentException tooBig =
+                    assertThrows(IllegalArgumentException.class, () -> pair.connection.send(refused));
+            assertEquals(0, pair.connection.packetsSent());
+            assertTrue(pair.connection.isOpen());
+            pair.connection.send(batch(1, 100, 20));
+            pair.connection.sendEnd();
+            List<IpcPacket> got = new ArrayList<>();
+            Optional<List<IpcPacket>> next;
+            while ((next = pair.client.receivePackets(10, LocalPair.WAIT)).isPresent()) {
+                got.addAll(next.get());
+            }
+            assertEquals(1, got.size(), "packets of the refused batch arrived: " + got);
+            assertEquals(20, got.get(0).timestampNanos());
+            assertTrue(tooBig.getMessage().contains("packet #3"), tooBig.getMessage());
+            assertTrue(tooBig.getMessage().contains(Integer.toString(limit + 1)), tooBig.getMessage());
+            assertTrue(tooBig.getMessage().contains(Integer.toString(limit)), tooBig.getMessage());
+            assertTrue(tooBig.getMessage().contains("term-length"), tooBig.getMessage());
+        }
+    }
+
+    /**
      * A payload larger than one Aeron message (an eighth of the term length) is refused before anything is sent,
      * with the fix in the message; the connection goes on working. A name with a larger term length carries it.
      */

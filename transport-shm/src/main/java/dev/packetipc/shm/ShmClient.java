@@ -193,8 +193,9 @@ final class ShmClient extends AbstractClient {
             long length = bytes.readRemaining();
             if (length > settings.maxDocumentBytes) {
                 throw new ProtocolException("a queue document of " + length + " bytes exceeds the limit of "
-                        + settings.maxDocumentBytes + " bytes (IpcOptions.MAX_FRAME_BYTES); the queue file is corrupt"
-                        + " or the server allows larger frames than this client");
+                        + settings.maxDocumentBytes + " bytes (IpcOptions.MAX_PACKET_BYTES, or MAX_FRAME_BYTES if"
+                        + " larger); the queue file is corrupt, or the server allows larger packets than this client:"
+                        + " set the same IpcOptions.MAX_PACKET_BYTES on both");
             }
             int size = (int) length;
             ByteBuffer doc = headers.point(bytes, start, size, false);

@@ -6,6 +6,7 @@ import dev.packetipc.Connection;
 import dev.packetipc.IpcException;
 import dev.packetipc.IpcTimeoutException;
 import dev.packetipc.PeerGoneException;
+import dev.packetipc.spi.PacketLimits;
 import dev.packetipc.spi.Timeouts;
 import java.io.File;
 import java.io.IOException;
@@ -129,13 +130,12 @@ final class ShmConnection implements Connection {
 
     /**
      * Checks the whole batch before anything of it is written, so that a batch refused here is not sent in part:
-     * every packet present, its length not negative, its data holding at least that many bytes, and small enough for
-     * one document.
+     * every packet present, its length not negative, its data holding at least that many bytes, and at most
+     * {@link #maxPacketBytes()}.
      *
      * @throws IllegalArgumentException naming the packet and the limit it breaks; nothing of the batch was sent
      */
     private void validate(List<? extends AsIpcPacket> batch) {
-        int largest = settings.maxDocumentBytes - BatchLayout.HEADER_BYTES - BatchLayout.ENTRY_BYTES;
         for (int i = 0; i < batch.size(); i++) {
             AsIpcPacket packet = batch.get(i);
             if (packet == null) {
@@ -149,11 +149,12 @@ final class ShmConnection implements Connection {
                         + " bytes but its data() holds " + (data == null ? "nothing" : data.remaining() + " bytes")
                         + "; nothing of the batch was sent");
             }
-            if (length > largest) {
-                throw new IllegalArgumentException("packet #" + i + " of the batch has " + length + " bytes, more than"
-                        + " the " + largest + " bytes that fit in one shm document of at most "
-                        + settings.maxDocumentBytes + " bytes (IpcOptions.MAX_FRAME_BYTES); nothing of the batch was"
-                        + " sent; raise IpcOptions.MAX_FRAME_BYTES on both server and client");
+            if (length > settings.maxPacketBytes) {
+                throw PacketLimits.tooLarge(
+                        i,
+                        length,
+                        settings.maxPacketBytes,
+                        "raise IpcOptions.MAX_PACKET_BYTES on the server and the client");
             }
         }
     }
@@ -324,6 +325,12 @@ final class ShmConnection implements Connection {
             throw new PeerGoneException(
                     "the client of " + directory + " is gone: " + gone.get().reason() + "; close this connection");
         }
+    }
+
+    /** The server's {@link IpcOptions#MAX_PACKET_BYTES}: the documents are sized to hold a packet of it. */
+    @Override
+    public int maxPacketBytes() {
+        return settings.maxPacketBytes;
     }
 
     @Override

@@ -13,6 +13,7 @@ final class ShmSettings {
     /** Batches are split into documents of about the buffer over this many, so the reader works while more come. */
     static final int DOCUMENTS_PER_BUFFER = 8;
 
+    final int maxPacketBytes;
     final int maxDocumentBytes;
     final long bufferBytes;
     final long rollBytes;
@@ -20,7 +21,11 @@ final class ShmSettings {
     final long leaseMillis;
 
     ShmSettings(IpcOptions options) {
-        this.maxDocumentBytes = options.get(IpcOptions.MAX_FRAME_BYTES);
+        this.maxPacketBytes = options.get(IpcOptions.MAX_PACKET_BYTES);
+        // A document holds at least one packet of the largest size, whatever MAX_FRAME_BYTES says.
+        this.maxDocumentBytes = Math.max(
+                options.get(IpcOptions.MAX_FRAME_BYTES),
+                maxPacketBytes + BatchLayout.HEADER_BYTES + BatchLayout.ENTRY_BYTES);
         this.bufferBytes = options.get(IpcOptions.BUFFER_BYTES);
         this.rollBytes = Math.max(bufferBytes, Math.min(MAX_ROLL_BYTES, Math.max(MIN_ROLL_BYTES, 4 * bufferBytes)));
         this.splitBytes = Math.min(maxDocumentBytes, Math.max(MIN_SPLIT_BYTES, bufferBytes / DOCUMENTS_PER_BUFFER));

@@ -51,7 +51,8 @@ public final class ShmTransport implements IpcTransport {
         return EnumSet.of(
                 TransportCapability.CROSS_PROCESS,
                 TransportCapability.MULTIPLE_CLIENTS,
-                TransportCapability.ZERO_COPY_RECEIVE);
+                TransportCapability.ZERO_COPY_RECEIVE,
+                TransportCapability.PACKET_SIZE_LIMIT);
     }
 
     @Override

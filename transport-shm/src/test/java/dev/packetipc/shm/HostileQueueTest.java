@@ -32,6 +32,7 @@ class HostileQueueTest {
     private static final int MAX_FRAME = 64 * 1024;
     private static final IpcOptions OPTIONS = IpcOptions.builder()
             .set(IpcOptions.MAX_FRAME_BYTES, MAX_FRAME)
+            .set(IpcOptions.MAX_PACKET_BYTES, MAX_FRAME - BatchLayout.HEADER_BYTES - BatchLayout.ENTRY_BYTES)
             .set(ShmOptions.LEASE_TIMEOUT, Duration.ofSeconds(1))
             .build();
 

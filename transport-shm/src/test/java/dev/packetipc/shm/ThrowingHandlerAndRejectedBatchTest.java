@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  */
 class ThrowingHandlerAndRejectedBatchTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final int MAX_FRAME = 64 << 10;
+    private static final int MAX_PACKET = 64 << 10;
 
     @Test
     void aThrowingHandlerConsumesUpToItsPacketAndTheNextPollGoesOn() throws Exception {
@@ -71,16 +71,17 @@ class ThrowingHandlerAndRejectedBatchTest {
 
     @Test
     void aBatchWithAnOversizedPacketIsRefusedWholeAndTheConnectionGoesOn() throws Exception {
-        IpcOptions options =
-                IpcOptions.builder().set(IpcOptions.MAX_FRAME_BYTES, MAX_FRAME).build();
+        IpcOptions options = IpcOptions.builder()
+                .set(IpcOptions.MAX_PACKET_BYTES, MAX_PACKET)
+                .build();
         try (LocalPair pair = LocalPair.open(options)) {
             List<Packet> batch = new ArrayList<>(sized(0, 3, 30 << 10)); // more than one document before the bad one
-            batch.add(Packet.of(99, new byte[MAX_FRAME]));
+            batch.add(Packet.of(99, new byte[MAX_PACKET + 1]));
             IllegalArgumentException e =
                     assertThrows(IllegalArgumentException.class, () -> pair.connection.send(batch));
             assertTrue(e.getMessage().contains("packet #3"), e.getMessage());
-            assertTrue(e.getMessage().contains("MAX_FRAME_BYTES"), e.getMessage());
-            assertTrue(e.getMessage().contains(Integer.toString(MAX_FRAME)), e.getMessage());
+            assertTrue(e.getMessage().contains("MAX_PACKET_BYTES"), e.getMessage());
+            assertTrue(e.getMessage().contains(Integer.toString(MAX_PACKET)), e.getMessage());
             assertTrue(e.getMessage().contains("nothing of the batch was sent"), e.getMessage());
             assertGoesOnWithNothingOfTheRefusedBatch(pair);
         }
@@ -88,8 +89,9 @@ class ThrowingHandlerAndRejectedBatchTest {
 
     @Test
     void aBatchWithAPacketWhoseDataIsShorterThanItsLengthIsRefusedWhole() throws Exception {
-        IpcOptions options =
-                IpcOptions.builder().set(IpcOptions.MAX_FRAME_BYTES, MAX_FRAME).build();
+        IpcOptions options = IpcOptions.builder()
+                .set(IpcOptions.MAX_PACKET_BYTES, MAX_PACKET)
+                .build();
         try (LocalPair pair = LocalPair.open(options)) {
             List<AsIpcPacket> batch = new ArrayList<>(sized(0, 3, 30 << 10));
             batch.add(new AsIpcPacket() {

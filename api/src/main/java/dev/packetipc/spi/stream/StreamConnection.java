@@ -8,6 +8,7 @@ import dev.packetipc.IpcOptions;
 import dev.packetipc.IpcTimeoutException;
 import dev.packetipc.PeerGoneException;
 import dev.packetipc.ProtocolException;
+import dev.packetipc.spi.PacketLimits;
 import dev.packetipc.spi.Timeouts;
 import dev.packetipc.wire.BatchDescriptor;
 import dev.packetipc.wire.FrameDecoder;
@@ -45,6 +46,7 @@ final class StreamConnection implements Connection {
     private final StreamChannel channel;
     private final String name;
     private final int maxFrameBytes;
+    private final int maxPacketBytes;
     private final SharedPayloads shared;
     private final FrameInput input;
     private final ByteBuffer sendBuffer;
@@ -68,7 +70,14 @@ final class StreamConnection implements Connection {
     private volatile long batches;
 
     StreamConnection(StreamChannel channel, String name, int maxFrameBytes, SharedPayloads shared) {
-        this(channel, name, maxFrameBytes, shared, null, IpcOptions.IdleStrategy.BACKOFF);
+        this(
+                channel,
+                name,
+                maxFrameBytes,
+                shared,
+                null,
+                IpcOptions.IdleStrategy.BACKOFF,
+                IpcOptions.MAX_PACKET_BYTES.defaultValue());
     }
 
     /**
@@ -76,6 +85,7 @@ final class StreamConnection implements Connection {
      *
      * @param ring the packet ring, or {@code null} for batches on the stream
      * @param idle how to wait for room in the ring
+     * @param maxPacketBytes the server's {@link IpcOptions#MAX_PACKET_BYTES}
      */
     StreamConnection(
             StreamChannel channel,
@@ -83,12 +93,14 @@ final class StreamConnection implements Connection {
             int maxFrameBytes,
             SharedPayloads shared,
             PacketRing ring,
-            IpcOptions.IdleStrategy idle) {
+            IpcOptions.IdleStrategy idle,
+            int maxPacketBytes) {
         this.ring = ring;
         this.idle = idle;
         this.channel = channel;
         this.name = name;
         this.maxFrameBytes = maxFrameBytes;
+        this.maxPacketBytes = maxPacketBytes;
         this.shared = shared;
         this.input = new FrameInput(channel, 4096, FrameDescriptor.MIN_MAX_FRAME_BYTES);
         this.sendBuffer = ByteBuffer.allocateDirect(Math.min(maxFrameBytes, SEND_BUFFER_BYTES))
@@ -171,6 +183,10 @@ final class StreamConnection implements Connection {
         int maxInline = BatchDescriptor.maxInlinePayload(maxFrameBytes);
         for (int i = 0, size = batch.size(); i < size; i++) {
             int length = batch.get(i).length();
+            if (length > maxPacketBytes) {
+                throw PacketLimits.tooLarge(
+                        i, length, maxPacketBytes, "raise IpcOptions.MAX_PACKET_BYTES on the server");
+            }
             if (length <= maxInline) {
                 continue;
             }
@@ -181,6 +197,14 @@ final class StreamConnection implements Connection {
                 throw tooLarge(i, length, maxInline);
             }
         }
+    }
+
+    /** The option's limit, or less: what fits inline in a frame or in the shared-memory region, whichever is more. */
+    @Override
+    public int maxPacketBytes() {
+        int maxInline = BatchDescriptor.maxInlinePayload(maxFrameBytes);
+        int region = shared != null && shared.wants(shared.largest()) ? shared.largest() : 0;
+        return Math.min(maxPacketBytes, Math.max(maxInline, region));
     }
 
     private IllegalArgumentException tooLarge(int index, int length, int maxInline) {

@@ -138,7 +138,13 @@ public final class StreamEndpoints {
                                     regionBytes)
                             : null;
             return new StreamConnection(
-                    channel, serverName, maxFrameBytes, shared, ring, options.get(IpcOptions.IDLE_STRATEGY));
+                    channel,
+                    serverName,
+                    maxFrameBytes,
+                    shared,
+                    ring,
+                    options.get(IpcOptions.IDLE_STRATEGY),
+                    options.get(IpcOptions.MAX_PACKET_BYTES));
         } catch (IpcException | RuntimeException e) {
             channel.close();
             throw e;

@@ -28,11 +28,16 @@ import org.junit.jupiter.api.Timeout;
 class SharedRegionStreamTest {
     private static final Duration SEND_TIMEOUT = Duration.ofSeconds(20);
 
-    /** With default options (a 32 MiB region), a 10 MiB packet and then a 25 MiB one: the second hung send. */
+    /**
+     * With a 32 MiB region (the default) and MAX_PACKET_BYTES raised to match, a 10 MiB packet and then a 25 MiB one:
+     * the second hung send.
+     */
     @Test
     void aTenMebibytePacketThenATwentyFiveMebibytePacketBothArrive() throws Exception {
         List<Packet> packets = List.of(Packet.of(1, filled(10 << 20, 1)), Packet.of(2, filled(25 << 20, 2)));
-        assertEquals(packets, stream(IpcOptions.defaults(), packets, 1));
+        IpcOptions options =
+                IpcOptions.builder().set(IpcOptions.MAX_PACKET_BYTES, 32 << 20).build();
+        assertEquals(packets, stream(options, packets, 1));
     }
 
     /** Payload sizes over the whole range up to the ring size, through a region whose size is not a multiple of 64. */

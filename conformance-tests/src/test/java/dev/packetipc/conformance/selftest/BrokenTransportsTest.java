@@ -96,6 +96,20 @@ class BrokenTransportsTest {
         assertPass(run, UNTOUCHED);
     }
 
+    @Test
+    void refusingAPacketBelowTheStatedLimitFailsTheLimitRule() {
+        ContractRun run = ContractRun.ofRule(OffByAHeaderTransportContract.class, "required_R114_", Map.of());
+        assertFails(run, "R114", "[R114] transport 'off-by-a-header': send refused a batch whose largest packet");
+        assertFails(run, "R114", "has exactly the stated maxPacketBytes()=16777216 bytes");
+    }
+
+    @Test
+    void notKeepingToTheStatedPacketLimitFailsTheLimitRule() {
+        ContractRun run = ContractRun.ofRule(NotKeepingLimitTransportContract.class, "required_R114_", Map.of());
+        assertFails(run, "R114", "[R114] transport 'limitless': send accepted a batch with a packet");
+        assertFails(run, "R114", "of 1048577 bytes although the connection states maxPacketBytes()=1048576");
+    }
+
     private static void assertFails(ContractRun run, String ruleId, String expectedText) {
         ContractRun.Outcome outcome = run.rule(ruleId);
         assertEquals(ContractRun.Status.FAILED, outcome.status(), () -> ruleId + " should fail; the run:\n" + run);

@@ -24,7 +24,7 @@ class CapabilitySkipTest {
             ContractRun.Outcome outcome = run.rule(crossProcess);
             assertEquals(ContractRun.Status.SKIPPED, outcome.status(), run::toString);
             assertEquals(
-                    "transport 'inprocess' does not declare CROSS_PROCESS (it declares [MULTIPLE_CLIENTS])",
+                    "transport 'inprocess' does not declare CROSS_PROCESS (it declares [MULTIPLE_CLIENTS, PACKET_SIZE_LIMIT])",
                     outcome.message());
         }
         for (ContractRun.Outcome outcome : run.outcomes().values()) {

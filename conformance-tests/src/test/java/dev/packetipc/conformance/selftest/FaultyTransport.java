@@ -28,6 +28,11 @@ final class FaultyTransport implements IpcTransport {
         /** The packets actually sent for this batch. */
         List<AsIpcPacket> onSend(List<? extends AsIpcPacket> batch);
 
+        /** The largest packet the connection says it sends, given what the real one says. */
+        default int maxPacketBytes(int real) {
+            return real;
+        }
+
         /** Whether {@code sendEnd()} really sends the end. */
         default boolean deliversEnd() {
             return true;
@@ -144,6 +149,44 @@ final class FaultyTransport implements IpcTransport {
                 Set.of(TransportCapability.MULTIPLE_CLIENTS));
     }
 
+    /**
+     * States the in-process transport's largest packet (16 MiB by default) but refuses a packet of more than 8 bytes
+     * less, as a transport would that takes a header out of the same budget on one side of the check only.
+     */
+    static FaultyTransport offByAHeader() {
+        return new FaultyTransport(
+                "off-by-a-header",
+                () -> batch -> {
+                    int budget = IpcOptions.MAX_PACKET_BYTES.defaultValue() - 8;
+                    for (int i = 0; i < batch.size(); i++) {
+                        if (batch.get(i).length() > budget) {
+                            throw new IllegalArgumentException("packet #" + i + " of the batch has "
+                                    + batch.get(i).length() + " bytes, more than " + budget + " bytes");
+                        }
+                    }
+                    return new ArrayList<>(batch);
+                },
+                Set.of(TransportCapability.MULTIPLE_CLIENTS));
+    }
+
+    /** States a largest packet of 1 MiB but does not keep to it: its connections send up to the real 16 MiB. */
+    static FaultyTransport notKeepingItsLimit() {
+        return new FaultyTransport(
+                "limitless",
+                () -> new Fault() {
+                    @Override
+                    public List<AsIpcPacket> onSend(List<? extends AsIpcPacket> batch) {
+                        return new ArrayList<>(batch);
+                    }
+
+                    @Override
+                    public int maxPacketBytes(int real) {
+                        return 1 << 20;
+                    }
+                },
+                Set.of(TransportCapability.MULTIPLE_CLIENTS));
+    }
+
     /** No fault at all, but no declared capability either: every optional rule must be skipped. */
     static FaultyTransport withoutCapabilities() {
         return new FaultyTransport("bare", () -> ArrayList::new, Set.of());
@@ -253,6 +296,11 @@ final class FaultyTransport implements IpcTransport {
             if (fault.deliversEnd()) {
                 connection.sendEnd(timeout);
             }
+        }
+
+        @Override
+        public int maxPacketBytes() {
+            return fault.maxPacketBytes(connection.maxPacketBytes());
         }
 
         @Override

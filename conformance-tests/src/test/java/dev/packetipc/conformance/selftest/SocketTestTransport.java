@@ -15,6 +15,7 @@ import dev.packetipc.PeerGoneException;
 import dev.packetipc.Server;
 import dev.packetipc.TransportCapability;
 import dev.packetipc.spi.AbstractClient;
+import dev.packetipc.spi.PacketLimits;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -81,7 +82,7 @@ public final class SocketTestTransport implements IpcTransport {
     public Server newServer(IpcOptions options) throws IpcException {
         Path path = Path.of("/tmp", "pipc-" + UUID.randomUUID().toString().substring(0, 13) + ".sock");
         try {
-            return new SocketServer(path);
+            return new SocketServer(path, options.get(IpcOptions.MAX_PACKET_BYTES));
         } catch (IOException e) {
             throw new IpcException("could not listen on " + path + ": " + e, e);
         }
@@ -107,10 +108,12 @@ public final class SocketTestTransport implements IpcTransport {
         private final Path path;
         private final ServerSocketChannel channel;
         private final Selector selector;
+        private final int maxPacketBytes;
         private volatile boolean closed;
 
-        SocketServer(Path path) throws IOException {
+        SocketServer(Path path, int maxPacketBytes) throws IOException {
             this.path = path;
+            this.maxPacketBytes = maxPacketBytes;
             this.channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             channel.bind(UnixDomainSocketAddress.of(path));
             channel.configureBlocking(false);
@@ -139,7 +142,7 @@ public final class SocketTestTransport implements IpcTransport {
                     SocketChannel accepted = channel.accept();
                     if (accepted != null) {
                         accepted.configureBlocking(true);
-                        return new SocketConnection(accepted);
+                        return new SocketConnection(accepted, maxPacketBytes);
                     }
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
@@ -181,10 +184,12 @@ public final class SocketTestTransport implements IpcTransport {
         private final AtomicLong packets = new AtomicLong();
         private final AtomicLong bytes = new AtomicLong();
         private final AtomicLong batches = new AtomicLong();
+        private final int maxPacketBytes;
         private volatile boolean ended;
 
-        SocketConnection(SocketChannel channel) {
+        SocketConnection(SocketChannel channel, int maxPacketBytes) {
             this.channel = channel;
+            this.maxPacketBytes = maxPacketBytes;
         }
 
         @Override
@@ -193,6 +198,7 @@ public final class SocketTestTransport implements IpcTransport {
             if (batch.isEmpty()) {
                 return;
             }
+            PacketLimits.check(batch, maxPacketBytes, "raise IpcOptions.MAX_PACKET_BYTES on the server");
             int size = 5;
             for (AsIpcPacket packet : batch) {
                 size += 12 + packet.length();
@@ -248,6 +254,11 @@ public final class SocketTestTransport implements IpcTransport {
             } catch (IOException e) {
                 throw new PeerGoneException("the client went away: " + e, e);
             }
+        }
+
+        @Override
+        public int maxPacketBytes() {
+            return maxPacketBytes;
         }
 
         @Override

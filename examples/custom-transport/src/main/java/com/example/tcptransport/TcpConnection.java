@@ -5,6 +5,7 @@ import dev.packetipc.ClosedException;
 import dev.packetipc.Connection;
 import dev.packetipc.IpcException;
 import dev.packetipc.PeerGoneException;
+import dev.packetipc.spi.PacketLimits;
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -20,12 +21,14 @@ final class TcpConnection implements Connection {
     private final byte[] scratch = new byte[8192];
     private boolean ended;
     private volatile boolean closed;
+    private final int maxPacketBytes;
     private long packets;
     private long bytes;
     private long batches;
 
-    TcpConnection(Socket socket) throws IOException {
+    TcpConnection(Socket socket, int maxPacketBytes) throws IOException {
         this.socket = socket;
+        this.maxPacketBytes = maxPacketBytes;
         this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 64 * 1024));
     }
 
@@ -35,6 +38,7 @@ final class TcpConnection implements Connection {
         if (batch.isEmpty()) {
             return;
         }
+        PacketLimits.check(batch, maxPacketBytes, "raise IpcOptions.MAX_PACKET_BYTES and MAX_FRAME_BYTES");
         try {
             out.writeInt(TcpFrames.BATCH);
             out.writeInt(batch.size());
@@ -56,6 +60,12 @@ final class TcpConnection implements Connection {
             close();
             throw new PeerGoneException("the client went away: " + e.getMessage(), e);
         }
+    }
+
+    /** The server's MAX_PACKET_BYTES, at most half its MAX_FRAME_BYTES (see {@code TcpServer}). */
+    @Override
+    public int maxPacketBytes() {
+        return maxPacketBytes;
     }
 
     /** TCP writes cannot be bounded in time here; this example simply blocks as {@link #send(List)} does. */

@@ -16,9 +16,14 @@ import java.time.Duration;
 final class TcpServer implements Server {
     private final ServerSocket socket;
     private final String name;
+    private final int maxPacketBytes;
 
     TcpServer(ServerSocket socket, IpcOptions options) {
         this.socket = socket;
+        // The client refuses a batch of more than its MAX_FRAME_BYTES in all, and this example does not split
+        // batches: half of it leaves room for the other packets of a batch that holds one of the largest.
+        this.maxPacketBytes =
+                Math.min(options.get(IpcOptions.MAX_PACKET_BYTES), options.get(IpcOptions.MAX_FRAME_BYTES) / 2);
         this.name = "tcp://" + socket.getInetAddress().getHostAddress() + ":" + socket.getLocalPort();
     }
 
@@ -38,7 +43,7 @@ final class TcpServer implements Server {
             socket.setSoTimeout(timeout.isZero() ? 0 : (int) Math.max(1, timeout.toMillis()));
             Socket client = socket.accept();
             client.setTcpNoDelay(true);
-            return new TcpConnection(client);
+            return new TcpConnection(client, maxPacketBytes);
         } catch (SocketTimeoutException e) {
             throw new IpcTimeoutException("no client connected to " + name + " within " + timeout);
         } catch (IOException e) {

@@ -1,0 +1,12 @@
+package dev.packetipc.conformance.selftest;
+
+import dev.packetipc.IpcTransport;
+import dev.packetipc.conformance.TransportContract;
+
+/** The contract against {@link FaultyTransport#offByAHeader()}; run by {@link BrokenTransportsTest}, not by surefire. */
+public class OffByAHeaderTransportContract extends TransportContract {
+    @Override
+    protected IpcTransport newTransport() {
+        return FaultyTransport.offByAHeader();
+    }
+}
