@@ -100,6 +100,16 @@ public interface Client extends AutoCloseable {
      */
     boolean isEndOfStreamReceived();
 
+    /**
+     * A snapshot of what this client has handed out, for monitoring: safe to call from any thread, also after close.
+     * The default, for clients that do not count, reports {@code -1} packets and bytes.
+     *
+     * @return the counters now
+     */
+    default ClientMetrics metrics() {
+        return new ClientMetrics(-1, -1, isEndOfStreamReceived());
+    }
+
     /** Releases the client. Idempotent. */
     @Override
     void close();

@@ -146,6 +146,16 @@ public interface Connection extends AutoCloseable {
     long batchesSent();
 
     /**
+     * A snapshot of this connection's counters, for monitoring: safe to call from any thread, also after close. The
+     * default has what every connection counts, and {@code -1} for what only some transports measure.
+     *
+     * @return the counters now
+     */
+    default ConnectionMetrics metrics() {
+        return new ConnectionMetrics(packetsSent(), bytesSent(), batchesSent(), -1, -1, isOpen());
+    }
+
+    /**
      * Whether the connection is open (not closed by this side and the peer not known to be gone).
      *
      * @return true while sends can succeed

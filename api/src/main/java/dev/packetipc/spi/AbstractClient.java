@@ -1,6 +1,7 @@
 package dev.packetipc.spi;
 
 import dev.packetipc.Client;
+import dev.packetipc.ClientMetrics;
 import dev.packetipc.ClosedException;
 import dev.packetipc.IpcException;
 import dev.packetipc.IpcPacket;
@@ -31,6 +32,12 @@ public abstract class AbstractClient implements Client {
     private final String name;
     private volatile boolean closed;
     private boolean endHandedOut;
+    /** Counts what passes to the caller's handler; one per client, reused by every poll. */
+    private final Counting counting = new Counting();
+    /** {@link #counting}'s counts as of the end of the last poll, for {@link #metrics()} on any thread. */
+    private volatile long packetsHandedOut;
+
+    private volatile long bytesHandedOut;
 
     /**
      * A client of the server with this name.
@@ -109,11 +116,42 @@ public abstract class AbstractClient implements Client {
         if (endHandedOut) {
             return END_OF_STREAM;
         }
-        int n = pollPackets(handler, limit, waitNanos);
+        counting.handler = handler;
+        int n;
+        try {
+            n = pollPackets(counting, limit, waitNanos);
+        } finally {
+            counting.handler = null;
+            packetsHandedOut = counting.packets; // one volatile write per poll, not two per packet
+            bytesHandedOut = counting.bytes;
+        }
         if (n == END_OF_STREAM) {
             endHandedOut = true;
         }
         return n;
+    }
+
+    /**
+     * What this client handed out: the packets and payload bytes that reached the caller's handler or list, counted as
+     * they pass (the packet whose handler threw included).
+     */
+    @Override
+    public ClientMetrics metrics() {
+        return new ClientMetrics(packetsHandedOut, bytesHandedOut, isEndOfStreamReceived());
+    }
+
+    /** The caller's handler behind a counter, for the receiving thread only: no allocation per poll or packet. */
+    private static final class Counting implements PacketHandler {
+        PacketHandler handler;
+        long packets;
+        long bytes;
+
+        @Override
+        public void onPacket(IpcPacket packet) {
+            packets++;
+            bytes += packet.length();
+            handler.onPacket(packet);
+        }
     }
 
     @Override

@@ -361,6 +361,14 @@ final class PacketRing {
         }
     }
 
+    /**
+     * Producer side: bytes committed that the consumer had not freed when the producer last looked (a plain read of
+     * the producer's own fields, safe from any thread and after the ring is unmapped; possibly a little stale).
+     */
+    long bytesQueued() {
+        return tail - consumerSeen;
+    }
+
     /** The buffer the ring was made over, as it was mapped. */
     ByteBuffer mapping() {
         return mapping;

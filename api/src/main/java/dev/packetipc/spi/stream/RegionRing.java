@@ -68,6 +68,11 @@ final class RegionRing {
         return start % size;
     }
 
+    /** Bytes from the released position to the end of the last payload placed: what the receiver may still hold. */
+    long held() {
+        return lastEnd - released;
+    }
+
     /** Whether {@link #allocate} would place a payload of {@code length} bytes now. */
     boolean fits(int length) {
         return length >= 0 && length <= size && (startOf(length) + length - released <= size || released == lastEnd);

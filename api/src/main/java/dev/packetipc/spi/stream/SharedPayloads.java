@@ -69,6 +69,12 @@ final class SharedPayloads implements PayloadPlacement {
         return offset;
     }
 
+    /** Bytes of the region the client holds, as of its last RELEASE (plain reads; safe from any thread). */
+    long bytesHeld() {
+        RegionRing current = ring;
+        return current == null ? 0 : current.held();
+    }
+
     /**
      * Whether the region has room for a payload of {@code length} bytes now. A RELEASE read since a placement found no
      * room (while publishing or flushing) may have made some: the sender waits for one only if this says no.

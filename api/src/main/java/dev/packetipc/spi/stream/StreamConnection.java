@@ -3,6 +3,7 @@ package dev.packetipc.spi.stream;
 import dev.packetipc.AsIpcPacket;
 import dev.packetipc.ClosedException;
 import dev.packetipc.Connection;
+import dev.packetipc.ConnectionMetrics;
 import dev.packetipc.IpcException;
 import dev.packetipc.IpcOptions;
 import dev.packetipc.IpcTimeoutException;
@@ -68,6 +69,8 @@ final class StreamConnection implements Connection {
     private volatile long packets;
     private volatile long bytes;
     private volatile long batches;
+    /** Written only by the thread that holds {@link #sendLock}. */
+    private volatile long sendWaitNanos;
 
     StreamConnection(StreamChannel channel, String name, int maxFrameBytes, SharedPayloads shared) {
         this(
@@ -288,7 +291,14 @@ final class StreamConnection implements Connection {
         if (shared.hasRoomFor(length)) {
             return;
         }
-        if (!readControlFrames(Deadlines.left(deadline)) && Deadlines.left(deadline) == 0) {
+        long waitStart = System.nanoTime();
+        boolean handled;
+        try {
+            handled = readControlFrames(Deadlines.left(deadline));
+        } finally {
+            sendWaitNanos += System.nanoTime() - waitStart;
+        }
+        if (!handled && Deadlines.left(deadline) == 0) {
             throw new IpcTimeoutException("the client of " + name + " did not release shared memory in time ("
                     + shared.size() + " bytes are in its hands); it is slow or stuck: wait longer, or raise"
                     + " IpcOptions.SHARED_MEMORY_BYTES. The first " + sent + " of the " + size + " packets of"
@@ -302,7 +312,18 @@ final class StreamConnection implements Connection {
         if (index >= 0) {
             return index;
         }
+        long waitStart = System.nanoTime();
+        try {
+            return claimWaiting(minLength, from, size, deadline);
+        } finally {
+            sendWaitNanos += System.nanoTime() - waitStart;
+        }
+    }
+
+    /** {@link #claim} once the ring was found full. */
+    private int claimWaiting(int minLength, int from, int size, long deadline) throws IOException, IpcException {
         publish(deadline); // the client can only make room from what it sees
+        int index;
         int spins = idle == IpcOptions.IdleStrategy.SPIN
                 ? Integer.MAX_VALUE
                 : idle == IpcOptions.IdleStrategy.BLOCK ? 0 : SPINS;
@@ -402,6 +423,19 @@ final class StreamConnection implements Connection {
     }
 
     private void writeAll(ByteBuffer[] buffers, long deadline) throws IOException, IpcException {
+        channel.write(buffers, 0); // what the socket takes at once
+        if (!hasRemaining(buffers)) {
+            return;
+        }
+        long waitStart = System.nanoTime(); // the rest waits for the client to read
+        try {
+            writeRest(buffers, deadline);
+        } finally {
+            sendWaitNanos += System.nanoTime() - waitStart;
+        }
+    }
+
+    private void writeRest(ByteBuffer[] buffers, long deadline) throws IOException, IpcException {
         while (hasRemaining(buffers)) {
             long written = channel.write(buffers, Deadlines.left(deadline));
             if (written == 0 && Deadlines.left(deadline) == 0 && hasRemaining(buffers)) {
@@ -563,6 +597,13 @@ final class StreamConnection implements Connection {
     @Override
     public long batchesSent() {
         return batches;
+    }
+
+    /** The counters, the time {@code send} waited for the client, and what the client has not taken back yet. */
+    @Override
+    public ConnectionMetrics metrics() {
+        long queued = (ring == null ? 0 : ring.bytesQueued()) + (shared == null ? 0 : shared.bytesHeld());
+        return new ConnectionMetrics(packets, bytes, batches, sendWaitNanos, queued, isOpen());
     }
 
     @Override
