@@ -53,7 +53,7 @@ class CrashMatrixTest {
                     + " serves a full stream; no leak")
     void serverKilledDuringTheHandshake(Transports transport, TestInfo context) throws Exception {
         Resources before = Resources.now();
-        for (int i = 0; i < Transports.repetitions(); i++) {
+        for (int i = 0; i < transport.runs(); i++) {
             try (ChildJvm server = Children.peer("server", transport.id, "stream", "1000000", "" + SIZE)) {
                 long pid = Children.pid(server);
                 String name = server.awaitLine("NAME ", Children.STARTUP);
@@ -73,7 +73,7 @@ class CrashMatrixTest {
         }
         restartedServerServesAFullStream(transport);
         before.assertNothingLeftSince("killing servers during the handshake", Set.of());
-        observe(context);
+        observe(context, transport);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -83,7 +83,7 @@ class CrashMatrixTest {
             bound = "receive throws IpcException within the bound; what arrived is a gapless intact prefix; no leak")
     void serverKilledMidBatch(Transports transport, TestInfo context) throws Exception {
         Resources before = Resources.now();
-        for (int i = 0; i < Transports.repetitions(); i++) {
+        for (int i = 0; i < transport.runs(); i++) {
             try (ChildJvm server = Children.peer("server", transport.id, "flood", "0", "" + SIZE)) {
                 long pid = Children.pid(server);
                 String name = server.awaitLine("NAME ", Children.STARTUP);
@@ -110,7 +110,7 @@ class CrashMatrixTest {
         }
         restartedServerServesAFullStream(transport);
         before.assertNothingLeftSince("killing streaming servers", Set.of());
-        observe(context);
+        observe(context, transport);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -120,7 +120,7 @@ class CrashMatrixTest {
             bound = "the blocked receive throws IpcException within the bound; no leak")
     void serverKilledWhileTheClientIsBlockedInReceive(Transports transport, TestInfo context) throws Exception {
         Resources before = Resources.now();
-        for (int i = 0; i < Transports.repetitions(); i++) {
+        for (int i = 0; i < transport.runs(); i++) {
             try (ChildJvm server = Children.peer("server", transport.id, "idle", "500", "" + SIZE)) {
                 long pid = Children.pid(server);
                 String name = server.awaitLine("NAME ", Children.STARTUP);
@@ -151,7 +151,7 @@ class CrashMatrixTest {
         }
         restartedServerServesAFullStream(transport);
         before.assertNothingLeftSince("killing idle servers", Set.of());
-        observe(context);
+        observe(context, transport);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -162,7 +162,8 @@ class CrashMatrixTest {
     void serverKilledAfterEndBeforeClose(Transports transport, TestInfo context) throws Exception {
         Resources before = Resources.now();
         int complete = 0;
-        for (int i = 0; i < Transports.repetitions(); i++) {
+        List<String> errors = new java.util.ArrayList<>();
+        for (int i = 0; i < transport.runs(); i++) {
             try (ChildJvm server = Children.peer("server", transport.id, "end", "700", "" + SIZE)) {
                 long pid = Children.pid(server);
                 String name = server.awaitLine("NAME ", Children.STARTUP);
@@ -179,14 +180,18 @@ class CrashMatrixTest {
                         complete++;
                     } catch (IpcException e) {
                         runs++; // an error is allowed; what arrived was checked
+                        errors.add(e.getClass().getSimpleName() + " after " + checker.count() + " packets");
                     }
                 }
             }
         }
+        restartedServerServesAFullStream(transport);
+        before.assertNothingLeftSince("killing servers after the end", Set.of());
         Results.observe(
                 Results.id(context),
-                complete + " of " + Transports.repetitions() + " runs delivered all 700"
-                        + " packets and the end after the server died");
+                complete + " of " + transport.runs() + " runs delivered all 700"
+                        + " packets and the end after the server died"
+                        + (errors.isEmpty() ? "" : "; the others: " + String.join(", ", errors)));
     }
 
     // ---- the client is killed; the server in this JVM survives ----
@@ -200,7 +205,7 @@ class CrashMatrixTest {
     void clientKilledDuringTheHandshake(Transports transport, TestInfo context) throws Exception {
         Resources before = Resources.now();
         try (Server server = PacketIpc.transport(transport.id).newServer()) {
-            for (int i = 0; i < Transports.repetitions(); i++) {
+            for (int i = 0; i < transport.runs(); i++) {
                 try (ChildJvm client = Children.peer("client", server.name(), "read", "0")) {
                     long pid = Children.pid(client);
                     Thread.sleep(ThreadLocalRandom.current().nextInt(1500)); // random timing
@@ -220,7 +225,7 @@ class CrashMatrixTest {
             serverServesANewClientInFull(server);
         }
         before.assertNothingLeftSince("killing clients during the handshake", Set.of());
-        observe(context);
+        observe(context, transport);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -249,7 +254,7 @@ class CrashMatrixTest {
     void clientKilledAfterEndBeforeClose(Transports transport, TestInfo context) throws Exception {
         Resources before = Resources.now();
         try (Server server = PacketIpc.transport(transport.id).newServer()) {
-            for (int i = 0; i < Transports.repetitions(); i++) {
+            for (int i = 0; i < transport.runs(); i++) {
                 try (ChildJvm client = Children.peer("client", server.name(), "hold", "0")) {
                     long pid = Children.pid(client);
                     Connection connection = server.accept(WAIT);
@@ -268,14 +273,14 @@ class CrashMatrixTest {
             serverServesANewClientInFull(server);
         }
         before.assertNothingLeftSince("killing clients after the end", Set.of());
-        observe(context);
+        observe(context, transport);
     }
 
     private void clientKilledWhileServerSends(Transports transport, String mode, String killAfter, TestInfo context)
             throws Exception {
         Resources before = Resources.now();
         try (Server server = PacketIpc.transport(transport.id).newServer()) {
-            for (int i = 0; i < Transports.repetitions(); i++) {
+            for (int i = 0; i < transport.runs(); i++) {
                 try (ChildJvm client = Children.peer("client", server.name(), mode, "0")) {
                     long pid = Children.pid(client);
                     Connection connection = server.accept(WAIT);
@@ -304,7 +309,7 @@ class CrashMatrixTest {
             serverServesANewClientInFull(server);
         }
         before.assertNothingLeftSince("killing clients while the server sends", Set.of());
-        observe(context);
+        observe(context, transport);
     }
 
     // ---- helpers ----
@@ -338,10 +343,10 @@ class CrashMatrixTest {
                 "the survivor reported " + e + " only " + took + " ms after the kill; bound " + transport.killedBound);
     }
 
-    private void observe(TestInfo context) {
+    private void observe(TestInfo context, Transports transport) {
         Results.observe(
                 Results.id(context),
-                runs + " errors checked in " + Transports.repetitions() + " runs; slowest " + worstMillis + " ms");
+                runs + " errors checked in " + transport.runs() + " runs; slowest " + worstMillis + " ms");
     }
 
     /** A new server process under a fresh name accepts a new client, which receives a whole checked stream. */

@@ -131,6 +131,14 @@ final class ShmClient extends AbstractClient {
                 if (readDocument()) {
                     continue;
                 }
+                long unread = server.producedBytes() - consumed;
+                if (unread > 0) {
+                    // It appended documents this client cannot find: "everything was received" would be false.
+                    broken = new ProtocolException("the server of " + name() + " is gone (" + gone.get() + ") and "
+                            + unread + " bytes of documents it appended could not be read; the queue file is"
+                            + " corrupt, so what it sent after the packets received so far is lost");
+                    throw broken;
+                }
                 throw new PeerGoneException("the server of " + name() + " is gone: " + gone.get()
                         + "; everything it sent was received; connect to a new server");
             }
