@@ -266,9 +266,9 @@ static void hostile_handshakes(void) {
     CHECK(p.client == NULL && p.err.code == PIPC_ERR_PROTOCOL && strstr(p.err.message, "maximum frame"),
           "WELCOME max frame 100: %s", p.err.message);
     done(&p);
-    welcome(f); /* WELCOME's reserved field and flags are ignored (§1) */
+    welcome(f); /* WELCOME's reserved field and flag bits other than bit 1 (the ring, §7) are ignored (§1) */
     pipc_put16(f + 14, 9);
-    pipc_put32(f + 20, 2);
+    pipc_put32(f + 20, 0xFFFFFFFDu);
     p = connect_to_raw(f, 24, -1, NULL);
     CHECK(p.client != NULL, "WELCOME with reserved field and flags set: %s", p.err.message);
     done(&p);

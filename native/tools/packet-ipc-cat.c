@@ -3,7 +3,7 @@
  *
  *     PACKET <index> <timestamp_ns> <length> <crc32, 8 hex digits> <first bytes in hex>
  *
- * then "END <packets> <bytes> regions=<shared-memory regions mapped>" when the server ends the stream (exit 0), or
+ * then "END <packets> <bytes> regions=<shared-memory regions mapped> ring=<packet ring bytes, 0: off>" when the server ends the stream (exit 0), or
  * "ERROR <code>: <message>" (exit 1). With --stats (for benchmarks) it also prints
  * "STATS <packets> <bytes> <nanoseconds from the first packet to END>". Usage: packet-ipc-cat [options] NAME
  */
@@ -38,13 +38,14 @@ static uint32_t crc32(const uint8_t *data, uint32_t length) {
 
 static void usage(void) {
     fprintf(stderr,
-            "usage: packet-ipc-cat [--batch N] [--hex N] [--timeout-ms T] [--max-frame BYTES] [--no-shm]\n"
+            "usage: packet-ipc-cat [--batch N] [--hex N] [--timeout-ms T] [--max-frame BYTES] [--no-shm] [--no-ring]\n"
             "                      [--allow-unsealed] [--quiet] [--stats] unix:///path/of/the/server.sock\n"
             "  --batch N         receive up to N packets per call (default 64)\n"
             "  --hex N           print the first N bytes of each payload (default 16)\n"
             "  --timeout-ms T    give up when nothing arrives for T ms (default: wait without limit)\n"
             "  --max-frame BYTES largest frame accepted (default 16 MiB)\n"
             "  --no-shm          do not offer shared memory: every payload comes inline\n"
+            "  --no-ring         do not offer the packet ring: batches come as frames on the socket\n"
             "  --allow-unsealed  accept a shared-memory region that is not sealed (risk of SIGBUS)\n"
             "  --quiet           print only the END or ERROR line\n"
             "  --stats           also print STATS <packets> <bytes> <ns from the first packet to END>\n");
@@ -72,6 +73,8 @@ int main(int argc, char **argv) {
             options.max_frame_bytes = (uint32_t)strtoul(argv[++i], NULL, 10);
         } else if (strcmp(a, "--no-shm") == 0) {
             options.no_shared_memory = 1;
+        } else if (strcmp(a, "--no-ring") == 0) {
+            options.no_packet_ring = 1;
         } else if (strcmp(a, "--allow-unsealed") == 0) {
             options.allow_unsealed_regions = 1;
         } else if (strcmp(a, "--quiet") == 0) {
@@ -111,8 +114,8 @@ int main(int argc, char **argv) {
     for (;;) {
         int n = pipc_client_receive(c, packets, batch, timeout_ms, &err);
         if (n == PIPC_END) {
-            printf("END %llu %llu regions=%d\n", (unsigned long long)count, (unsigned long long)bytes,
-                   pipc_client_shared_regions(c));
+            printf("END %llu %llu regions=%d ring=%d\n", (unsigned long long)count, (unsigned long long)bytes,
+                   pipc_client_shared_regions(c), pipc_client_ring_bytes(c));
             if (stats) {
                 struct timespec now;
                 clock_gettime(CLOCK_MONOTONIC, &now);
