@@ -106,7 +106,8 @@ typedef struct pipc_client_options {
     int allow_other_server_users;
     /**
      * Non-zero: do not offer the packet ring (wire format §7); batches then come as frames on the socket. By default
-     * the client offers it (on little-endian machines), and uses it if the server turns it on.
+     * the client offers it (on little-endian machines, and only with shared memory, like the Java client: a ring
+     * record holds at most half the ring, so larger payloads need the region), and uses it if the server turns it on.
      */
     int no_packet_ring;
 } pipc_client_options;

@@ -698,8 +698,11 @@ pipc_client *pipc_client_connect_fd(int fd, const pipc_client_options *options, 
     }
     c->fd = fd;
     c->options = o;
-    c->offered_flags = (o.no_shared_memory ? 0 : PIPC_FLAG_SHARED_MEMORY) |
-                       (PIPC_RING_SUPPORTED && !o.no_packet_ring ? PIPC_FLAG_RING : 0);
+    /* The ring only with shared memory, as the Java client: a ring's records are at most half its capacity, so
+       without the shared-memory region larger payloads could not travel at all. */
+    c->offered_flags = o.no_shared_memory ? 0
+                                          : PIPC_FLAG_SHARED_MEMORY |
+                                                (PIPC_RING_SUPPORTED && !o.no_packet_ring ? PIPC_FLAG_RING : 0);
     int flags = fcntl(fd, F_GETFL);
     if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
         pipc_fail_errno(err, PIPC_ERR_SYSTEM, errno, "cannot make the socket non-blocking");
