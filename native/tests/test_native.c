@@ -1453,6 +1453,7 @@ static void c_to_c(void) {
     CHECK(index == E2E_COUNT && mismatches == 0, "C to C: %llu packets, %d differ", (unsigned long long)index,
           mismatches);
     CHECK(pipc_client_shared_regions(c) == 1, "one region mapped");
+    CHECK(pipc_client_ring_bytes(c) == 0, "the C server declines the ring the C client offers: frames on the socket");
     pipc_client_close(c);
     int status;
     waitpid(child, &status, 0);
