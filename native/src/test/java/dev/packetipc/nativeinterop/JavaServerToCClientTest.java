@@ -103,9 +103,9 @@ class JavaServerToCClientTest {
             try (NativeProcess cat = NativeProcess.start(bin, "packet-ipc-cat", arguments)) {
                 try (Connection connection = server.accept(WAIT)) {
                     for (int from = 0; from < count; from += 29) {
-                        connection.send(PayloadPattern.packets(3, SMALL, from, Math.min(count, from + 29)));
+                        connection.send(PayloadPattern.packets(3, SMALL, from, Math.min(count, from + 29)), WAIT);
                     }
-                    connection.sendEnd();
+                    connection.sendEnd(WAIT);
                 }
                 assertTrue(cat.awaitLine("CONNECTED ", WAIT).endsWith(DEFAULT_RING), cat::describe);
                 cat.tell("go");
@@ -142,9 +142,11 @@ class JavaServerToCClientTest {
             try (NativeProcess cat = NativeProcess.start(bin, "packet-ipc-cat", arguments)) {
                 try (Connection connection = server.accept(WAIT)) {
                     for (int from = 0; from < count; from += batch) {
-                        connection.send(PayloadPattern.packets(seed, sizes, from, Math.min(count, from + batch)));
+                        // with a timeout: a C client that stops taking records (a lost wake-up, say) fails the test
+                        // in bounded time instead of hanging it (a send without one is not interrupted by @Timeout)
+                        connection.send(PayloadPattern.packets(seed, sizes, from, Math.min(count, from + batch)), WAIT);
                     }
-                    connection.sendEnd();
+                    connection.sendEnd(WAIT);
                 }
                 assertEquals(0, cat.awaitExit(WAIT), cat::describe);
                 List<String> lines = cat.output();
@@ -201,7 +203,7 @@ class JavaServerToCClientTest {
             arguments.add(server.name());
             try (NativeProcess cat = NativeProcess.start(bin, "packet-ipc-cat", arguments);
                     Connection connection = server.accept(WAIT)) {
-                connection.send(PayloadPattern.packets(1, sizes, 0, 100));
+                connection.send(PayloadPattern.packets(1, sizes, 0, 100), WAIT);
                 cat.awaitLine("PACKET 99 ", WAIT);
                 assertTrue(cat.output().get(0).endsWith(DEFAULT_RING), cat::describe);
                 cat.kill();
