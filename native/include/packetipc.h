@@ -104,6 +104,12 @@ typedef struct pipc_client_options {
     int allow_unsealed_regions;
     /** Non-zero: connect to a server that runs as another user (SO_PEERCRED); by default only the own user's. */
     int allow_other_server_users;
+    /**
+     * Non-zero: do not offer the packet ring (wire format §7); batches then come as frames on the socket. By default
+     * the client offers it (on little-endian machines, and only with shared memory, like the Java client: a ring
+     * record holds at most half the ring, so larger payloads need the region), and uses it if the server turns it on.
+     */
+    int no_packet_ring;
 } pipc_client_options;
 
 typedef struct pipc_client pipc_client;
@@ -133,6 +139,9 @@ void pipc_client_release(pipc_client *c);
 
 /** The number of shared-memory regions the server announced and this client mapped. */
 int pipc_client_shared_regions(const pipc_client *c);
+
+/** The packet ring's data capacity in bytes if the server turned the ring on (§7), else 0. */
+int pipc_client_ring_bytes(const pipc_client *c);
 
 /** Whether the server's END was received. */
 int pipc_client_end_received(const pipc_client *c);

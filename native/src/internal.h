@@ -25,9 +25,12 @@
 #define PIPC_TYPE_CLOSE 0x12
 #define PIPC_TYPE_REGION 0x20
 #define PIPC_TYPE_RELEASE 0x21
+#define PIPC_TYPE_WAKE 0x13
+#define PIPC_TYPE_RING 0x22
 
 #define PIPC_MAGIC 0x43504950u
 #define PIPC_FLAG_SHARED_MEMORY 1u
+#define PIPC_FLAG_RING 2u
 #define PIPC_HANDSHAKE_BODY 16u
 #define PIPC_REJECT_BODY 8u
 #define PIPC_MAX_REJECT_TEXT 1024u
@@ -67,6 +70,9 @@ static inline void pipc_put64(uint8_t *p, uint64_t v) {
 }
 static inline uint64_t pipc_align8(uint64_t n) { return (n + 7u) & ~(uint64_t)7u; }
 
+/** Copies n bytes that a peer may change at any time (shared memory) once each, so that the copy is what is checked. */
+void pipc_copy_volatile(uint8_t *dst, const uint8_t *src, size_t n);
+
 /** Fills err (if any) with code and a formatted message; returns code. */
 int pipc_fail(pipc_error *err, int code, const char *format, ...) __attribute__((format(printf, 3, 4)));
 /** As pipc_fail, with ": <strerror(errnum)> (errno N)" appended. */
@@ -95,6 +101,8 @@ size_t pipc_encode_reject(uint8_t *dst, uint32_t reason, const char *text);
 size_t pipc_encode_close(uint8_t *dst, uint32_t reason);
 size_t pipc_encode_region(uint8_t *dst, uint32_t id, uint32_t handle, uint64_t size);
 size_t pipc_encode_release(uint8_t *dst, uint32_t id, uint64_t position);
+/** RING (§7): reserved 0, handle, region size. */
+size_t pipc_encode_ring(uint8_t *dst, uint32_t handle, uint64_t size);
 
 /** The fields of a HELLO or WELCOME (validated as far as the frame alone allows). */
 typedef struct pipc_handshake {
@@ -151,6 +159,72 @@ int pipc_ring_release(pipc_ring *ring, uint64_t position, pipc_error *err);
 uint64_t pipc_ring_position_of(uint64_t offset, uint64_t previous_end, uint64_t ring_size);
 /** The client's side: whether a RELEASE is due early (a quarter of the region handed out since the last one). */
 int pipc_ring_release_due(const pipc_client_region *region, int quarter_only);
+
+/* ---- the packet ring (docs/wire-format.md §7): the consumer's half, in packet_ring.c --------------------------- */
+
+#define PIPC_RING_HEADER 640u
+#define PIPC_RING_MAGIC 0x52504950u /* "PIPR" */
+#define PIPC_RING_VERSION 1u
+#define PIPC_RING_MAGIC_OFFSET 0u
+#define PIPC_RING_VERSION_OFFSET 4u
+#define PIPC_RING_CAPACITY_OFFSET 8u
+#define PIPC_RING_PRODUCER_OFFSET 128u
+#define PIPC_RING_CONSUMER_OFFSET 256u
+#define PIPC_RING_CONSUMER_WAITING_OFFSET 384u
+#define PIPC_RING_PRODUCER_WAITING_OFFSET 512u
+#define PIPC_RING_MIN_CAPACITY (64u << 10)
+#define PIPC_RING_MAX_CAPACITY (1u << 30)
+#define PIPC_RECORD_PADDING 0x00
+
+/* The ring's words are little-endian u64s read and written as native atomics: only on a little-endian machine. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define PIPC_RING_SUPPORTED 1
+#else
+#define PIPC_RING_SUPPORTED 0
+#endif
+
+/**
+ * The consumer's book of a packet ring mapped read-write. Positions are i64, as Java reads them. The record at head is
+ * the one being handed out (or the next one): K may go to head whenever no view of the application is out.
+ */
+typedef struct pipc_packet_ring {
+    uint8_t *map;          /* the whole region: header and data */
+    uint64_t size;         /* region size: PIPC_RING_HEADER + capacity */
+    const uint8_t *data;   /* map + PIPC_RING_HEADER */
+    uint32_t capacity;     /* C, a power of two */
+    int64_t head;          /* the consumer's position: everything before it was handed out whole */
+    int64_t published;     /* the K last stored */
+    int64_t producer_seen; /* the P last read (and checked) */
+} pipc_packet_ring;
+
+/**
+ * Checks the ring's header against the RING frame's size (magic, version, capacity = size - 640, a power of two from
+ * 64 KiB to 1 GiB) and sets up the book (positions 0). Returns 0 or PIPC_ERR_PROTOCOL.
+ */
+int pipc_packet_ring_open(pipc_packet_ring *ring, uint8_t *map, uint64_t size, pipc_error *err);
+/**
+ * The next BATCH record: skips padding (head moves past it), checks the record's header against the ring and P.
+ * Returns 1 with its data index and length (head stays at its start until pipc_packet_ring_consumed), 0 if the ring
+ * is empty, or PIPC_ERR_PROTOCOL. Every header field is read once, into a local, before it is checked.
+ */
+int pipc_packet_ring_next(pipc_packet_ring *ring, uint32_t *index, uint32_t *length, pipc_error *err);
+/** The record pipc_packet_ring_next returned was handed out whole: head moves past it (K is published later). */
+void pipc_packet_ring_consumed(pipc_packet_ring *ring, uint32_t length);
+/**
+ * Stores K = head with a release store if it moved, then a full fence, then looks at the producer-waiting word.
+ * Returns 1 if the producer waits and the caller must send WAKE (the word was taken from 1 to 0 here), else 0.
+ */
+int pipc_packet_ring_publish(pipc_packet_ring *ring);
+/**
+ * Before sleeping on the stream: stores 1 into the consumer-waiting word (sequentially consistent), a full fence,
+ * then reads P again. Returns 1 if the ring is still empty (sleep; call pipc_packet_ring_awake after), 0 if records
+ * came (the word is back to 0), or PIPC_ERR_PROTOCOL for an impossible P.
+ */
+int pipc_packet_ring_prepare_sleep(pipc_packet_ring *ring, pipc_error *err);
+/** After sleeping: the consumer-waiting word back to 0. */
+void pipc_packet_ring_awake(pipc_packet_ring *ring);
+/** Whether P (read now, acquire) is past head; never fails (a bad P is reported by the next pipc_packet_ring_next). */
+int pipc_packet_ring_peek(const pipc_packet_ring *ring);
 
 /* ---- time, sockets, descriptors --------------------------------------------------------------------------------- */
 
@@ -223,6 +297,11 @@ int pipc_region_create(uint64_t size, uint8_t **map, int *share_fd, pipc_error *
  * read-only. Closes fd either way.
  */
 int pipc_region_map(int fd, uint64_t size, int allow_unsealed, const uint8_t **map, pipc_error *err);
+/**
+ * The packet ring's region (§7): a memfd sealed against shrinking and growing (unless allow_unsealed) but not against
+ * writing, opened read-write, of at least size bytes; mapped read-write and shared. Closes fd either way.
+ */
+int pipc_region_map_writable(int fd, uint64_t size, int allow_unsealed, uint8_t **map, pipc_error *err);
 
 /* ---- names ------------------------------------------------------------------------------------------------------ */
 

@@ -101,3 +101,61 @@ int pipc_region_map(int fd, uint64_t size, int allow_unsealed, const uint8_t **m
     *map = m;
     return 0;
 }
+
+#ifndef F_SEAL_WRITE
+#define F_SEAL_WRITE 0x0008
+#endif
+
+int pipc_region_map_writable(int fd, uint64_t size, int allow_unsealed, uint8_t **map, pipc_error *err) {
+    int seals = fcntl(fd, F_GET_SEALS);
+    if (seals < 0 && errno != EINVAL) {
+        int e = errno;
+        close(fd);
+        return pipc_fail_errno(err, PIPC_ERR_SYSTEM, e, "cannot read the seals of the server's packet ring");
+    }
+    if (!allow_unsealed && (seals < 0 || (seals & PIPC_REQUIRED_SEALS) != PIPC_REQUIRED_SEALS)) {
+        close(fd);
+        return pipc_fail(err, PIPC_ERR_UNSEALED,
+                         "the server's packet ring is %s, so the server could truncate it under this client; refused "
+                         "(allow_unsealed_regions accepts it, at the risk of SIGBUS; no_packet_ring turns the ring "
+                         "off)",
+                         seals < 0 ? "not a memfd (it cannot carry seals)"
+                                   : "not sealed against shrinking and growing (F_SEAL_SHRINK|F_SEAL_GROW)");
+    }
+    if (seals > 0 && (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) != 0) {
+        close(fd);
+        return pipc_fail(err, PIPC_ERR_PROTOCOL,
+                         "the server's packet ring is sealed against writing (F_GET_SEALS gave 0x%x), but the client "
+                         "writes its position into it (§7); the server is broken",
+                         (unsigned)seals);
+    }
+    int mode = fcntl(fd, F_GETFL);
+    if (mode < 0 || (mode & O_ACCMODE) != O_RDWR) {
+        close(fd);
+        return pipc_fail(err, PIPC_ERR_PROTOCOL,
+                         "the descriptor of the server's packet ring is not open for reading and writing, but the "
+                         "client writes its position into it (§7); the server is broken");
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return pipc_fail_errno(err, PIPC_ERR_SYSTEM, e, "cannot read the size of the server's packet ring");
+    }
+    if (st.st_size < 0 || (uint64_t)st.st_size < size) {
+        close(fd);
+        return pipc_fail(err, PIPC_ERR_PROTOCOL,
+                         "the packet ring's region has %lld bytes, less than the %llu its RING frame claims; the "
+                         "server is not a packet-ipc server or is broken",
+                         (long long)st.st_size, (unsigned long long)size);
+    }
+    void *m = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    int e = errno;
+    close(fd);
+    if (m == MAP_FAILED) {
+        return pipc_fail_errno(err, PIPC_ERR_SYSTEM, e, "cannot map the server's packet ring of %llu bytes",
+                               (unsigned long long)size);
+    }
+    *map = m;
+    return 0;
+}

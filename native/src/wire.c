@@ -67,6 +67,13 @@ int pipc_fail_errno(pipc_error *err, int code, int errnum, const char *format, .
     return code;
 }
 
+void pipc_copy_volatile(uint8_t *dst, const uint8_t *src, size_t n) {
+    const volatile uint8_t *from = src;
+    for (size_t i = 0; i < n; i++) {
+        dst[i] = from[i];
+    }
+}
+
 uint32_t pipc_min_length(uint8_t type) {
     switch (type) {
     case PIPC_TYPE_HELLO:
@@ -77,11 +84,13 @@ uint32_t pipc_min_length(uint8_t type) {
     case PIPC_TYPE_BATCH:
         return PIPC_HEADER_LENGTH + PIPC_BATCH_HEADER;
     case PIPC_TYPE_END:
+    case PIPC_TYPE_WAKE:
         return PIPC_HEADER_LENGTH;
     case PIPC_TYPE_CLOSE:
         return PIPC_HEADER_LENGTH + PIPC_CLOSE_BODY;
     case PIPC_TYPE_REGION:
     case PIPC_TYPE_RELEASE:
+    case PIPC_TYPE_RING:
         return PIPC_HEADER_LENGTH + PIPC_REGION_BODY;
     default:
         return 0;
@@ -97,6 +106,8 @@ uint32_t pipc_max_length(uint8_t type) {
     case PIPC_TYPE_CLOSE:
     case PIPC_TYPE_REGION:
     case PIPC_TYPE_RELEASE:
+    case PIPC_TYPE_WAKE:
+    case PIPC_TYPE_RING:
         return pipc_min_length(type);
     default: /* HELLO (a later version may extend it) and BATCH: only the negotiated maximum */
         return UINT32_MAX;
@@ -121,6 +132,10 @@ const char *pipc_type_name(uint8_t type) {
         return "REGION";
     case PIPC_TYPE_RELEASE:
         return "RELEASE";
+    case PIPC_TYPE_WAKE:
+        return "WAKE";
+    case PIPC_TYPE_RING:
+        return "RING";
     default:
         return "unknown";
     }
@@ -216,6 +231,10 @@ size_t pipc_encode_release(uint8_t *dst, uint32_t id, uint64_t position) {
     return region_frame(dst, PIPC_TYPE_RELEASE, id, 0, position);
 }
 
+size_t pipc_encode_ring(uint8_t *dst, uint32_t handle, uint64_t size) {
+    return region_frame(dst, PIPC_TYPE_RING, 0, handle, size);
+}
+
 int pipc_decode_handshake(const uint8_t *frame, pipc_handshake *out, pipc_error *err) {
     const uint8_t *body = frame + PIPC_HEADER_LENGTH;
     uint32_t magic = pipc_get32(body);
@@ -252,7 +271,9 @@ int pipc_decode_reject(const uint8_t *frame, uint32_t length, pipc_error *err) {
 }
 
 int pipc_decode_batch_header(const uint8_t *frame, uint32_t frame_length, uint32_t *count, pipc_error *err) {
-    uint32_t n = pipc_get32(frame + PIPC_HEADER_LENGTH);
+    uint8_t body[PIPC_BATCH_HEADER]; /* read once: a ring record may change under the reader (§7) */
+    pipc_copy_volatile(body, frame + PIPC_HEADER_LENGTH, sizeof body);
+    uint32_t n = pipc_get32(body);
     uint64_t room = (uint64_t)frame_length - PIPC_HEADER_LENGTH - PIPC_BATCH_HEADER;
     if ((uint64_t)n * PIPC_ENTRY_HEADER > room) {
         return pipc_fail(err, PIPC_ERR_PROTOCOL, "batch count=%u cannot fit in frame length=%u; the stream is corrupt",
@@ -262,7 +283,7 @@ int pipc_decode_batch_header(const uint8_t *frame, uint32_t frame_length, uint32
         return pipc_fail(err, PIPC_ERR_PROTOCOL, "a batch of 0 packets has %llu bytes after its header",
                          (unsigned long long)room);
     }
-    if (pipc_get32(frame + PIPC_HEADER_LENGTH + 4) != 0) {
+    if (pipc_get32(body + 4) != 0) {
         return pipc_fail(err, PIPC_ERR_PROTOCOL, "batch has a non-zero reserved field, which version 1 does not define");
     }
     *count = n;
@@ -278,10 +299,13 @@ int pipc_decode_entry(const uint8_t *frame, uint32_t frame_length, uint32_t *cur
                          frame_length);
     }
     const uint8_t *entry = frame + at;
-    int64_t timestamp = (int64_t)pipc_get64(entry);
-    uint32_t length = pipc_get32(entry + 8);
-    uint32_t kind = pipc_get32(entry + 12);
     uint32_t left = frame_length - at;
+    /* Every field is read once, into a local, before it is checked: a ring record may change under the reader (§7). */
+    uint8_t fields[PIPC_SHARED_ENTRY];
+    pipc_copy_volatile(fields, entry, left < PIPC_SHARED_ENTRY ? left : PIPC_SHARED_ENTRY);
+    int64_t timestamp = (int64_t)pipc_get64(fields);
+    uint32_t length = pipc_get32(fields + 8);
+    uint32_t kind = pipc_get32(fields + 12);
     if (kind == PIPC_KIND_INLINE) {
         uint64_t entry_length = PIPC_ENTRY_HEADER + pipc_align8(length);
         if (entry_length > left) {
@@ -303,9 +327,9 @@ int pipc_decode_entry(const uint8_t *frame, uint32_t frame_length, uint32_t *cur
         return pipc_fail(err, PIPC_ERR_PROTOCOL, "shared-memory entry at offset=%u overruns its frame (frame end=%u)",
                          at, frame_length);
     }
-    uint32_t id = pipc_get32(entry + 16);
-    uint32_t reserved = pipc_get32(entry + 20);
-    uint64_t off = pipc_get64(entry + 24);
+    uint32_t id = pipc_get32(fields + 16);
+    uint32_t reserved = pipc_get32(fields + 20);
+    uint64_t off = pipc_get64(fields + 24);
     if (reserved != 0) {
         return pipc_fail(err, PIPC_ERR_PROTOCOL, "shared-memory entry at offset=%u has a non-zero reserved field", at);
     }

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -266,9 +268,9 @@ static void hostile_handshakes(void) {
     CHECK(p.client == NULL && p.err.code == PIPC_ERR_PROTOCOL && strstr(p.err.message, "maximum frame"),
           "WELCOME max frame 100: %s", p.err.message);
     done(&p);
-    welcome(f); /* WELCOME's reserved field and flags are ignored (§1) */
+    welcome(f); /* WELCOME's reserved field and flag bits other than bit 1 (the ring, §7) are ignored (§1) */
     pipc_put16(f + 14, 9);
-    pipc_put32(f + 20, 2);
+    pipc_put32(f + 20, 0xFFFFFFFDu);
     p = connect_to_raw(f, 24, -1, NULL);
     CHECK(p.client != NULL, "WELCOME with reserved field and flags set: %s", p.err.message);
     done(&p);
@@ -592,6 +594,508 @@ static void ring_rules(void) {
         CHECK(pipc_ring_release(&ring, ring.last_end + 1, &err) == PIPC_ERR_PROTOCOL,
               "a RELEASE beyond the last payload's end is a protocol error");
     }
+}
+
+/* ---- the packet ring (§7) against a raw server ------------------------------------------------------------------ */
+
+#define TR_CAP (64u << 10)
+#define TR_SIZE (PIPC_RING_HEADER + TR_CAP)
+
+#ifndef F_SEAL_FUTURE_WRITE
+#define F_SEAL_FUTURE_WRITE 0x0010
+#endif
+
+/** A server's side of a ring connection: the socket, the ring mapped here too, the producer's position. */
+typedef struct ring_server {
+    peer p;
+    uint8_t *map;
+    uint64_t size;
+    int64_t tail;
+} ring_server;
+
+/** A memfd laid out as a ring region (magic, version 1, capacity field), data zeroed, with these seals. */
+static int ring_region(uint64_t size, uint64_t capacity_field, uint32_t magic, int seals, uint8_t **map) {
+    int fd = memfd_create("ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0 || ftruncate(fd, (off_t)size) != 0) {
+        exit(2);
+    }
+    uint8_t *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (m == MAP_FAILED) {
+        exit(2);
+    }
+    pipc_put32(m, magic);
+    pipc_put32(m + 4, PIPC_RING_VERSION);
+    pipc_put64(m + 8, capacity_field);
+    if (seals != 0 && fcntl(fd, F_ADD_SEALS, seals) != 0) {
+        close(fd);
+        munmap(m, size);
+        return -1;
+    }
+    *map = m;
+    return fd;
+}
+
+/**
+ * A client connected to a raw server that answered WELCOME with the ring bit and `ring_frame` (normally RING) with
+ * the descriptor fd (-1: none). The client is NULL if the handshake failed (the error in p.err).
+ */
+static ring_server connect_ring_raw(const uint8_t *ring_frame, size_t ring_length, int fd, const pipc_client_options *o) {
+    ring_server rs;
+    memset(&rs, 0, sizeof rs);
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {
+        exit(2);
+    }
+    rs.p.raw = sv[1];
+    uint8_t f[64];
+    size_t n = welcome(f);
+    pipc_put32(f + 20, PIPC_FLAG_RING);
+    raw_send(sv[1], f, n, -1);
+    if (ring_length > 0) {
+        raw_send(sv[1], ring_frame, ring_length, fd);
+    }
+    pipc_client_options options;
+    memset(&options, 0, sizeof options);
+    if (o != NULL) {
+        options = *o;
+    }
+    if (options.connect_timeout_ms == 0) {
+        options.connect_timeout_ms = 2000;
+    }
+    rs.p.client = pipc_client_connect_fd(sv[0], &options, &rs.p.err);
+    uint8_t hello[24];
+    raw_read(sv[1], hello, sizeof hello); /* the client's HELLO, out of the way */
+    return rs;
+}
+
+/** A client on a well-formed ring of TR_CAP bytes. */
+static ring_server connect_ring(const pipc_client_options *o) {
+    uint8_t *map;
+    int fd = ring_region(TR_SIZE, TR_CAP, PIPC_RING_MAGIC, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL, &map);
+    uint8_t f[32];
+    ring_server rs = connect_ring_raw(f, pipc_encode_ring(f, 0, TR_SIZE), fd, o);
+    close(fd);
+    rs.map = map;
+    rs.size = TR_SIZE;
+    if (rs.p.client == NULL && o == NULL) {
+        printf("ring client: %s\n", rs.p.err.message);
+    }
+    return rs;
+}
+
+static void ring_done(ring_server *rs) {
+    done(&rs->p);
+    if (rs->map != NULL) {
+        munmap(rs->map, rs->size);
+    }
+}
+
+static _Atomic int64_t *ring_word(const ring_server *rs, uint32_t offset) {
+    return (_Atomic int64_t *)(void *)(rs->map + offset);
+}
+
+static void ring_set_p(ring_server *rs, int64_t p) {
+    atomic_store_explicit(ring_word(rs, PIPC_RING_PRODUCER_OFFSET), p, memory_order_release);
+}
+
+static int64_t ring_get(const ring_server *rs, uint32_t offset) {
+    return atomic_load_explicit(ring_word(rs, offset), memory_order_acquire);
+}
+
+/** Writes a BATCH record of one inline packet (pattern index, length bytes) at the tail (padding first if needed). */
+static uint32_t ring_put(ring_server *rs, uint64_t index, uint32_t length) {
+    uint32_t total = (uint32_t)(PIPC_HEADER_LENGTH + PIPC_BATCH_HEADER + PIPC_ENTRY_HEADER + pipc_align8(length));
+    uint32_t at = (uint32_t)(rs->tail & (TR_CAP - 1));
+    uint8_t *data = rs->map + PIPC_RING_HEADER;
+    if (total > TR_CAP - at) {
+        memset(data + at, 0xEE, TR_CAP - at); /* padding: its body is ignored */
+        header(data + at, TR_CAP - at, PIPC_RECORD_PADDING);
+        rs->tail += TR_CAP - at;
+        at = 0;
+    }
+    uint8_t *d = data + at;
+    memset(d, 0, total);
+    header(d, total, PIPC_TYPE_BATCH);
+    pipc_put32(d + 8, 1);
+    pipc_put64(d + 16, (uint64_t)pattern_timestamp(index));
+    pipc_put32(d + 24, length);
+    pipc_put32(d + 28, PIPC_KIND_INLINE);
+    pattern_fill(d + 32, 9, index, length);
+    rs->tail += total;
+    return total;
+}
+
+/** Whether the packet is pattern packet `index` of `length` bytes, every byte. */
+static int is_pattern(const pipc_packet *p, uint64_t index, uint32_t length) {
+    static uint8_t expected[TR_CAP];
+    pattern_fill(expected, 9, index, length);
+    return p->length == length && p->timestamp_ns == pattern_timestamp(index) &&
+           (length == 0 || memcmp(p->data, expected, length) == 0);
+}
+
+static void ring_handshakes(void) {
+    /* the HELLO offers the ring (bit 1) with shared memory (bit 0); not without shared memory, not when told not to */
+    struct {
+        pipc_client_options o;
+        uint32_t flags;
+    } offers[] = {{{0}, 3}, {{.no_packet_ring = 1}, 1}, {{.no_shared_memory = 1}, 0}};
+    for (size_t i = 0; i < sizeof offers / sizeof offers[0]; i++) {
+        int sv[2];
+        socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+        uint8_t f[64];
+        raw_send(sv[1], f, welcome(f), -1);
+        pipc_error e;
+        pipc_client *c = pipc_client_connect_fd(sv[0], &offers[i].o, &e);
+        uint8_t hello[24];
+        size_t n = raw_read(sv[1], hello, 24);
+        CHECK(c != NULL && n == 24 && pipc_get32(hello + 20) == offers[i].flags && pipc_client_ring_bytes(c) == 0,
+              "HELLO flags %u offered, got %u", offers[i].flags, pipc_get32(hello + 20));
+        pipc_client_close(c);
+        close(sv[1]);
+    }
+
+    ring_server rs = connect_ring(NULL);
+    CHECK(rs.p.client != NULL && pipc_client_ring_bytes(rs.p.client) == (int)TR_CAP, "a well-formed ring: %s",
+          rs.p.err.message);
+    ring_done(&rs);
+
+    pipc_client_options no_ring = {.no_packet_ring = 1};
+    rs = connect_ring(&no_ring);
+    CHECK(rs.p.client == NULL && rs.p.err.code == PIPC_ERR_PROTOCOL && strstr(rs.p.err.message, "did not offer"),
+          "ring turned on though not offered: %s", rs.p.err.message);
+    ring_done(&rs);
+
+    struct {
+        const char *what;
+        uint64_t size;          /* the region's real size */
+        uint64_t announced;     /* in RING */
+        uint64_t capacity;      /* in the header */
+        uint32_t magic;
+        int seals;
+        int pass_fd;            /* 0 none, 1 read-write, 2 read-only */
+        uint32_t reserved;
+        int code;
+        const char *needle;
+    } cases[] = {
+        {"RING without descriptor", TR_SIZE, TR_SIZE, TR_CAP, PIPC_RING_MAGIC, F_SEAL_SHRINK | F_SEAL_GROW, 0, 0,
+         PIPC_ERR_PROTOCOL, "without a file descriptor"},
+        {"RING reserved field", TR_SIZE, TR_SIZE, TR_CAP, PIPC_RING_MAGIC, F_SEAL_SHRINK | F_SEAL_GROW, 1, 7,
+         PIPC_ERR_PROTOCOL, "reserved"},
+        {"RING below the smallest ring", TR_SIZE, TR_SIZE - 8, TR_CAP, PIPC_RING_MAGIC, F_SEAL_SHRINK | F_SEAL_GROW, 1,
+         0, PIPC_ERR_PROTOCOL, "outside what version 1 allows"},
+        {"RING of 2^63", TR_SIZE, 1ull << 63, TR_CAP, PIPC_RING_MAGIC, F_SEAL_SHRINK | F_SEAL_GROW, 1, 0,
+         PIPC_ERR_PROTOCOL, "outside what version 1 allows"},
+        {"capacity not a power of two", PIPC_RING_HEADER + 3 * TR_CAP, PIPC_RING_HEADER + 3 * TR_CAP, 3 * TR_CAP,
+         PIPC_RING_MAGIC, F_SEAL_SHRINK | F_SEAL_GROW, 1, 0, PIPC_ERR_PROTOCOL, "power of two"},
+        {"wrong magic", TR_SIZE, TR_SIZE, TR_CAP, PIPC_MAGIC, F_SEAL_SHRINK | F_SEAL_GROW, 1, 0, PIPC_ERR_PROTOCOL,
+         "magic"},
+        {"capacity field not the RING's", TR_SIZE, TR_SIZE, TR_CAP / 2, PIPC_RING_MAGIC, F_SEAL_SHRINK | F_SEAL_GROW,
+         1, 0, PIPC_ERR_PROTOCOL, "does not match"},
+        {"region smaller than its RING", TR_SIZE, PIPC_RING_HEADER + 2 * TR_CAP, 2 * TR_CAP, PIPC_RING_MAGIC,
+         F_SEAL_SHRINK | F_SEAL_GROW, 1, 0, PIPC_ERR_PROTOCOL, "less than"},
+        {"unsealed ring", TR_SIZE, TR_SIZE, TR_CAP, PIPC_RING_MAGIC, 0, 1, 0, PIPC_ERR_UNSEALED, "not sealed"},
+        {"read-only descriptor", TR_SIZE, TR_SIZE, TR_CAP, PIPC_RING_MAGIC, F_SEAL_SHRINK | F_SEAL_GROW, 2, 0,
+         PIPC_ERR_PROTOCOL, "reading and writing"},
+        {"sealed against writing", TR_SIZE, TR_SIZE, TR_CAP, PIPC_RING_MAGIC,
+         F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE, 1, 0, PIPC_ERR_PROTOCOL, "sealed against writing"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint8_t *map;
+        int fd = ring_region(cases[i].size, cases[i].capacity, cases[i].magic, cases[i].seals, &map);
+        if (fd < 0) {
+            printf("SKIPPED %s: the kernel refuses these seals\n", cases[i].what);
+            continue;
+        }
+        int pass = fd;
+        if (cases[i].pass_fd == 2) {
+            char self[64];
+            snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+            pass = open(self, O_RDONLY | O_CLOEXEC);
+        }
+        uint8_t f[32];
+        size_t n = pipc_encode_ring(f, 0, cases[i].announced);
+        pipc_put32(f + 8, cases[i].reserved);
+        rs = connect_ring_raw(f, n, cases[i].pass_fd == 0 ? -1 : pass, NULL);
+        CHECK(rs.p.client == NULL && rs.p.err.code == cases[i].code && strstr(rs.p.err.message, cases[i].needle),
+              "%s: expected %s '%s', got %d %s", cases[i].what, pipc_strerror(cases[i].code), cases[i].needle,
+              rs.p.err.code, rs.p.err.message);
+        done(&rs.p);
+        if (pass != fd) {
+            close(pass);
+        }
+        close(fd);
+        munmap(map, cases[i].size);
+    }
+
+    /* WELCOME with the ring bit, then another frame, or nothing */
+    uint8_t f[32];
+    rs = connect_ring_raw(f, header(f, 8, PIPC_TYPE_END), -1, NULL);
+    CHECK(rs.p.client == NULL && rs.p.err.code == PIPC_ERR_PROTOCOL && strstr(rs.p.err.message, "promised RING"),
+          "END instead of RING: %s", rs.p.err.message);
+    done(&rs.p);
+    pipc_client_options quick = {.connect_timeout_ms = 300};
+    rs = connect_ring_raw(f, 0, -1, &quick);
+    CHECK(rs.p.client == NULL && rs.p.err.code == PIPC_ERR_TIMEOUT && strstr(rs.p.err.message, "RING"),
+          "no RING: %s", rs.p.err.message);
+    done(&rs.p);
+}
+
+/** Records read in place across many wraps, K published only once no view is out, WAKE when the producer waits. */
+static void ring_records(void) {
+    ring_server rs = connect_ring(NULL);
+    if (rs.p.client == NULL) {
+        CHECK(0, "ring client");
+        return;
+    }
+    pipc_packet packets[4];
+    /* three records; two packets handed out: K stays at 0 while their views are out */
+    uint32_t first = ring_put(&rs, 0, 100);
+    uint32_t second = ring_put(&rs, 1, 0);
+    ring_put(&rs, 2, 3000);
+    ring_set_p(&rs, rs.tail);
+    int r = pipc_client_receive(rs.p.client, packets, 2, 1000, &rs.p.err);
+    CHECK(r == 2 && is_pattern(&packets[0], 0, 100) && is_pattern(&packets[1], 1, 0), "two records in place: %d %s",
+          r, rs.p.err.message);
+    CHECK(ring_get(&rs, PIPC_RING_CONSUMER_OFFSET) == 0, "K stays while views are out: %lld",
+          (long long)ring_get(&rs, PIPC_RING_CONSUMER_OFFSET));
+    r = pipc_client_receive(rs.p.client, packets, 4, 1000, &rs.p.err);
+    CHECK(r == 1 && is_pattern(&packets[0], 2, 3000), "third record: %d %s", r, rs.p.err.message);
+    CHECK(ring_get(&rs, PIPC_RING_CONSUMER_OFFSET) == first + second, "K after the first two: %lld",
+          (long long)ring_get(&rs, PIPC_RING_CONSUMER_OFFSET));
+    /* the producer waits for room: the release publishes K, takes the word to 0 and rings the doorbell */
+    atomic_store(ring_word(&rs, PIPC_RING_PRODUCER_WAITING_OFFSET), 1);
+    pipc_client_release(rs.p.client);
+    uint8_t got[16];
+    size_t n = raw_read(rs.p.raw, got, 8);
+    CHECK(ring_get(&rs, PIPC_RING_CONSUMER_OFFSET) == rs.tail && ring_get(&rs, PIPC_RING_PRODUCER_WAITING_OFFSET) == 0,
+          "K at P and the producer's word taken");
+    CHECK(n == 8 && got[4] == PIPC_TYPE_WAKE && pipc_get32(got) == 8, "WAKE to a waiting producer (%zu bytes)", n);
+    /* no WAKE while the producer does not wait */
+    ring_put(&rs, 3, 10);
+    ring_set_p(&rs, rs.tail);
+    r = pipc_client_receive(rs.p.client, packets, 4, 1000, &rs.p.err);
+    pipc_client_release(rs.p.client);
+    CHECK(r == 1 && raw_read(rs.p.raw, got, 8) == 0 && ring_get(&rs, PIPC_RING_CONSUMER_OFFSET) == rs.tail,
+          "no WAKE to a producer that does not wait");
+    /* WAKE frames from the server are consumed; many laps, with padding at every wrap, every byte compared */
+    raw_send(rs.p.raw, got, header(got, 8, PIPC_TYPE_WAKE), -1);
+    uint64_t seed = 99;
+    int bad = 0;
+    for (uint64_t index = 4; index < 400; index++) {
+        seed = pattern_mix(seed);
+        uint32_t length = (uint32_t)(seed % (TR_CAP / 2 - 31)); /* up to the largest record, C/2 */
+        ring_put(&rs, index, length);
+        ring_set_p(&rs, rs.tail);
+        r = pipc_client_receive(rs.p.client, packets, 4, 1000, &rs.p.err);
+        if (r != 1 || !is_pattern(&packets[0], index, length)) {
+            bad++;
+        }
+        pipc_client_release(rs.p.client);
+        if (ring_get(&rs, PIPC_RING_CONSUMER_OFFSET) != rs.tail) {
+            bad++;
+        }
+    }
+    CHECK(bad == 0 && rs.tail > 50 * (int64_t)TR_CAP, "396 records over %lld laps: %d wrong (%s)",
+          (long long)(rs.tail / TR_CAP), bad, rs.p.err.message);
+
+    /* the client sleeps: it set its waiting word first; a producer in another process publishes, sees the word,
+       takes it to 0 and rings; the client wakes up for the record */
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) {
+        int64_t deadline = pipc_deadline(5000);
+        while (atomic_load(ring_word(&rs, PIPC_RING_CONSUMER_WAITING_OFFSET)) != 1) {
+            if (pipc_left(deadline) == 0) {
+                _exit(3);
+            }
+            struct timespec ts = {0, 1000000};
+            nanosleep(&ts, NULL);
+        }
+        ring_put(&rs, 400, 77);
+        ring_set_p(&rs, rs.tail);
+        atomic_thread_fence(memory_order_seq_cst);
+        int64_t one = 1;
+        if (!atomic_compare_exchange_strong(ring_word(&rs, PIPC_RING_CONSUMER_WAITING_OFFSET), &one, 0)) {
+            _exit(4);
+        }
+        uint8_t wake[8];
+        raw_send(rs.p.raw, wake, header(wake, 8, PIPC_TYPE_WAKE), -1);
+        _exit(0);
+    }
+    r = pipc_client_receive(rs.p.client, packets, 4, 10000, &rs.p.err);
+    int status;
+    waitpid(child, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the producer saw the consumer's waiting word: %d", status);
+    CHECK(r == 1 && is_pattern(&packets[0], 400, 77), "woken by the doorbell: %d %s", r, rs.p.err.message);
+    CHECK(atomic_load(ring_word(&rs, PIPC_RING_CONSUMER_WAITING_OFFSET)) == 0, "the waiting word is 0 after waking");
+    rs.tail = ring_get(&rs, PIPC_RING_PRODUCER_OFFSET); /* what the child wrote */
+    /* END on the socket after a record: the record first, then the end */
+    ring_put(&rs, 401, 5);
+    ring_set_p(&rs, rs.tail);
+    raw_send(rs.p.raw, got, header(got, 8, PIPC_TYPE_END), -1);
+    r = pipc_client_receive(rs.p.client, packets, 4, 1000, &rs.p.err);
+    CHECK(r == 1 && is_pattern(&packets[0], 401, 5), "the record before END: %d %s", r, rs.p.err.message);
+    r = pipc_client_receive(rs.p.client, packets, 4, 1000, &rs.p.err);
+    CHECK(r == PIPC_END, "END after the ring was drained: %d %s", r, rs.p.err.message);
+    ring_done(&rs);
+
+    /* the stream's end after records: the records, then PEER_GONE */
+    rs = connect_ring(NULL);
+    ring_put(&rs, 0, 10);
+    ring_put(&rs, 1, 20);
+    ring_set_p(&rs, rs.tail);
+    shutdown(rs.p.raw, SHUT_WR);
+    r = pipc_client_receive(rs.p.client, packets, 1, 1000, &rs.p.err);
+    int r2 = pipc_client_receive(rs.p.client, packets + 1, 1, 1000, &rs.p.err);
+    CHECK(r == 1 && r2 == 1 && is_pattern(&packets[1], 1, 20), "records before the stream's end: %d %d", r, r2);
+    r = pipc_client_receive(rs.p.client, packets, 4, 1000, &rs.p.err);
+    CHECK(r == PIPC_ERR_PEER_GONE, "then PEER_GONE: %d %s", r, rs.p.err.message);
+    ring_done(&rs);
+
+    /* a record naming the region whose REGION frame comes on the socket after the record was published */
+    rs = connect_ring(NULL);
+    uint8_t *d = rs.map + PIPC_RING_HEADER;
+    size_t m = shared_packet(d, 1, 64, 100);
+    rs.tail += (int64_t)m;
+    ring_set_p(&rs, rs.tail);
+    int fd = sealed_region(65536, 1);
+    uint8_t f[32];
+    raw_send(rs.p.raw, f, region_frame(f, 1, 0, 65536), fd);
+    close(fd);
+    r = pipc_client_receive(rs.p.client, packets, 4, 1000, &rs.p.err);
+    uint8_t expected[164];
+    pattern_fill(expected, 9, 1, sizeof expected);
+    CHECK(r == 1 && packets[0].length == 100 && memcmp(packets[0].data, expected + 64, 100) == 0,
+          "a ring record's region announced on the socket: %d %s", r, rs.p.err.message);
+    ring_done(&rs);
+}
+
+/** Whatever the server writes into the ring, the client ends with a protocol error, never a read outside it. */
+static void hostile_ring(void) {
+    enum { P_OK = -1 };
+    struct {
+        const char *what;
+        uint32_t length; /* the record header's */
+        uint8_t type;
+        uint8_t flags;
+        int64_t p;       /* P, or P_OK: the record's length */
+        const char *needle;
+    } cases[] = {
+        {"P not a multiple of 8", 40, PIPC_TYPE_BATCH, 0, 12, "producer position=12"},
+        {"P beyond the capacity", 40, PIPC_TYPE_BATCH, 0, TR_CAP + 8, "producer position"},
+        {"P negative", 40, PIPC_TYPE_BATCH, 0, INT64_MIN, "producer position"},
+        {"record length 0", 0, PIPC_TYPE_BATCH, 0, 40, "length=0"},
+        {"record length unaligned", 20, PIPC_TYPE_BATCH, 0, 40, "length=20"},
+        {"record beyond P", 48, PIPC_TYPE_BATCH, 0, 40, "published bytes after it: 40"},
+        {"record length near 2^32", 0xFFFFFFF8u, PIPC_TYPE_BATCH, 0, 40, "length=4294967288"},
+        {"record flags", 40, PIPC_TYPE_BATCH, 1, 40, "non-zero flags"},
+        {"padding short of the end", 16, PIPC_RECORD_PADDING, 0, 40, "does not reach the end"},
+        {"END as a record", 8, PIPC_TYPE_END, 0, 40, "type=0x11"},
+        {"BATCH record of 8 bytes", 8, PIPC_TYPE_BATCH, 0, 40, "length=8"},
+        {"BATCH record above C/2", TR_CAP / 2 + 8, PIPC_TYPE_BATCH, 0, TR_CAP / 2 + 8, "at most 32768"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ring_server rs = connect_ring(NULL);
+        if (rs.p.client == NULL) {
+            CHECK(0, "ring client");
+            return;
+        }
+        ring_put(&rs, 0, 8); /* a 40-byte record, then its header made hostile */
+        uint8_t *d = rs.map + PIPC_RING_HEADER;
+        pipc_put32(d, cases[i].length);
+        d[4] = cases[i].type;
+        d[5] = cases[i].flags;
+        ring_set_p(&rs, cases[i].p);
+        pipc_packet packets[4];
+        int r = pipc_client_receive(rs.p.client, packets, 4, 1000, &rs.p.err);
+        CHECK(r == PIPC_ERR_PROTOCOL && strstr(rs.p.err.message, cases[i].needle) != NULL,
+              "%s: expected a protocol error with '%s', got %d %s", cases[i].what, cases[i].needle, r,
+              rs.p.err.message);
+        if (i == 0) { /* CLOSE(2) after a protocol error in the ring too */
+            uint8_t got[16];
+            size_t n = raw_read(rs.p.raw, got, 16);
+            CHECK(n == 16 && got[4] == PIPC_TYPE_CLOSE && pipc_get32(got + 8) == PIPC_REASON_PROTOCOL,
+                  "CLOSE(2) after a corrupt ring (%zu bytes)", n);
+        }
+        ring_done(&rs);
+    }
+
+    /* a record that crosses the end of the data: two records of C/2 - 16 and C/2 bytes, then one of 32 at C - 16 */
+    ring_server rs = connect_ring(NULL);
+    ring_put(&rs, 0, TR_CAP / 2 - 32);
+    ring_put(&rs, 1, TR_CAP / 2 - 48);
+    ring_set_p(&rs, rs.tail);
+    pipc_packet packets[4];
+    int r = pipc_client_receive(rs.p.client, packets, 4, 1000, &rs.p.err);
+    CHECK(r == 2 && rs.tail == TR_CAP - 16, "the two records before it: %d %s", r, rs.p.err.message);
+    uint8_t *d = rs.map + PIPC_RING_HEADER;
+    header(d + TR_CAP - 16, 32, PIPC_TYPE_BATCH);
+    ring_set_p(&rs, TR_CAP + 16);
+    r = pipc_client_receive(rs.p.client, packets, 4, 1000, &rs.p.err);
+    CHECK(r == PIPC_ERR_PROTOCOL && strstr(rs.p.err.message, "length=32 (published bytes after it: 16)"),
+          "a record across the end of the data: %d %s", r, rs.p.err.message);
+    ring_done(&rs);
+
+    /* P going back */
+    rs = connect_ring(NULL);
+    ring_put(&rs, 0, 8);
+    ring_put(&rs, 1, 8);
+    ring_set_p(&rs, 80);
+    r = pipc_client_receive(rs.p.client, packets, 1, 1000, &rs.p.err);
+    ring_set_p(&rs, 40);
+    r = pipc_client_receive(rs.p.client, packets, 4, 1000, &rs.p.err);
+    r = r == 1 ? pipc_client_receive(rs.p.client, packets, 4, 1000, &rs.p.err) : r;
+    CHECK(r == PIPC_ERR_PROTOCOL && strstr(rs.p.err.message, "behind its last value=80"), "P going back: %d %s", r,
+          rs.p.err.message);
+    ring_done(&rs);
+
+    /* bodies §3 refuses, inside ring records */
+    struct {
+        const char *what;
+        int kind; /* 0: count 3 of one entry; 1: bytes after the last entry; 2: unannounced region; 3: inline overrun */
+        const char *needle;
+    } bodies[] = {{"count that cannot fit", 0, "count=3"},
+                  {"bytes after the last entry", 1, "after its last entry"},
+                  {"region never announced", 2, "never announced"},
+                  {"inline entry overruns its record", 3, "overruns"}};
+    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        rs = connect_ring(NULL);
+        d = rs.map + PIPC_RING_HEADER;
+        uint32_t length = ring_put(&rs, 0, 8);
+        if (bodies[i].kind == 0) {
+            pipc_put32(d + 8, 3);
+        } else if (bodies[i].kind == 1) {
+            header(d, length + 8, PIPC_TYPE_BATCH);
+            rs.tail += 8;
+        } else if (bodies[i].kind == 2) {
+            rs.tail = (int64_t)shared_packet(d, 5, 0, 10);
+        } else {
+            pipc_put32(d + 24, 9);
+        }
+        ring_set_p(&rs, rs.tail);
+        int64_t start = pipc_now_ms();
+        r = pipc_client_receive(rs.p.client, packets, 4, 3000, &rs.p.err);
+        CHECK(r == PIPC_ERR_PROTOCOL && strstr(rs.p.err.message, bodies[i].needle), "%s: %d %s", bodies[i].what, r,
+              rs.p.err.message);
+        CHECK(bodies[i].kind != 2 || pipc_now_ms() - start < 2900, "an unannounced region is looked for 1 s, not more");
+        ring_done(&rs);
+    }
+
+    /* frames the stream may not carry with the ring on */
+    rs = connect_ring(NULL);
+    uint8_t f[64];
+    raw_send(rs.p.raw, f, one_packet(f, 3), -1);
+    r = pipc_client_receive(rs.p.client, packets, 4, 1000, &rs.p.err);
+    CHECK(r == PIPC_ERR_PROTOCOL && strstr(rs.p.err.message, "through the ring"), "BATCH on the stream: %d %s", r,
+          rs.p.err.message);
+    ring_done(&rs);
+    rs = connect_ring(NULL);
+    raw_send(rs.p.raw, f, pipc_encode_ring(f, 0, TR_SIZE), -1);
+    r = pipc_client_receive(rs.p.client, packets, 4, 1000, &rs.p.err);
+    CHECK(r == PIPC_ERR_PROTOCOL && strstr(rs.p.err.message, "RING"), "a second RING: %d %s", r, rs.p.err.message);
+    ring_done(&rs);
+    /* and WAKE without the ring */
+    expect_error("WAKE without the ring", f, header(f, 8, PIPC_TYPE_WAKE), -1, NULL, PIPC_ERR_PROTOCOL, "may not send");
 }
 
 /* ---- the server against raw clients ----------------------------------------------------------------------------- */
@@ -949,6 +1453,7 @@ static void c_to_c(void) {
     CHECK(index == E2E_COUNT && mismatches == 0, "C to C: %llu packets, %d differ", (unsigned long long)index,
           mismatches);
     CHECK(pipc_client_shared_regions(c) == 1, "one region mapped");
+    CHECK(pipc_client_ring_bytes(c) == 0, "the C server declines the ring the C client offers: frames on the socket");
     pipc_client_close(c);
     int status;
     waitpid(child, &status, 0);
@@ -965,6 +1470,9 @@ int main(void) {
     shared_payloads_and_releases();
     end_close_and_eof();
     ring_rules();
+    ring_handshakes();
+    ring_records();
+    hostile_ring();
     hostile_clients();
     backpressure();
     other_users();

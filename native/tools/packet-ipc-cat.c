@@ -3,7 +3,7 @@
  *
  *     PACKET <index> <timestamp_ns> <length> <crc32, 8 hex digits> <first bytes in hex>
  *
- * then "END <packets> <bytes> regions=<shared-memory regions mapped>" when the server ends the stream (exit 0), or
+ * then "END <packets> <bytes> regions=<shared-memory regions mapped> ring=<packet ring bytes, 0: off>" when the server ends the stream (exit 0), or
  * "ERROR <code>: <message>" (exit 1). With --stats (for benchmarks) it also prints
  * "STATS <packets> <bytes> <nanoseconds from the first packet to END>". Usage: packet-ipc-cat [options] NAME
  */
@@ -38,16 +38,18 @@ static uint32_t crc32(const uint8_t *data, uint32_t length) {
 
 static void usage(void) {
     fprintf(stderr,
-            "usage: packet-ipc-cat [--batch N] [--hex N] [--timeout-ms T] [--max-frame BYTES] [--no-shm]\n"
-            "                      [--allow-unsealed] [--quiet] [--stats] unix:///path/of/the/server.sock\n"
+            "usage: packet-ipc-cat [--batch N] [--hex N] [--timeout-ms T] [--max-frame BYTES] [--no-shm] [--no-ring]\n"
+            "                      [--allow-unsealed] [--quiet] [--stats] [--go-on-stdin] unix:///path/of/the/server.sock\n"
             "  --batch N         receive up to N packets per call (default 64)\n"
             "  --hex N           print the first N bytes of each payload (default 16)\n"
             "  --timeout-ms T    give up when nothing arrives for T ms (default: wait without limit)\n"
             "  --max-frame BYTES largest frame accepted (default 16 MiB)\n"
             "  --no-shm          do not offer shared memory: every payload comes inline\n"
+            "  --no-ring         do not offer the packet ring: batches come as frames on the socket\n"
             "  --allow-unsealed  accept a shared-memory region that is not sealed (risk of SIGBUS)\n"
             "  --quiet           print only the END or ERROR line\n"
-            "  --stats           also print STATS <packets> <bytes> <ns from the first packet to END>\n");
+            "  --stats           also print STATS <packets> <bytes> <ns from the first packet to END>\n"
+            "  --go-on-stdin     after connecting, read a line from stdin before the first receive (for tests)\n");
 }
 
 int main(int argc, char **argv) {
@@ -58,6 +60,7 @@ int main(int argc, char **argv) {
     int timeout_ms = -1;
     int quiet = 0;
     int stats = 0;
+    int go_on_stdin = 0;
     const char *name = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -72,12 +75,16 @@ int main(int argc, char **argv) {
             options.max_frame_bytes = (uint32_t)strtoul(argv[++i], NULL, 10);
         } else if (strcmp(a, "--no-shm") == 0) {
             options.no_shared_memory = 1;
+        } else if (strcmp(a, "--no-ring") == 0) {
+            options.no_packet_ring = 1;
         } else if (strcmp(a, "--allow-unsealed") == 0) {
             options.allow_unsealed_regions = 1;
         } else if (strcmp(a, "--quiet") == 0) {
             quiet = 1;
         } else if (strcmp(a, "--stats") == 0) {
             stats = 1;
+        } else if (strcmp(a, "--go-on-stdin") == 0) {
+            go_on_stdin = 1;
         } else if (a[0] != '-' && name == NULL) {
             name = a;
         } else {
@@ -96,8 +103,16 @@ int main(int argc, char **argv) {
         printf("ERROR %s: %s\n", pipc_strerror(err.code), err.message);
         return 1;
     }
-    printf("CONNECTED %s\n", name);
+    printf("CONNECTED %s ring=%d\n", name, pipc_client_ring_bytes(c));
     fflush(stdout);
+    if (go_on_stdin) {
+        char line[64];
+        if (fgets(line, sizeof line, stdin) == NULL) {
+            printf("ERROR stdin ended before the line that lets this client go on\n");
+            pipc_client_close(c);
+            return 1;
+        }
+    }
     pipc_packet *packets = calloc(batch, sizeof *packets);
     if (packets == NULL) {
         printf("ERROR out of memory\n");
@@ -111,8 +126,8 @@ int main(int argc, char **argv) {
     for (;;) {
         int n = pipc_client_receive(c, packets, batch, timeout_ms, &err);
         if (n == PIPC_END) {
-            printf("END %llu %llu regions=%d\n", (unsigned long long)count, (unsigned long long)bytes,
-                   pipc_client_shared_regions(c));
+            printf("END %llu %llu regions=%d ring=%d\n", (unsigned long long)count, (unsigned long long)bytes,
+                   pipc_client_shared_regions(c), pipc_client_ring_bytes(c));
             if (stats) {
                 struct timespec now;
                 clock_gettime(CLOCK_MONOTONIC, &now);

@@ -9,7 +9,8 @@ import java.util.Arrays;
 
 /**
  * A Java server in a child JVM (for the test that kills it): sends the pattern packets to one client, then either
- * END or nothing (it waits to be killed). Arguments: seed, count, batch, sizes (comma-separated), "end" or "hold".
+ * END or nothing (it waits to be killed). Arguments: seed, count, batch, sizes (comma-separated), "end" or "hold",
+ * and optionally the packet ring's size in bytes (IpcOptions.RING_BYTES; default: the default).
  * Prints "NAME name", "SENT n", "ENDED".
  */
 public final class JavaPatternServerMain {
@@ -23,7 +24,12 @@ public final class JavaPatternServerMain {
         int[] sizes =
                 Arrays.stream(args[3].split(",")).mapToInt(Integer::parseInt).toArray();
         boolean hold = args[4].equals("hold");
-        try (Server server = new UnixTransport().newServer(IpcOptions.defaults())) {
+        IpcOptions options = args.length > 5
+                ? IpcOptions.defaults().toBuilder()
+                        .set(IpcOptions.RING_BYTES, Integer.parseInt(args[5]))
+                        .build()
+                : IpcOptions.defaults();
+        try (Server server = new UnixTransport().newServer(options)) {
             System.out.println("NAME " + server.name());
             System.out.flush();
             try (Connection connection = server.accept(Duration.ofSeconds(60))) {

@@ -80,6 +80,12 @@ final class NativeProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** Writes a line to the process's standard input. */
+    void tell(String line) throws IOException {
+        process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        process.getOutputStream().flush();
+    }
+
     /** Everything printed so far. */
     List<String> output() {
         synchronized (all) {
