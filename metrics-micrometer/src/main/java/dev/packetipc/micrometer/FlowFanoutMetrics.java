@@ -59,13 +59,20 @@ public final class FlowFanoutMetrics implements MeterBinder {
     /**
      * A binder for the fan-out's counters, every meter tagged {@code fanout=name}.
      *
+     * @param fanout the fan-out whose per-worker counters the meters read
      * @param name tells this fan-out's meters from another's, e.g. {@code "ids"}
      */
     public FlowFanoutMetrics(FlowFanout fanout, String name) {
         this(fanout, name, Tags.empty());
     }
 
-    /** A binder for the fan-out's counters, every meter tagged {@code fanout=name} and with {@code tags}. */
+    /**
+     * A binder for the fan-out's counters, every meter tagged {@code fanout=name} and with {@code tags}.
+     *
+     * @param fanout the fan-out whose per-worker counters the meters read
+     * @param name tells this fan-out's meters from another's, e.g. {@code "ids"}
+     * @param tags more tags for every meter, e.g. the application's
+     */
     public FlowFanoutMetrics(FlowFanout fanout, String name, Iterable<Tag> tags) {
         this.fanout = Objects.requireNonNull(fanout, "fanout");
         Objects.requireNonNull(name, "name");
