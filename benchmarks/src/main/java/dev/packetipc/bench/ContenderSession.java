@@ -307,13 +307,14 @@ final class ContenderSession implements AutoCloseable {
         if (!result.ok()) {
             figures = result.statusText();
         } else if (result.workload().isIdle()) {
-            figures = result.cost().measured()
-                    ? String.format(
-                            Locale.ROOT,
-                            "idle CPU %.1f%% sender, %.1f%% receiver",
-                            result.cost().serverCpuNanos() * 100.0 / result.p50Nanos(),
-                            result.cost().clientCpuNanos() * 100.0 / result.p50Nanos())
-                    : "idle CPU not readable here";
+            figures =
+                    result.cost().read() && result.p50Nanos() > 0 // an idle pass has no packets: read(), not measured()
+                            ? String.format(
+                                    Locale.ROOT,
+                                    "idle CPU %.1f%% sender, %.1f%% receiver",
+                                    result.cost().serverCpuNanos() * 100.0 / result.p50Nanos(),
+                                    result.cost().clientCpuNanos() * 100.0 / result.p50Nanos())
+                            : "idle CPU not readable here";
         } else if (result.workload().isThroughput()) {
             figures = String.format(
                     Locale.ROOT,

@@ -205,31 +205,52 @@ final class StreamClient extends AbstractClient implements SharedRegions {
      * before them is handed out first.
      */
     private int pollRing(PacketHandler handler, int limit, long deadline) throws IOException {
+        try {
+            return walkRing(handler, limit, deadline);
+        } finally { // once per poll, also when the handler threw: the room of every record done goes back
+            if (ring.publishConsumer()) {
+                sendWake();
+            }
+        }
+    }
+
+    /**
+     * {@link #pollRing} without the final publication: hands out up to {@code limit} packets from as many records as
+     * are in the ring now, and waits only while it has handed out none. A record is consumed (its room to be
+     * published) once its last packet was handed out, also when the handler threw at that packet.
+     */
+    private int walkRing(PacketHandler handler, int limit, long deadline) throws IOException {
         long round = 0;
+        int handedOut = 0;
         while (true) {
             if (batch.remaining() > 0) {
-                int n;
                 try {
-                    n = batch.read(handler, limit);
+                    handedOut += batch.read(handler, limit - handedOut);
                 } catch (RegionLookupFailure e) {
                     throw e.cause; // from awaitRegion
                 } finally { // also when the handler threw: what it was handed is consumed, never handed out again
                     if (batch.remaining() == 0) {
-                        recordDone();
+                        ring.consumed();
                     }
                 }
                 releaseEarlyIfDue();
-                return n;
+                if (handedOut == limit || batch.remaining() > 0) {
+                    return handedOut;
+                }
+                continue; // the record is done and the limit not reached: the next record, if one is there now
             }
             int index = ring.next();
             if (index >= 0) {
                 batch.wrap(ringView, index, ring.recordLength());
                 if (batch.remaining() == 0) {
-                    recordDone();
+                    ring.consumed();
                 }
                 continue;
             }
-            if (ring.publishConsumer()) { // padding skipped since the last record: the server may wait for it
+            if (handedOut > 0) {
+                return handedOut; // the ring is empty now: no waiting once something was handed out
+            }
+            if (ring.publishConsumer()) { // records or padding passed since the last look: the server may wait for it
                 sendWake();
             }
             if (endReceived) {
@@ -288,14 +309,6 @@ final class StreamClient extends AbstractClient implements SharedRegions {
             if (n < 0) {
                 serverClosed(null);
             }
-        }
-    }
-
-    /** The record the batch reader walked is consumed: frees its room, and rings the server's doorbell if it waits. */
-    private void recordDone() {
-        ring.consumed();
-        if (ring.publishConsumer()) {
-            sendWake();
         }
     }
 

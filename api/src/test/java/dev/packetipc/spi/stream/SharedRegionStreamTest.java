@@ -109,12 +109,12 @@ class SharedRegionStreamTest {
      * The server reads control frames now and then while it publishes. When that read took the RELEASE of everything
      * the client held, between a placement that found no room and the wait for a RELEASE, the server waited for one
      * that never came: the client, holding nothing, had nothing more to release (the CLI's 8 MiB demo hung so). How
-     * many publishes come between two such reads is the engine's business, so the scene is played with 0 to 15 small
+     * many publishes come between two such reads is the engine's business, so the scene is played with 0 to 127 small
      * sends before it: one of them lines the read up with the publish that matters.
      */
     @Test
     void aReleaseReadWhilePublishingIsNotWaitedForAgain() throws Exception {
-        for (int padding = 0; padding <= StreamConnection.CONTROL_READ_INTERVAL; padding++) {
+        for (int padding = 0; padding <= StreamConnection.RING_CONTROL_READ_INTERVAL; padding++) {
             releaseReadWhilePublishing(padding);
         }
     }
