@@ -181,7 +181,8 @@ class LoadTest {
                 }
                 Results.observe(Results.id(info), (n - failures.size()) + " of " + n + " clients served");
                 assertTrue(
-                        failures.isEmpty(), failures.size() + " of " + n + " clients failed, e.g.: " + failures.get(0));
+                        failures.isEmpty(),
+                        () -> failures.size() + " of " + n + " clients failed, e.g.: " + failures.get(0));
                 served.await();
             } finally {
                 clients.forEach(ChildJvm::close);

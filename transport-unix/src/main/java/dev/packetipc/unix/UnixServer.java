@@ -47,6 +47,12 @@ final class UnixServer implements Server {
     private static final System.Logger LOG = System.getLogger(UnixServer.class.getName());
     /** How long a new server waits to learn whether a server already listens at its path. */
     private static final long PROBE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /**
+     * Connections the kernel queues before {@code accept} takes them (Linux caps it at {@code net.core.somaxconn},
+     * 4096 by default). junixsocket's default, 50, made clients of a storm (64 processes connecting at once) retry on a
+     * full backlog while the server was busy, until some ran out of their connect time-out.
+     */
+    static final int BACKLOG = 1024;
     /** The name {@link SocketPath#forServer} gives a server by default; group 1 is its process id. */
     private static final Pattern DEFAULT_NAME = Pattern.compile("s-(\\d{1,19})-[0-9a-f]{8}\\.sock");
 
@@ -91,7 +97,7 @@ final class UnixServer implements Server {
         try {
             channel = AFUNIXServerSocketChannel.open();
             channel.setDeleteOnClose(false); // close() deletes the file only if it is still this server's
-            channel.bind(AFUNIXSocketAddress.of(path.toFile()));
+            channel.bind(AFUNIXSocketAddress.of(path.toFile()), BACKLOG);
             bound = true;
             boolean others = options.get(UnixOptions.PEER_POLICY).admitsOthers();
             Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(others ? "rw-rw-rw-" : "rw-------"));
