@@ -1,7 +1,8 @@
 /*
  * The C server of the interop tests: listens at a name, accepts one client, sends the pattern packets of
- * tests/pattern.h and END. Prints "NAME <name>", "ACCEPTED", "SENT <n>", "ENDED", "CLOSED" as it goes, or
- * "ERROR <code>: <message>" (exit 1). With --hold it sends no END: it waits (at most 120 s) to be killed.
+ * tests/pattern.h and END. Prints "NAME <name>", "ACCEPTED ring=<packet ring bytes, 0: none>", "SENT <n>", "ENDED",
+ * "CLOSED" as it goes, or "ERROR <code>: <message>" (exit 1). With --hold it sends no END: it waits (at most 120 s)
+ * to be killed. --ring BYTES sets the packet ring's capacity, --no-ring declines the ring a client offers.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +21,7 @@ static int error(const pipc_error *err) {
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: pipc-test-server NAME [--sizes a,b,c] [--count N] [--seed S] [--batch B] "
-                        "[--region BYTES] [--threshold BYTES] [--max-frame BYTES] [--hold]\n");
+                        "[--region BYTES] [--threshold BYTES] [--max-frame BYTES] [--ring BYTES] [--no-ring] [--hold]\n");
         return 2;
     }
     const char *name = argv[1];
@@ -48,6 +49,10 @@ int main(int argc, char **argv) {
             options.shared_memory_threshold = (uint32_t)strtoul(v, NULL, 10), i++;
         } else if (strcmp(a, "--max-frame") == 0) {
             options.max_frame_bytes = (uint32_t)strtoul(v, NULL, 10), i++;
+        } else if (strcmp(a, "--ring") == 0) {
+            options.packet_ring_bytes = (uint32_t)strtoul(v, NULL, 10), i++;
+        } else if (strcmp(a, "--no-ring") == 0) {
+            options.no_packet_ring = 1;
         } else if (strcmp(a, "--hold") == 0) {
             hold = 1;
         } else {
@@ -75,7 +80,7 @@ int main(int argc, char **argv) {
         pipc_server_close(server);
         return error(&err);
     }
-    printf("ACCEPTED\n");
+    printf("ACCEPTED ring=%d\n", pipc_conn_ring_bytes(conn));
     pipc_packet *packets = calloc(batch, sizeof *packets);
     uint8_t **buffers = calloc(batch, sizeof *buffers);
     int status = 0;

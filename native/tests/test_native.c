@@ -1473,10 +1473,10 @@ static ring_client ring_accept(pipc_server *s, uint32_t flags) {
 }
 
 static void ring_client_done(ring_client *rc) {
-    pipc_conn_close(rc->conn);
     if (rc->fd >= 0) {
-        close(rc->fd);
+        close(rc->fd); /* first: a server that sent END waits for the client to close */
     }
+    pipc_conn_close(rc->conn);
     if (rc->map != NULL) {
         munmap(rc->map, (size_t)rc->size);
     }
