@@ -128,6 +128,21 @@ class CServerToJavaClientTest {
     }
 
     /**
+     * The small ring again with each idle strategy of the Java client: BLOCK sleeps on the socket at once, so every
+     * record after an empty ring needs the C server's WAKE, and the server, waiting for room most of the time, needs
+     * the client's; a wake-up lost on either side stalls the stream until the server's 60 s timeout fails the test.
+     */
+    @ParameterizedTest
+    @EnumSource(IpcOptions.IdleStrategy.class)
+    void manyLapsOfASmallRingWithEachIdleStrategy(IpcOptions.IdleStrategy idle) throws Exception {
+        int[] sizes = {0, 100, 1500, SMALL_RING / 2 - 32, 9000, 20000, 7};
+        IpcOptions options = IpcOptions.defaults().toBuilder()
+                .set(IpcOptions.IDLE_STRATEGY, idle)
+                .build();
+        receiveFromC(Ring.ON, options, SMALL_RING, 19, 3000, 3, sizes, List.of("--ring", Integer.toString(SMALL_RING)));
+    }
+
+    /**
      * Everything is sent and END is on the socket before the Java client first polls (it waits for the C server's
      * "ENDED"): it gets every packet first, then the end.
      */
@@ -165,6 +180,19 @@ class CServerToJavaClientTest {
     private void receiveFromC(
             Ring ring, int ringBytes, long seed, int count, int batch, int[] sizes, List<String> extra)
             throws Exception {
+        receiveFromC(ring, ring.clientOptions(), ringBytes, seed, count, batch, sizes, extra);
+    }
+
+    private void receiveFromC(
+            Ring ring,
+            IpcOptions clientOptions,
+            int ringBytes,
+            long seed,
+            int count,
+            int batch,
+            int[] sizes,
+            List<String> extra)
+            throws Exception {
         Path bin = NativeBuild.interopBinaries();
         String name = "unix://" + dir.resolve("c.sock");
         List<String> arguments = new ArrayList<>(List.of(
@@ -181,7 +209,7 @@ class CServerToJavaClientTest {
         arguments.addAll(ring.serverArguments());
         try (NativeProcess server = NativeProcess.start(bin, "pipc-test-server", arguments)) {
             assertEquals(name, server.awaitLine("NAME ", WAIT));
-            try (Client client = transport.connect(name, ring.clientOptions())) {
+            try (Client client = transport.connect(name, clientOptions)) {
                 assertEquals(ring.accepted(ringBytes), server.awaitLine("ACCEPTED ", WAIT), server::describe);
                 long received = receiveAndCheck(client, seed, sizes, count, server);
                 assertEquals(count, received);
