@@ -882,6 +882,10 @@ static void ring_records(void) {
           "no WAKE to a producer that does not wait");
     /* WAKE frames from the server are consumed; many laps, with padding at every wrap, every byte compared */
     raw_send(rs.p.raw, got, header(got, 8, PIPC_TYPE_WAKE), -1);
+    /* read now (the ring is empty): left on the socket it would wake the sleep below at once, and the producer there
+       could find the waiting word already back to 0 */
+    r = pipc_client_receive(rs.p.client, packets, 4, 0, &rs.p.err);
+    CHECK(r == 0, "a WAKE from the server is consumed: %d %s", r, r == 0 ? "" : rs.p.err.message);
     uint64_t seed = 99;
     int bad = 0;
     for (uint64_t index = 4; index < 400; index++) {
@@ -1558,6 +1562,55 @@ static uint64_t ring_take(ring_client *rc, const uint32_t *sizes, size_t nsizes,
     return taken;
 }
 
+/** The producer's half of the packet ring as a unit: claims, padding, publishing, the waiting word's re-check. */
+static void producer_rules(void) {
+    static uint8_t map[PIPC_RING_HEADER + SR_CAP] __attribute__((aligned(128)));
+    memset(map, 0xEE, sizeof map);
+    memset(map, 0, PIPC_RING_HEADER);
+    pipc_packet_ring ring;
+    pipc_packet_ring_create(&ring, map, SR_CAP);
+    _Atomic int64_t *k = (_Atomic int64_t *)(void *)(map + PIPC_RING_CONSUMER_OFFSET);
+    _Atomic int64_t *p = (_Atomic int64_t *)(void *)(map + PIPC_RING_PRODUCER_OFFSET);
+    _Atomic int64_t *consumer_waiting = (_Atomic int64_t *)(void *)(map + PIPC_RING_CONSUMER_WAITING_OFFSET);
+    _Atomic int64_t *producer_waiting = (_Atomic int64_t *)(void *)(map + PIPC_RING_PRODUCER_WAITING_OFFSET);
+    pipc_error err;
+    uint32_t index;
+    /* two records of 30000 bytes; the third needs padding of 5472 first and does not fit until K moves */
+    CHECK(pipc_packet_ring_claim(&ring, 30000, &index, &err) == 1 && index == 0, "first claim");
+    pipc_packet_ring_commit(&ring, 30000);
+    CHECK(pipc_packet_ring_claim(&ring, 30000, &index, &err) == 1 && index == 30000, "second claim");
+    pipc_packet_ring_commit(&ring, 30000);
+    CHECK(pipc_packet_ring_unpublished(&ring) && atomic_load(p) == 0, "nothing published before produce");
+    CHECK(pipc_packet_ring_produce(&ring) == 0 && atomic_load(p) == 60000, "P published (no consumer waits)");
+    CHECK(pipc_packet_ring_claim(&ring, 30000, &index, &err) == 0, "no room for a third record");
+    /* the consumer frees room between the producer's last look and its waiting store: the re-check must see it */
+    atomic_store(k, 30000);
+    int r = pipc_packet_ring_prepare_wait(&ring, 30000, &err);
+    CHECK(r == 0 && atomic_load(producer_waiting) == 0, "the re-check after the waiting store sees the room: %d", r);
+    CHECK(pipc_packet_ring_claim(&ring, 30000, &index, &err) == 1 && index == 0 &&
+              pipc_get32(map + PIPC_RING_HEADER + 60000) == SR_CAP - 60000 && map[PIPC_RING_HEADER + 60004] == 0,
+          "padding of %u bytes at the wrap, the record at 0", SR_CAP - 60000);
+    pipc_packet_ring_commit(&ring, 30000);
+    CHECK(pipc_packet_ring_writable(&ring) == 0, "the ring is full again (P - K = C): %u writable",
+          pipc_packet_ring_writable(&ring));
+    /* a consumer that sleeps is woken once: the word goes to 0 and produce says so */
+    atomic_store(consumer_waiting, 1);
+    CHECK(pipc_packet_ring_produce(&ring) == 1 && atomic_load(consumer_waiting) == 0 && atomic_load(p) == 95536,
+          "produce takes the consumer's waiting word and asks for a WAKE");
+    CHECK(pipc_packet_ring_produce(&ring) == 0, "nothing new: no store, no WAKE");
+    /* still no room: the producer may sleep, with its word set until it is awake */
+    r = pipc_packet_ring_prepare_wait(&ring, 32768, &err);
+    CHECK(r == 1 && atomic_load(producer_waiting) == 1, "no room: sleep with the word set: %d", r);
+    pipc_packet_ring_producer_awake(&ring);
+    CHECK(atomic_load(producer_waiting) == 0, "awake: the word is 0");
+    /* K is checked whenever it is read */
+    atomic_store(k, 95544);
+    r = pipc_packet_ring_prepare_wait(&ring, 32768, &err);
+    CHECK(r == PIPC_ERR_PROTOCOL && strstr(err.message, "consumer position=95544") &&
+              atomic_load(producer_waiting) == 0,
+          "K beyond P while preparing to wait: %d %s", r, err.message);
+}
+
 static void server_ring_handshakes(void) {
     pipc_server_options o = {.packet_ring_bytes = SR_CAP};
     pipc_server *s = open_ring_server(&o);
@@ -2038,6 +2091,7 @@ int main(void) {
     hostile_clients();
     backpressure();
     other_users();
+    producer_rules();
     server_ring_handshakes();
     server_ring_records();
     server_ring_backpressure();
