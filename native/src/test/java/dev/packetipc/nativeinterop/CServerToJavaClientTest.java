@@ -246,8 +246,9 @@ class CServerToJavaClientTest {
 
     /**
      * A Java client killed while the C server waits for it: for room in the packet ring (payloads below the
-     * threshold, so nothing waits for the region), or for the socket without the ring. The C server's send ends with
-     * PIPC_ERR_PEER_GONE, saying what it waited for, within a bound.
+     * threshold, so nothing waits for the region; the client takes nothing, the server's sends time out once the ring
+     * is full, which it reports, and go again, so the kill comes while it waits for room), or for the socket without
+     * the ring. The C server's send ends with PIPC_ERR_PEER_GONE, saying what it waited for, within a bound.
      */
     @ParameterizedTest
     @EnumSource(Ring.class)
@@ -256,15 +257,24 @@ class CServerToJavaClientTest {
         String name = "unix://" + dir.resolve("client-killed.sock");
         List<String> arguments =
                 new ArrayList<>(List.of(name, "--count", "100000000", "--batch", "100", "--sizes", "100,2000,20000"));
+        if (ring == Ring.ON) {
+            arguments.addAll(List.of("--retry-ms", "200"));
+        }
         arguments.addAll(ring.serverArguments());
         try (NativeProcess server = NativeProcess.start(bin, "pipc-test-server", arguments)) {
             server.awaitLine("NAME ", WAIT);
-            List<String> clientArguments =
-                    ring == Ring.CLIENT_DECLINES ? List.of(name, "1000", "noring") : List.of(name, "1000");
+            // with the ring the client takes nothing, so once a send of the server timed out (FULL) the ring stays full
+            // and the server waits for room in it from then on; without it the client takes 1000 packets first
+            List<String> clientArguments = ring == Ring.CLIENT_DECLINES
+                    ? List.of(name, "1000", "noring")
+                    : List.of(name, ring == Ring.ON ? "0" : "1000");
             try (ChildJvm client =
                     ChildJvm.start(JavaServerSeals.childJvmFlags(), JavaPatternClientMain.class, clientArguments)) {
                 assertEquals(ring.accepted(DEFAULT_RING), server.awaitLine("ACCEPTED ", WAIT), server::describe);
                 client.awaitLine("RECEIVED ", WAIT);
+                if (ring == Ring.ON) {
+                    server.awaitLine("FULL ", WAIT);
+                }
                 client.kill();
             }
             assertEquals(1, server.awaitExit(Duration.ofSeconds(30)), server::describe);
