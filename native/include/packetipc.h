@@ -192,7 +192,7 @@ const char *pipc_server_name(const pipc_server *s);
 
 /**
  * Waits at most timeout_ms (-1: without limit) for a client, checks its user, waits for its HELLO (at most the
- * HELLO timeout) and answers WELCOME. A connection that hangs up without sending a byte (another server probing
+ * HELLO timeout) and answers WELCOME (then RING, if the client offered the packet ring and this server accepts it). A connection that hangs up without sending a byte (another server probing
  * whether this name is live) is skipped. Returns 0 and the connection in *out, or a PIPC_ERR_* code: a client that failed
  * the handshake (it was sent REJECT where that helps) gives PIPC_ERR_PROTOCOL, PIPC_ERR_TIMEOUT, PIPC_ERR_PEER_GONE
  * or PIPC_ERR_REJECTED; the server stays usable, accept again.

@@ -1942,6 +1942,28 @@ static void hostile_ring_clients(void) {
         ring_client_done(&rc);
     }
 
+    /* a frame the client may not send is noticed while the ring has room too: within 16 publishes */
+    {
+        ring_client rc = ring_accept(s, PIPC_FLAG_SHARED_MEMORY | PIPC_FLAG_RING);
+        uint8_t f[24];
+        raw_send(rc.fd, f, pipc_encode_hello(f, 1, 1, 4096, 0), -1);
+        pipc_error err;
+        int r = 0;
+        int sends = 0;
+        static const uint32_t tiny[] = {8};
+        static uint8_t tiny_buffers[1][SR_CAP];
+        pipc_packet tiny_packet[1];
+        while (r == 0 && sends < 40) {
+            rc_packets(tiny_packet, tiny_buffers, (uint64_t)sends, 1, tiny, 1);
+            r = pipc_conn_send(rc.conn, tiny_packet, 1, 1000, &err);
+            sends++;
+            ring_take(&rc, tiny, 1, 1);
+        }
+        CHECK(r == PIPC_ERR_PROTOCOL && sends <= 16 && strstr(err.message, "HELLO"),
+              "a HELLO after the handshake, with room in the ring: %d after %d sends: %s", r, sends, err.message);
+        ring_client_done(&rc);
+    }
+
     /* what the server never reads back: P, the header and the data scribbled over change nothing it writes */
     ring_client rc = ring_accept(s, PIPC_FLAG_SHARED_MEMORY | PIPC_FLAG_RING);
     if (rc.map != NULL) {
