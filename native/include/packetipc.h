@@ -165,6 +165,17 @@ typedef struct pipc_server_options {
     int hello_timeout_ms;
     /** Non-zero: any local user may connect (socket file mode 0666); default: the server's own user only. */
     int allow_any_user;
+    /**
+     * Non-zero: do not accept the packet ring (wire format §7) a client offers; batches then go as frames on the
+     * socket. By default the server accepts it (on little-endian machines), as the Java server does.
+     */
+    int no_packet_ring;
+    /**
+     * The data capacity of each connection's packet ring, in bytes: a power of two from 65536 to 2^30; default 4 MiB
+     * (as Java's IpcOptions.RING_BYTES). A ring record holds at most half of it, so with the ring an inline payload
+     * is limited to half of this less 32 bytes; larger ones go through the shared-memory region.
+     */
+    uint32_t packet_ring_bytes;
 } pipc_server_options;
 
 typedef struct pipc_server pipc_server;
@@ -181,7 +192,7 @@ const char *pipc_server_name(const pipc_server *s);
 
 /**
  * Waits at most timeout_ms (-1: without limit) for a client, checks its user, waits for its HELLO (at most the
- * HELLO timeout) and answers WELCOME. A connection that hangs up without sending a byte (another server probing
+ * HELLO timeout) and answers WELCOME (then RING, if the client offered the packet ring and this server accepts it). A connection that hangs up without sending a byte (another server probing
  * whether this name is live) is skipped. Returns 0 and the connection in *out, or a PIPC_ERR_* code: a client that failed
  * the handshake (it was sent REJECT where that helps) gives PIPC_ERR_PROTOCOL, PIPC_ERR_TIMEOUT, PIPC_ERR_PEER_GONE
  * or PIPC_ERR_REJECTED; the server stays usable, accept again.
@@ -192,10 +203,11 @@ int pipc_server_accept(pipc_server *s, pipc_conn **out, int timeout_ms, pipc_err
 void pipc_server_close(pipc_server *s);
 
 /**
- * Sends n packets, many to a frame; payloads at or above the threshold are copied once into the connection's sealed
- * shared-memory region. Waits at most timeout_ms (-1: without limit) for the client to take them or to RELEASE
- * region space. Returns 0 or a PIPC_ERR_* code; after PIPC_ERR_TIMEOUT the connection is still usable if no frame
- * was cut short (the message says).
+ * Sends n packets, many to a frame (or, with the packet ring, to a ring record); payloads at or above the threshold
+ * are copied once into the connection's sealed shared-memory region. Waits at most timeout_ms (-1: without limit) for
+ * the client to take them (to read the socket, or to free room in the ring) or to RELEASE region space. Returns 0 or
+ * a PIPC_ERR_* code; after PIPC_ERR_TIMEOUT the connection is still usable if no frame was cut short (the message
+ * says; a full ring or region never cuts anything short).
  */
 int pipc_conn_send(pipc_conn *conn, const pipc_packet *packets, size_t n, int timeout_ms, pipc_error *err);
 
@@ -204,6 +216,9 @@ int pipc_conn_send_end(pipc_conn *conn, int timeout_ms, pipc_error *err);
 
 /** The number of packets sent so far. */
 uint64_t pipc_conn_packets_sent(const pipc_conn *conn);
+
+/** The packet ring's data capacity in bytes if this connection uses it (the client offered it, §7), else 0. */
+int pipc_conn_ring_bytes(const pipc_conn *conn);
 
 /**
  * Closes the connection: after END, half-closes and waits up to 2 s for the client to close (its last RELEASE is

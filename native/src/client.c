@@ -318,14 +318,6 @@ static int await_region(pipc_client *c, const uint8_t *record, pipc_error *e) {
     return 0;
 }
 
-static void cpu_relax(void) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-}
-
 void pipc_client_release(pipc_client *c) {
     if (c == NULL || !c->holding) {
         return;
@@ -454,7 +446,7 @@ int pipc_client_receive(pipc_client *c, pipc_packet *out, size_t max, int timeou
         if (c->has_ring && pipc_left(deadline) != 0) {
             int moved = 0;
             for (int spin = 0; spin < RING_SPINS && !moved; spin++) {
-                cpu_relax();
+                pipc_cpu_relax();
                 moved = pipc_packet_ring_peek(&c->ring);
             }
             if (moved) {

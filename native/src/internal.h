@@ -70,6 +70,15 @@ static inline void pipc_put64(uint8_t *p, uint64_t v) {
 }
 static inline uint64_t pipc_align8(uint64_t n) { return (n + 7u) & ~(uint64_t)7u; }
 
+/** A pause in a spin loop (the CPU's spin-wait hint, where there is one). */
+static inline void pipc_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 /** Copies n bytes that a peer may change at any time (shared memory) once each, so that the copy is what is checked. */
 void pipc_copy_volatile(uint8_t *dst, const uint8_t *src, size_t n);
 
@@ -96,6 +105,8 @@ int pipc_check_header(const uint8_t *p, uint32_t max_frame, uint32_t *length, ui
 size_t pipc_encode_header(uint8_t *dst, uint32_t length, uint8_t type);
 size_t pipc_encode_hello(uint8_t *dst, uint16_t min_version, uint16_t max_version, uint32_t max_frame, uint32_t flags);
 size_t pipc_encode_welcome(uint8_t *dst, uint16_t version, uint32_t max_frame);
+/** WELCOME with flags (§2: bit 1 turns the packet ring on, §7). */
+size_t pipc_encode_welcome_flags(uint8_t *dst, uint16_t version, uint32_t max_frame, uint32_t flags);
 /** REJECT: the text is cut to 1024 bytes; dst needs 16 + 1024 bytes. */
 size_t pipc_encode_reject(uint8_t *dst, uint32_t reason, const char *text);
 size_t pipc_encode_close(uint8_t *dst, uint32_t reason);
@@ -160,7 +171,7 @@ uint64_t pipc_ring_position_of(uint64_t offset, uint64_t previous_end, uint64_t 
 /** The client's side: whether a RELEASE is due early (a quarter of the region handed out since the last one). */
 int pipc_ring_release_due(const pipc_client_region *region, int quarter_only);
 
-/* ---- the packet ring (docs/wire-format.md §7): the consumer's half, in packet_ring.c --------------------------- */
+/* ---- the packet ring (docs/wire-format.md §7): both halves, in packet_ring.c ---------------------------------- */
 
 #define PIPC_RING_HEADER 640u
 #define PIPC_RING_MAGIC 0x52504950u /* "PIPR" */
@@ -174,6 +185,7 @@ int pipc_ring_release_due(const pipc_client_region *region, int quarter_only);
 #define PIPC_RING_PRODUCER_WAITING_OFFSET 512u
 #define PIPC_RING_MIN_CAPACITY (64u << 10)
 #define PIPC_RING_MAX_CAPACITY (1u << 30)
+#define PIPC_RING_DEFAULT_CAPACITY (4u << 20)
 #define PIPC_RECORD_PADDING 0x00
 
 /* The ring's words are little-endian u64s read and written as native atomics: only on a little-endian machine. */
@@ -184,18 +196,27 @@ int pipc_ring_release_due(const pipc_client_region *region, int quarter_only);
 #endif
 
 /**
- * The consumer's book of a packet ring mapped read-write. Positions are i64, as Java reads them. The record at head is
- * the one being handed out (or the next one): K may go to head whenever no view of the application is out.
+ * One side's book of a packet ring mapped read-write: the layout (map, size, data, capacity) is shared, the client
+ * uses the consumer's fields and the server the producer's. Positions are i64, as Java reads them. The record at head
+ * is the one being handed out (or the next one): K may go to head whenever no view of the application is out.
  */
 typedef struct pipc_packet_ring {
     uint8_t *map;          /* the whole region: header and data */
     uint64_t size;         /* region size: PIPC_RING_HEADER + capacity */
-    const uint8_t *data;   /* map + PIPC_RING_HEADER */
+    uint8_t *data;         /* map + PIPC_RING_HEADER */
     uint32_t capacity;     /* C, a power of two */
+    /* consumer (client) */
     int64_t head;          /* the consumer's position: everything before it was handed out whole */
     int64_t published;     /* the K last stored */
     int64_t producer_seen; /* the P last read (and checked) */
+    /* producer (server) */
+    int64_t tail;          /* the producer's position: everything before it was committed */
+    int64_t tail_published; /* the P last stored */
+    int64_t consumer_seen; /* the K last read (and checked) */
 } pipc_packet_ring;
+
+/** Whether capacity is a legal ring capacity: a power of two from 64 KiB to 1 GiB. */
+int pipc_packet_ring_legal_capacity(uint64_t capacity);
 
 /**
  * Checks the ring's header against the RING frame's size (magic, version, capacity = size - 640, a power of two from
@@ -225,6 +246,44 @@ int pipc_packet_ring_prepare_sleep(pipc_packet_ring *ring, pipc_error *err);
 void pipc_packet_ring_awake(pipc_packet_ring *ring);
 /** Whether P (read now, acquire) is past head; never fails (a bad P is reported by the next pipc_packet_ring_next). */
 int pipc_packet_ring_peek(const pipc_packet_ring *ring);
+
+/*
+ * The producer's half (the server). Records are written with plain stores at the index pipc_packet_ring_claim gives,
+ * committed, and made visible by pipc_packet_ring_produce (one release store of P). Every K read from the ring is
+ * checked: below its last value, above the last published P, or not a multiple of 8 is PIPC_ERR_PROTOCOL.
+ */
+
+/**
+ * Lays out a fresh ring over map (PIPC_RING_HEADER + capacity zeroed bytes: magic, version, capacity; positions and
+ * waiting words 0) and sets up the producer's book.
+ */
+void pipc_packet_ring_create(pipc_packet_ring *ring, uint8_t *map, uint32_t capacity);
+/**
+ * Room for a record of at least min_length bytes (a multiple of 8, at most C/2), after a padding record if it does not
+ * fit before the end of the data (the padding is written and committed here). Returns 1 with its data index, 0 while
+ * the consumer has not freed enough (K is read, acquire, only if the room last seen is too small), or
+ * PIPC_ERR_PROTOCOL for an impossible K.
+ */
+int pipc_packet_ring_claim(pipc_packet_ring *ring, uint32_t min_length, uint32_t *index, pipc_error *err);
+/** After a successful claim: the bytes that may be written at its index (to the end of the data or of the room). */
+uint32_t pipc_packet_ring_writable(const pipc_packet_ring *ring);
+/** A record of length bytes was written at the claimed index: it goes out with the next produce. */
+void pipc_packet_ring_commit(pipc_packet_ring *ring, uint32_t length);
+/** Whether records were committed that are not published yet. */
+int pipc_packet_ring_unpublished(const pipc_packet_ring *ring);
+/**
+ * Publishes P = tail with a release store if it moved, then a full fence, then looks at the consumer-waiting word.
+ * Returns 1 if the consumer sleeps and the caller must send WAKE (the word was taken from 1 to 0 here), else 0.
+ */
+int pipc_packet_ring_produce(pipc_packet_ring *ring);
+/**
+ * Before sleeping on the stream for room: stores 1 into the producer-waiting word (sequentially consistent), a full
+ * fence, then reads K again. Returns 1 if there is still no room for min_length bytes (sleep; call
+ * pipc_packet_ring_producer_awake after), 0 if room came (the word is back to 0), or PIPC_ERR_PROTOCOL for a bad K.
+ */
+int pipc_packet_ring_prepare_wait(pipc_packet_ring *ring, uint32_t min_length, pipc_error *err);
+/** After sleeping (or giving up): the producer-waiting word back to 0. */
+void pipc_packet_ring_producer_awake(pipc_packet_ring *ring);
 
 /* ---- time, sockets, descriptors --------------------------------------------------------------------------------- */
 
@@ -292,6 +351,12 @@ int pipc_input_take_fd(pipc_input *in, uint64_t offset);
  * the kernel has it), mapped read-write into *map, with a read-only descriptor of it for the client in *share_fd.
  */
 int pipc_region_create(uint64_t size, uint8_t **map, int *share_fd, pipc_error *err);
+/**
+ * The packet ring's region (§7), server side: a memfd of size zeroed bytes sealed with F_SEAL_SHRINK|F_SEAL_GROW|
+ * F_SEAL_SEAL and not against writing, mapped read-write and shared into *map; *share_fd is the memfd itself, open
+ * for reading and writing, for the client.
+ */
+int pipc_region_create_writable(uint64_t size, uint8_t **map, int *share_fd, pipc_error *err);
 /**
  * Checks the client's side of a region descriptor (seals, unless allow_unsealed; at least size bytes) and maps it
  * read-only. Closes fd either way.

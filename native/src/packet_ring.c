@@ -1,14 +1,19 @@
 /*
- * The packet ring's consumer (docs/wire-format.md §7): the server produces BATCH records into a ring both processes
- * map, the client reads them in place. Memory ordering, exactly as §7 and the Java PacketRing:
+ * The packet ring (docs/wire-format.md §7): the server produces BATCH records into a ring both processes map, the
+ * client reads them in place. Both halves are here, over one layout. Memory ordering, exactly as §7 and the Java
+ * PacketRing:
  *
+ *  - the producer writes records (and padding) with plain stores, then publishes P with one release store, then a
+ *    full fence, then reads the consumer-waiting word: if it is 1 and a CAS 1 -> 0 succeeds, the caller sends WAKE;
  *  - P is read with an acquire load; only then are the records below it read, with plain loads;
  *  - K is published with a release store once the records below it were handed out whole and no view is out; then a
- *    full fence, then the producer-waiting word is read: if it is 1 and a CAS 1 -> 0 succeeds, the caller sends WAKE;
- *  - before sleeping on the stream: 1 into the consumer-waiting word (seq_cst), a full fence, P read again.
+ *    full fence, then the producer-waiting word is read, as above;
+ *  - K is read with an acquire load before the producer writes over the bytes below it;
+ *  - before sleeping on the stream: 1 into the own waiting word (seq_cst), a full fence, the other's position again.
  *
- * Whatever the server writes into the ring, nothing here reads outside it: P is checked against K and C, every record
- * header is copied once into a local and checked against the data's end and P before anything else of it is used.
+ * Whatever the peer writes into the ring, nothing here reads or writes outside it: P is checked against K and C, every
+ * record header is copied once into a local and checked against the data's end and P before anything else of it is
+ * used; K is checked against the producer's last K and last published P before it decides where records go.
  */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -25,6 +30,10 @@ static _Atomic int64_t *word(const pipc_packet_ring *ring, uint32_t offset) {
 static int corrupt(pipc_error *err, const char *what) {
     return pipc_fail(err, PIPC_ERR_PROTOCOL,
                      "the server's packet ring is corrupt: %s; the server is broken or not a packet-ipc server", what);
+}
+
+int pipc_packet_ring_legal_capacity(uint64_t capacity) {
+    return capacity >= PIPC_RING_MIN_CAPACITY && capacity <= PIPC_RING_MAX_CAPACITY && (capacity & (capacity - 1)) == 0;
 }
 
 int pipc_packet_ring_open(pipc_packet_ring *ring, uint8_t *map, uint64_t size, pipc_error *err) {
@@ -153,4 +162,110 @@ void pipc_packet_ring_awake(pipc_packet_ring *ring) {
 
 int pipc_packet_ring_peek(const pipc_packet_ring *ring) {
     return atomic_load_explicit(word(ring, PIPC_RING_PRODUCER_OFFSET), memory_order_acquire) != ring->head;
+}
+
+/* ---- the producer (server) ------------------------------------------------------------------------------------- */
+
+void pipc_packet_ring_create(pipc_packet_ring *ring, uint8_t *map, uint32_t capacity) {
+    memset(ring, 0, sizeof *ring);
+    pipc_put32(map + PIPC_RING_MAGIC_OFFSET, PIPC_RING_MAGIC);
+    pipc_put32(map + PIPC_RING_VERSION_OFFSET, PIPC_RING_VERSION);
+    pipc_put64(map + PIPC_RING_CAPACITY_OFFSET, capacity);
+    ring->map = map;
+    ring->size = PIPC_RING_HEADER + (uint64_t)capacity;
+    ring->data = map + PIPC_RING_HEADER;
+    ring->capacity = capacity;
+    atomic_store_explicit(word(ring, PIPC_RING_PRODUCER_OFFSET), 0, memory_order_seq_cst);
+    atomic_store_explicit(word(ring, PIPC_RING_CONSUMER_OFFSET), 0, memory_order_seq_cst);
+    atomic_store_explicit(word(ring, PIPC_RING_CONSUMER_WAITING_OFFSET), 0, memory_order_seq_cst);
+    atomic_store_explicit(word(ring, PIPC_RING_PRODUCER_WAITING_OFFSET), 0, memory_order_seq_cst);
+}
+
+/** Reads K (acquire) and checks it against the last K read and the last P published; 0 or PIPC_ERR_PROTOCOL. */
+static int read_consumer(pipc_packet_ring *ring, pipc_error *err) {
+    int64_t k = atomic_load_explicit(word(ring, PIPC_RING_CONSUMER_OFFSET), memory_order_acquire);
+    if (k < ring->consumer_seen || k > ring->tail_published || (k & (PIPC_ALIGNMENT - 1)) != 0) {
+        return pipc_fail(err, PIPC_ERR_PROTOCOL,
+                         "the client wrote consumer position=%lld into the packet ring, outside [%lld, %lld] or not a "
+                         "multiple of 8; its ring bookkeeping is corrupt (or it is not a packet-ipc client)",
+                         (long long)k, (long long)ring->consumer_seen, (long long)ring->tail_published);
+    }
+    ring->consumer_seen = k;
+    return 0;
+}
+
+/** The bytes a record of min_length needs at tail: the record, plus the padding to the end if it does not fit there. */
+static uint64_t needed(const pipc_packet_ring *ring, uint32_t min_length) {
+    uint64_t to_end = ring->capacity - ((uint64_t)ring->tail & (ring->capacity - 1));
+    return min_length <= to_end ? min_length : to_end + min_length;
+}
+
+/** 1 if a record of min_length fits now (K read again only if the last K seen leaves too little), 0, or an error. */
+static int has_room(pipc_packet_ring *ring, uint32_t min_length, pipc_error *err) {
+    /* tail - consumer_seen is in [0, C]: K was checked against the published P, which is at most tail */
+    uint64_t need = needed(ring, min_length);
+    if ((uint64_t)(ring->tail - ring->consumer_seen) + need <= ring->capacity) {
+        return 1;
+    }
+    int r = read_consumer(ring, err);
+    if (r < 0) {
+        return r;
+    }
+    return (uint64_t)(ring->tail - ring->consumer_seen) + need <= ring->capacity;
+}
+
+int pipc_packet_ring_claim(pipc_packet_ring *ring, uint32_t min_length, uint32_t *index, pipc_error *err) {
+    int r = has_room(ring, min_length, err);
+    if (r <= 0) {
+        return r;
+    }
+    uint32_t at = (uint32_t)((uint64_t)ring->tail & (ring->capacity - 1));
+    uint32_t to_end = ring->capacity - at;
+    if (min_length > to_end) {
+        pipc_encode_header(ring->data + at, to_end, PIPC_RECORD_PADDING); /* the body is ignored */
+        ring->tail += to_end;
+        at = 0;
+    }
+    *index = at;
+    return 1;
+}
+
+uint32_t pipc_packet_ring_writable(const pipc_packet_ring *ring) {
+    uint64_t free_bytes = ring->capacity - (uint64_t)(ring->tail - ring->consumer_seen);
+    uint64_t to_end = ring->capacity - ((uint64_t)ring->tail & (ring->capacity - 1));
+    return (uint32_t)(free_bytes < to_end ? free_bytes : to_end);
+}
+
+void pipc_packet_ring_commit(pipc_packet_ring *ring, uint32_t length) { ring->tail += length; }
+
+int pipc_packet_ring_unpublished(const pipc_packet_ring *ring) { return ring->tail != ring->tail_published; }
+
+int pipc_packet_ring_produce(pipc_packet_ring *ring) {
+    if (ring->tail == ring->tail_published) {
+        return 0;
+    }
+    atomic_store_explicit(word(ring, PIPC_RING_PRODUCER_OFFSET), ring->tail, memory_order_release);
+    ring->tail_published = ring->tail;
+    atomic_thread_fence(memory_order_seq_cst); /* the store above before the load of the waiting word below */
+    _Atomic int64_t *waiting = word(ring, PIPC_RING_CONSUMER_WAITING_OFFSET);
+    int64_t expected = 1;
+    return atomic_load_explicit(waiting, memory_order_seq_cst) != 0 &&
+           atomic_compare_exchange_strong_explicit(waiting, &expected, 0, memory_order_seq_cst,
+                                                   memory_order_seq_cst);
+}
+
+int pipc_packet_ring_prepare_wait(pipc_packet_ring *ring, uint32_t min_length, pipc_error *err) {
+    _Atomic int64_t *waiting = word(ring, PIPC_RING_PRODUCER_WAITING_OFFSET);
+    atomic_store_explicit(waiting, 1, memory_order_seq_cst);
+    atomic_thread_fence(memory_order_seq_cst); /* the store above before the load of K below */
+    int r = has_room(ring, min_length, err);
+    if (r != 0) {
+        atomic_store_explicit(waiting, 0, memory_order_seq_cst);
+        return r < 0 ? r : 0;
+    }
+    return 1;
+}
+
+void pipc_packet_ring_producer_awake(pipc_packet_ring *ring) {
+    atomic_store_explicit(word(ring, PIPC_RING_PRODUCER_WAITING_OFFSET), 0, memory_order_seq_cst);
 }

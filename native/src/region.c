@@ -56,6 +56,37 @@ int pipc_region_create(uint64_t size, uint8_t **map, int *share_fd, pipc_error *
     return 0;
 }
 
+int pipc_region_create_writable(uint64_t size, uint8_t **map, int *share_fd, pipc_error *err) {
+    int fd = memfd_create("packet-ipc-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0) {
+        return pipc_fail_errno(err, PIPC_ERR_SYSTEM, errno, "memfd_create failed");
+    }
+    if (ftruncate(fd, (off_t)size) != 0) {
+        int e = errno;
+        close(fd);
+        return pipc_fail_errno(err, PIPC_ERR_SYSTEM, e, "cannot size the packet ring to %llu bytes",
+                               (unsigned long long)size);
+    }
+    void *m = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (m == MAP_FAILED) {
+        int e = errno;
+        close(fd);
+        return pipc_fail_errno(err, PIPC_ERR_SYSTEM, e, "cannot map the packet ring of %llu bytes",
+                               (unsigned long long)size);
+    }
+    /* §7: sealed against shrinking and growing (no SIGBUS for either side), not against writing: the client writes
+       its position into it, through the read-write descriptor that travels */
+    if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) {
+        int e = errno;
+        munmap(m, (size_t)size);
+        close(fd);
+        return pipc_fail_errno(err, PIPC_ERR_SYSTEM, e, "cannot seal the packet ring");
+    }
+    *map = m;
+    *share_fd = fd;
+    return 0;
+}
+
 int pipc_region_map(int fd, uint64_t size, int allow_unsealed, const uint8_t **map, pipc_error *err) {
     int seals = fcntl(fd, F_GET_SEALS);
     if (seals < 0 && errno != EINVAL) {

@@ -25,6 +25,10 @@
 /* The region every connection announces (Java uses 1 as well). */
 #define REGION_ID 1u
 #define LINGER_MS 2000
+/* With the packet ring: how often the server looks at K before it sleeps on the stream for room (a few microseconds) */
+#define RING_SPINS 200
+/* With the packet ring: every 16th publish also reads what the client sent, without waiting (as Java) */
+#define RING_CONTROL_INTERVAL 15u
 
 struct pipc_server {
     int fd;
@@ -59,6 +63,10 @@ struct pipc_conn {
     int broken; /* gone, failed or timed out mid-frame: nothing more can be sent */
     pipc_error failure;
     uint64_t packets;
+    /* the packet ring (§7): the client offered it and this server accepted; batches then go only through it */
+    int has_ring;
+    pipc_packet_ring pring;
+    unsigned publishes;
 };
 
 /* ---- connections ------------------------------------------------------------------------------------------------ */
@@ -125,6 +133,8 @@ static int read_control(pipc_conn *conn, int64_t deadline, pipc_error *err) {
                 if (pipc_ring_release(&conn->ring, pipc_get64(body + 8), err) < 0) {
                     return broken(conn, err);
                 }
+            } else if (type == PIPC_TYPE_WAKE && conn->has_ring) {
+                /* the doorbell: the client made room in the ring; the caller looks at K next */
             } else if (type == PIPC_TYPE_CLOSE) {
                 pipc_fail(err, PIPC_ERR_PEER_GONE, "the client closed the connection (CLOSE reason=%u)",
                           pipc_get32(body));
@@ -134,7 +144,9 @@ static int read_control(pipc_conn *conn, int64_t deadline, pipc_error *err) {
                           "the client sent a frame of type=0x%02x (%s), which a client may not send after the "
                           "handshake%s",
                           type, pipc_type_name(type),
-                          type == PIPC_TYPE_RELEASE ? " (no region was announced)" : "");
+                          type == PIPC_TYPE_RELEASE ? " (no region was announced)"
+                          : type == PIPC_TYPE_WAKE  ? " (the packet ring is off)"
+                                                    : "");
                 return broken(conn, err);
             }
             pipc_input_consume(&conn->in, length);
@@ -213,8 +225,15 @@ static int wants_shared(const pipc_conn *conn, uint32_t length) {
            (length >= conn->threshold || !fits_inline(conn, length));
 }
 
+static int ring_publish(pipc_conn *conn, int64_t deadline, pipc_error *err);
+
 static int announce(pipc_conn *conn, int64_t deadline, pipc_error *err) {
-    int r = flush(conn, deadline, err);
+    /* §7: everything in the ring is published before REGION is written (and REGION before any record naming it) */
+    int r = conn->has_ring ? ring_publish(conn, deadline, err) : 0;
+    if (r < 0) {
+        return r;
+    }
+    r = flush(conn, deadline, err);
     if (r < 0) {
         return r;
     }
@@ -340,6 +359,186 @@ static int send_inline(pipc_conn *conn, const pipc_packet *p, int64_t deadline, 
     return 0;
 }
 
+/* ---- the packet ring (§7): the producer ------------------------------------------------------------------------- */
+
+/** Makes what was committed to the ring visible, and rings the doorbell (WAKE) if the client sleeps. */
+static int ring_publish(pipc_conn *conn, int64_t deadline, pipc_error *err) {
+    if (!pipc_packet_ring_unpublished(&conn->pring)) {
+        return 0;
+    }
+    if (pipc_packet_ring_produce(&conn->pring)) {
+        uint8_t wake[PIPC_HEADER_LENGTH];
+        struct iovec iov = {.iov_base = wake, .iov_len = pipc_encode_header(wake, PIPC_HEADER_LENGTH, PIPC_TYPE_WAKE)};
+        int r = write_frames(conn, &iov, 1, -1, deadline, err);
+        if (r < 0) {
+            return r;
+        }
+    }
+    if ((++conn->publishes & RING_CONTROL_INTERVAL) == 0) {
+        int r = read_control(conn, 0, err); /* a client that sends garbage or goes away is noticed with room too */
+        if (r < 0) {
+            return r;
+        }
+    }
+    return 0;
+}
+
+/** Adds what this side was doing to an error of read_control, in the message and the connection's failure. */
+static int while_waiting(pipc_conn *conn, int r, const char *what, pipc_error *err) {
+    if (err != NULL && r == PIPC_ERR_PEER_GONE) {
+        size_t used = strlen(err->message);
+        snprintf(err->message + used, sizeof err->message - used, " %s", what);
+        conn->failure = *err;
+    }
+    return r;
+}
+
+/**
+ * Room in the ring for a record of at least min_length bytes: at once, or after publishing what is committed (the
+ * client can only make room from what it sees) and waiting: a few spins, then the waiting word, K again, and a sleep
+ * on the socket until the client's WAKE (or RELEASE, CLOSE, the stream's end) or the deadline.
+ */
+static int ring_claim(pipc_conn *conn, uint32_t min_length, size_t sent, int64_t deadline, uint32_t *index,
+                      pipc_error *err) {
+    int r = pipc_packet_ring_claim(&conn->pring, min_length, index, err);
+    if (r != 0) {
+        return r < 0 ? broken(conn, err) : 0;
+    }
+    if ((r = ring_publish(conn, deadline, err)) < 0) {
+        return r;
+    }
+    for (int round = 0;; round++) {
+        r = pipc_packet_ring_claim(&conn->pring, min_length, index, err);
+        if (r != 0) {
+            return r < 0 ? broken(conn, err) : 0;
+        }
+        if (pipc_left(deadline) == 0) {
+            return pipc_fail(err, PIPC_ERR_TIMEOUT,
+                             "the client did not take packets from the packet ring in time (it is full: %u bytes); "
+                             "%zu packets of this batch were sent, the others were not, and the connection is still "
+                             "usable; the client is slow or stuck: wait longer, or give the server a larger "
+                             "packet_ring_bytes",
+                             conn->pring.capacity, sent);
+        }
+        if (round < RING_SPINS) {
+            pipc_cpu_relax();
+            continue;
+        }
+        /* waiting word 1, a full fence, K again: either this sees the room or the client sees the word */
+        r = pipc_packet_ring_prepare_wait(&conn->pring, min_length, err);
+        if (r < 0) {
+            return broken(conn, err);
+        }
+        if (r == 0) {
+            continue;
+        }
+        r = read_control(conn, deadline, err);
+        pipc_packet_ring_producer_awake(&conn->pring);
+        if (r < 0) {
+            return while_waiting(conn, r, "while the server waited for room in the packet ring", err);
+        }
+    }
+}
+
+static void put_entry(pipc_conn *conn, uint8_t *at, const pipc_packet *p, int64_t offset) {
+    if (offset >= 0) {
+        entry_head(at, p->timestamp_ns, p->length, PIPC_KIND_SHARED);
+        pipc_put32(at + 16, REGION_ID);
+        pipc_put32(at + 20, 0);
+        pipc_put64(at + 24, (uint64_t)offset);
+        if (p->length > 0) {
+            memcpy(conn->map + offset, p->data, p->length);
+        }
+        return;
+    }
+    uint64_t padded = pipc_align8(p->length);
+    entry_head(at, p->timestamp_ns, p->length, PIPC_KIND_INLINE);
+    if (p->length > 0) {
+        memcpy(at + PIPC_ENTRY_HEADER, p->data, p->length);
+    }
+    memset(at + PIPC_ENTRY_HEADER + p->length, 0, (size_t)(padded - p->length));
+}
+
+/**
+ * Writes the packets as BATCH records into the ring, as many to a record as fit (at most the client's maximum frame
+ * and C/2, which conn->max_frame already is), shared entries for payloads the region takes. Committed, not published.
+ */
+static int ring_send(pipc_conn *conn, const pipc_packet *packets, size_t n, int64_t deadline, pipc_error *err) {
+    size_t i = 0;
+    while (i < n) {
+        int r;
+        if (wants_shared(conn, packets[i].length) && !conn->announced && (r = announce(conn, deadline, err)) < 0) {
+            return r;
+        }
+        int shared = wants_shared(conn, packets[i].length);
+        if (!shared && !fits_inline(conn, packets[i].length)) {
+            return pipc_fail(err, PIPC_ERR_TOO_LARGE,
+                             "packet %zu has %u bytes, more than fits in a ring record, and the shared-memory region "
+                             "could not be created; %zu packets of this batch were sent",
+                             i, packets[i].length, i);
+        }
+        uint64_t first = shared ? PIPC_SHARED_ENTRY : PIPC_ENTRY_HEADER + pipc_align8(packets[i].length);
+        uint32_t index;
+        if ((r = ring_claim(conn, (uint32_t)(PIPC_HEADER_LENGTH + PIPC_BATCH_HEADER + first), i, deadline, &index,
+                            err)) < 0) {
+            return r;
+        }
+        uint32_t limit = pipc_packet_ring_writable(&conn->pring);
+        if (limit > conn->max_frame) {
+            limit = conn->max_frame;
+        }
+        uint8_t *record = conn->pring.data + index;
+        uint64_t length = PIPC_HEADER_LENGTH + PIPC_BATCH_HEADER;
+        uint32_t count = 0;
+        for (; i < n; i++) {
+            const pipc_packet *p = &packets[i];
+            shared = wants_shared(conn, p->length);
+            if ((shared && !conn->announced) || (!shared && !fits_inline(conn, p->length))) {
+                break;
+            }
+            uint64_t entry = shared ? PIPC_SHARED_ENTRY : PIPC_ENTRY_HEADER + pipc_align8(p->length);
+            if (length + entry > limit) {
+                break;
+            }
+            int64_t offset = -1;
+            if (shared && (offset = pipc_ring_place(&conn->ring, p->length)) < 0) {
+                break; /* the region is full: this record ends here */
+            }
+            put_entry(conn, record + length, p, offset);
+            length += entry;
+            count++;
+            conn->packets++;
+        }
+        if (count > 0) {
+            pipc_encode_header(record, (uint32_t)length, PIPC_TYPE_BATCH);
+            pipc_put32(record + PIPC_HEADER_LENGTH, count);
+            pipc_put32(record + PIPC_HEADER_LENGTH + 4, 0);
+            pipc_packet_ring_commit(&conn->pring, (uint32_t)length);
+            continue;
+        }
+        /* The region stopped the record before its first packet: the client must see what was sent before it can
+           release it. Publishing may also read a RELEASE, so the placement is tried again before this side waits. */
+        if (pipc_packet_ring_unpublished(&conn->pring)) {
+            if ((r = ring_publish(conn, deadline, err)) < 0) {
+                return r;
+            }
+            continue;
+        }
+        r = read_control(conn, deadline, err);
+        if (r < 0) {
+            return while_waiting(conn, r, "while the server waited for it to release shared memory", err);
+        }
+        if (r == 0 && pipc_left(deadline) == 0) {
+            return pipc_fail(err, PIPC_ERR_TIMEOUT,
+                             "the client did not release shared memory in time (%zu packets of this batch were sent, "
+                             "the connection is still usable); it is slow or stuck: wait longer, or give the server a "
+                             "larger shared_memory_bytes",
+                             i);
+        }
+    }
+    return 0;
+}
+
 int pipc_conn_send(pipc_conn *conn, const pipc_packet *packets, size_t n, int timeout_ms, pipc_error *err) {
     if (conn == NULL || (packets == NULL && n > 0)) {
         return pipc_fail(err, PIPC_ERR_ARGUMENT, "pipc_conn_send: NULL connection or packets");
@@ -361,6 +560,17 @@ int pipc_conn_send(pipc_conn *conn, const pipc_packet *packets, size_t n, int ti
         }
     }
     int64_t deadline = pipc_deadline(timeout_ms);
+    if (conn->has_ring) {
+        r = ring_send(conn, packets, n, deadline, err);
+        if (r < 0) {
+            if (!conn->broken) { /* what was committed goes out (the waits published it already) */
+                pipc_error ignored;
+                ring_publish(conn, deadline, &ignored);
+            }
+            return r;
+        }
+        return ring_publish(conn, deadline, err);
+    }
     for (size_t i = 0; i < n; i++) {
         const pipc_packet *p = &packets[i];
         if (wants_shared(conn, p->length) && !conn->announced && (r = announce(conn, deadline, err)) < 0) {
@@ -399,6 +609,9 @@ int pipc_conn_send_end(pipc_conn *conn, int timeout_ms, pipc_error *err) {
         return r;
     }
     int64_t deadline = pipc_deadline(timeout_ms);
+    if (conn->has_ring && (r = ring_publish(conn, deadline, err)) < 0) { /* §7: everything published before END */
+        return r;
+    }
     close_frame(conn);
     if (conn->len + PIPC_HEADER_LENGTH > conn->cap && (r = flush(conn, deadline, err)) < 0) {
         return r;
@@ -415,6 +628,10 @@ int pipc_conn_send_end(pipc_conn *conn, int timeout_ms, pipc_error *err) {
 }
 
 uint64_t pipc_conn_packets_sent(const pipc_conn *conn) { return conn == NULL ? 0 : conn->packets; }
+
+int pipc_conn_ring_bytes(const pipc_conn *conn) {
+    return conn != NULL && conn->has_ring ? (int)conn->pring.capacity : 0;
+}
 
 /** After END: this side stops writing, then reads (and drops) what the client still sends until it closes. */
 static void linger_after_end(pipc_conn *conn) {
@@ -439,12 +656,18 @@ void pipc_conn_close(pipc_conn *conn) {
     if (conn->ended && !conn->broken) {
         linger_after_end(conn); /* §5: after END no CLOSE, a half-close and a drain */
     } else if (!conn->broken) {
+        if (conn->has_ring) {
+            pipc_packet_ring_produce(&conn->pring); /* §7: published before CLOSE (the client wakes for CLOSE) */
+        }
         uint8_t frame[PIPC_HEADER_LENGTH + PIPC_CLOSE_BODY];
         write_now(conn->fd, frame, pipc_encode_close(frame, PIPC_REASON_NORMAL));
     }
     close(conn->fd);
     if (conn->map != NULL) {
         munmap(conn->map, (size_t)conn->region_size);
+    }
+    if (conn->has_ring) {
+        munmap(conn->pring.map, (size_t)conn->pring.size);
     }
     pipc_input_free(&conn->in);
     free(conn->buf);
@@ -538,16 +761,42 @@ static int handshake(pipc_server *s, int fd, pipc_conn **out, pipc_error *err) {
         reject(fd, PIPC_REASON_VERSION, err->message);
         goto failed;
     }
+    /* Flag bit 1: the packet ring (§7), unless it is off here or cannot be created (then declined: frames). */
+    int ring_fd = -1;
+    if ((hello.flags & PIPC_FLAG_RING) && !s->options.no_packet_ring && PIPC_RING_SUPPORTED) {
+        uint8_t *ring_map;
+        pipc_error ignored;
+        uint64_t ring_size = PIPC_RING_HEADER + (uint64_t)s->options.packet_ring_bytes;
+        if (pipc_region_create_writable(ring_size, &ring_map, &ring_fd, &ignored) == 0) {
+            pipc_packet_ring_create(&conn->pring, ring_map, s->options.packet_ring_bytes);
+            conn->has_ring = 1;
+        }
+    }
     uint8_t welcome[PIPC_HEADER_LENGTH + PIPC_HANDSHAKE_BODY];
     struct iovec iov = {.iov_base = welcome,
-                        .iov_len = pipc_encode_welcome(welcome, (uint16_t)chosen, SERVER_MAX_FRAME)};
+                        .iov_len = pipc_encode_welcome_flags(welcome, (uint16_t)chosen, SERVER_MAX_FRAME,
+                                                             conn->has_ring ? PIPC_FLAG_RING : 0)};
     size_t written;
-    if ((r = pipc_write_all(fd, &iov, 1, -1, deadline, &written, err)) < 0) {
+    r = pipc_write_all(fd, &iov, 1, -1, deadline, &written, err);
+    if (r == 0 && conn->has_ring) {
+        /* RING as the very next frame, the ring's descriptor (read-write) attached to its first byte */
+        uint8_t ring_frame[PIPC_HEADER_LENGTH + PIPC_REGION_BODY];
+        struct iovec ring_iov = {.iov_base = ring_frame,
+                                 .iov_len = pipc_encode_ring(ring_frame, 0, conn->pring.size)};
+        r = pipc_write_all(fd, &ring_iov, 1, ring_fd, deadline, &written, err);
+    }
+    if (ring_fd >= 0) {
+        close(ring_fd);
+    }
+    if (r < 0) {
         goto failed;
     }
     conn->fd = fd;
     conn->max_frame = hello.max_frame < s->options.max_frame_bytes ? hello.max_frame : s->options.max_frame_bytes;
-    /* Flag bit 0: shared memory. Other bits (offers of later features, such as the ring data path) are declined. */
+    if (conn->has_ring && conn->max_frame > conn->pring.capacity / 2) {
+        conn->max_frame = conn->pring.capacity / 2; /* §7: no record exceeds C/2 */
+    }
+    /* Flag bit 0: shared memory. Other bits (offers of later features) are ignored. */
     conn->shm = (hello.flags & PIPC_FLAG_SHARED_MEMORY) && s->options.shared_memory_bytes > 0;
     conn->threshold = s->options.shared_memory_threshold;
     conn->region_size = conn->shm ? (uint64_t)s->options.shared_memory_bytes : 0;
@@ -561,6 +810,9 @@ static int handshake(pipc_server *s, int fd, pipc_conn **out, pipc_error *err) {
     *out = conn;
     return 0;
 failed:
+    if (conn->has_ring) {
+        munmap(conn->pring.map, (size_t)conn->pring.size);
+    }
     pipc_input_free(&conn->in);
     free(conn);
     return r;
@@ -655,6 +907,14 @@ pipc_server *pipc_server_open(const char *name, const pipc_server_options *optio
     }
     if (o.hello_timeout_ms <= 0) {
         o.hello_timeout_ms = DEFAULT_HELLO_TIMEOUT_MS;
+    }
+    if (o.packet_ring_bytes == 0) {
+        o.packet_ring_bytes = PIPC_RING_DEFAULT_CAPACITY;
+    }
+    if (!pipc_packet_ring_legal_capacity(o.packet_ring_bytes)) {
+        pipc_fail(err, PIPC_ERR_ARGUMENT, "packet_ring_bytes=%u is not a power of two from %u to %u",
+                  o.packet_ring_bytes, PIPC_RING_MIN_CAPACITY, PIPC_RING_MAX_CAPACITY);
+        return NULL;
     }
     if (o.max_frame_bytes < PIPC_MIN_MAX_FRAME || o.max_frame_bytes > PIPC_MAX_MAX_FRAME) {
         pipc_fail(err, PIPC_ERR_ARGUMENT, "max_frame_bytes=%u is outside [%u, %u]", o.max_frame_bytes,

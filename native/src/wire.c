@@ -192,7 +192,11 @@ size_t pipc_encode_hello(uint8_t *dst, uint16_t min_version, uint16_t max_versio
 }
 
 size_t pipc_encode_welcome(uint8_t *dst, uint16_t version, uint32_t max_frame) {
-    handshake(dst, PIPC_TYPE_WELCOME, version, 0, max_frame, 0);
+    return pipc_encode_welcome_flags(dst, version, max_frame, 0);
+}
+
+size_t pipc_encode_welcome_flags(uint8_t *dst, uint16_t version, uint32_t max_frame, uint32_t flags) {
+    handshake(dst, PIPC_TYPE_WELCOME, version, 0, max_frame, flags);
     return PIPC_HEADER_LENGTH + PIPC_HANDSHAKE_BODY;
 }
 

@@ -1,7 +1,10 @@
 /*
  * The C server of the interop tests: listens at a name, accepts one client, sends the pattern packets of
- * tests/pattern.h and END. Prints "NAME <name>", "ACCEPTED", "SENT <n>", "ENDED", "CLOSED" as it goes, or
- * "ERROR <code>: <message>" (exit 1). With --hold it sends no END: it waits (at most 120 s) to be killed.
+ * tests/pattern.h and END. Prints "NAME <name>", "ACCEPTED ring=<packet ring bytes, 0: none>", "SENT <n>", "ENDED",
+ * "CLOSED" as it goes, or "ERROR <code>: <message>" (exit 1). With --hold it sends no END: it waits (at most 120 s)
+ * to be killed. --ring BYTES sets the packet ring's capacity, --no-ring declines the ring a client offers. With
+ * --retry-ms T each send waits at most T ms; one that times out with the connection still usable (a full ring or
+ * region) prints "FULL <packets sent>" the first time and sends the rest of its batch again.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +23,7 @@ static int error(const pipc_error *err) {
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: pipc-test-server NAME [--sizes a,b,c] [--count N] [--seed S] [--batch B] "
-                        "[--region BYTES] [--threshold BYTES] [--max-frame BYTES] [--hold]\n");
+                        "[--region BYTES] [--threshold BYTES] [--max-frame BYTES] [--ring BYTES] [--no-ring] [--retry-ms T] [--hold]\n");
         return 2;
     }
     const char *name = argv[1];
@@ -29,6 +32,8 @@ int main(int argc, char **argv) {
     uint64_t seed = 1;
     size_t batch = 16;
     int hold = 0;
+    int retry_ms = 0;
+    int full = 0;
     pipc_server_options options;
     memset(&options, 0, sizeof options);
     for (int i = 2; i < argc; i++) {
@@ -48,6 +53,12 @@ int main(int argc, char **argv) {
             options.shared_memory_threshold = (uint32_t)strtoul(v, NULL, 10), i++;
         } else if (strcmp(a, "--max-frame") == 0) {
             options.max_frame_bytes = (uint32_t)strtoul(v, NULL, 10), i++;
+        } else if (strcmp(a, "--ring") == 0) {
+            options.packet_ring_bytes = (uint32_t)strtoul(v, NULL, 10), i++;
+        } else if (strcmp(a, "--no-ring") == 0) {
+            options.no_packet_ring = 1;
+        } else if (strcmp(a, "--retry-ms") == 0) {
+            retry_ms = atoi(v), i++;
         } else if (strcmp(a, "--hold") == 0) {
             hold = 1;
         } else {
@@ -75,7 +86,7 @@ int main(int argc, char **argv) {
         pipc_server_close(server);
         return error(&err);
     }
-    printf("ACCEPTED\n");
+    printf("ACCEPTED ring=%d\n", pipc_conn_ring_bytes(conn));
     pipc_packet *packets = calloc(batch, sizeof *packets);
     uint8_t **buffers = calloc(batch, sizeof *buffers);
     int status = 0;
@@ -90,8 +101,27 @@ int main(int argc, char **argv) {
             packets[n].length = length;
             packets[n].data = buffers[n];
         }
-        if (pipc_conn_send(conn, packets, n, 60000, &err) < 0) {
-            status = error(&err);
+        if (retry_ms <= 0) {
+            if (pipc_conn_send(conn, packets, n, 60000, &err) < 0) {
+                status = error(&err);
+            }
+        } else { /* a send that times out went in part; the rest is sent again (the connection is still usable) */
+            size_t done = 0;
+            while (done < n && status == 0) {
+                uint64_t before = pipc_conn_packets_sent(conn);
+                int r = pipc_conn_send(conn, packets + done, n - done, retry_ms, &err);
+                done += (size_t)(pipc_conn_packets_sent(conn) - before);
+                if (r == PIPC_ERR_TIMEOUT && strstr(err.message, "still usable") != NULL) {
+                    if (!full) {
+                        printf("FULL %llu\n", (unsigned long long)pipc_conn_packets_sent(conn));
+                        full = 1;
+                    }
+                } else if (r < 0) {
+                    status = error(&err);
+                } else {
+                    done = n;
+                }
+            }
         }
         for (size_t k = 0; k < n; k++) {
             free(buffers[k]);

@@ -604,6 +604,9 @@ static void ring_rules(void) {
 #ifndef F_SEAL_FUTURE_WRITE
 #define F_SEAL_FUTURE_WRITE 0x0010
 #endif
+#ifndef F_SEAL_WRITE
+#define F_SEAL_WRITE 0x0008
+#endif
 
 /** A server's side of a ring connection: the socket, the ring mapped here too, the producer's position. */
 typedef struct ring_server {
@@ -879,6 +882,10 @@ static void ring_records(void) {
           "no WAKE to a producer that does not wait");
     /* WAKE frames from the server are consumed; many laps, with padding at every wrap, every byte compared */
     raw_send(rs.p.raw, got, header(got, 8, PIPC_TYPE_WAKE), -1);
+    /* read now (the ring is empty): left on the socket it would wake the sleep below at once, and the producer there
+       could find the waiting word already back to 0 */
+    r = pipc_client_receive(rs.p.client, packets, 4, 0, &rs.p.err);
+    CHECK(r == 0, "a WAKE from the server is consumed: %d %s", r, r == 0 ? "" : rs.p.err.message);
     uint64_t seed = 99;
     int bad = 0;
     for (uint64_t index = 4; index < 400; index++) {
@@ -1172,14 +1179,14 @@ static void hostile_clients(void) {
 
     /* an unknown HELLO flag (a later feature) is declined, not refused; a RELEASE of nothing breaks the connection */
     fd = raw_connect();
-    pipc_encode_hello(f, 1, 5, 1 << 20, 0x3);
+    pipc_encode_hello(f, 1, 5, 1 << 20, 0x5);
     raw_send(fd, f, 24, -1);
     r = pipc_server_accept(s, &conn, 2000, &err);
     CHECK(r == 0, "HELLO with flags 0x3 and versions 1..5: %d %s", r, err.message);
     uint8_t got[256];
     size_t n = raw_read(fd, got, 24);
     CHECK(n == 24 && got[4] == PIPC_TYPE_WELCOME && pipc_get16(got + 12) == 1 && pipc_get32(got + 20) == 0,
-          "WELCOME version 1, flags 0");
+          "WELCOME version 1, flags 0 (%zu bytes, flags %u)", n, pipc_get32(got + 20));
     if (r == 0) {
         raw_send(fd, f, pipc_encode_release(f, 1, 99), -1);
         uint8_t payload[10] = {1, 2, 3};
@@ -1364,22 +1371,645 @@ static void other_users(void) {
     pipc_server_close(s);
 }
 
+/* ---- the C server's packet ring (§7) against a raw client that maps it ------------------------------------------ */
+
+#define SR_CAP (64u << 10)
+
+/** A raw client of the C server with the ring mapped: its socket, the server's connection, the consumer position. */
+typedef struct ring_client {
+    int fd;
+    pipc_conn *conn;
+    uint8_t welcome[24];
+    uint8_t ring_frame[24];
+    int seals; /* of the ring's descriptor, -1 if none came */
+    int mode;  /* its access mode */
+    uint8_t *map;
+    uint64_t size;
+    int64_t k;          /* what this client read past */
+    uint64_t next;      /* the pattern index of the next packet expected */
+    uint64_t paddings;  /* padding records seen */
+    uint64_t records;
+    int bad;            /* records or packets that were not as sent */
+} ring_client;
+
+/** Reads exactly length bytes (5 s at most) and the first descriptor that came with them (or -1). */
+static size_t raw_read_fd(int fd, uint8_t *out, size_t length, int *passed) {
+    size_t got = 0;
+    *passed = -1;
+    int64_t deadline = pipc_deadline(5000);
+    while (got < length) {
+        struct pollfd p = {.fd = fd, .events = POLLIN, .revents = 0};
+        if (poll(&p, 1, pipc_left(deadline)) <= 0) {
+            break;
+        }
+        struct iovec iov = {.iov_base = out + got, .iov_len = length - got};
+        char control[CMSG_SPACE(sizeof(int) * 4)];
+        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
+        ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+        if (n <= 0) {
+            break;
+        }
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+                int fds[4];
+                size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+                memcpy(fds, CMSG_DATA(c), k * sizeof(int));
+                for (size_t j = 0; j < k; j++) {
+                    if (*passed < 0) {
+                        *passed = fds[j];
+                    } else {
+                        close(fds[j]);
+                    }
+                }
+            }
+        }
+        got += (size_t)n;
+    }
+    return got;
+}
+
+/** Bytes waiting on the socket right now, without waiting (0 if none). */
+static size_t raw_pending(int fd, uint8_t *out, size_t length) {
+    ssize_t n = recv(fd, out, length, MSG_DONTWAIT);
+    return n < 0 ? 0 : (size_t)n;
+}
+
+static pipc_server *open_ring_server(const pipc_server_options *o) {
+    static int serial;
+    snprintf(server_path, sizeof server_path, "/tmp/pipc-sr-%d-%d.sock", (int)getpid(), serial++);
+    char name[120];
+    snprintf(name, sizeof name, "unix://%s", server_path);
+    pipc_error err;
+    pipc_server *s = pipc_server_open(name, o, &err);
+    CHECK(s != NULL, "server: %s", err.message);
+    return s;
+}
+
+/** Connects a raw client offering flags; reads WELCOME, and RING with its descriptor if the WELCOME turned it on. */
+static ring_client ring_accept(pipc_server *s, uint32_t flags) {
+    ring_client rc;
+    memset(&rc, 0, sizeof rc);
+    rc.seals = -1;
+    rc.fd = raw_connect();
+    uint8_t f[24];
+    raw_send(rc.fd, f, pipc_encode_hello(f, 1, 1, 1 << 20, flags), -1);
+    pipc_error err;
+    int r = pipc_server_accept(s, &rc.conn, 2000, &err);
+    CHECK(r == 0, "accept: %s", err.message);
+    size_t n = raw_read(rc.fd, rc.welcome, 24);
+    CHECK(n == 24 && rc.welcome[4] == PIPC_TYPE_WELCOME, "WELCOME (%zu bytes)", n);
+    if (pipc_get32(rc.welcome + 20) & PIPC_FLAG_RING) {
+        int passed;
+        n = raw_read_fd(rc.fd, rc.ring_frame, 24, &passed);
+        CHECK(n == 24 && rc.ring_frame[4] == PIPC_TYPE_RING && pipc_get32(rc.ring_frame) == 24 && passed >= 0,
+              "RING with a descriptor right after WELCOME (%zu bytes, fd %d)", n, passed);
+        if (passed >= 0) {
+            rc.seals = fcntl(passed, F_GET_SEALS);
+            rc.mode = fcntl(passed, F_GETFL) & O_ACCMODE;
+            rc.size = pipc_get64(rc.ring_frame + 16);
+            void *m = mmap(NULL, (size_t)rc.size, PROT_READ | PROT_WRITE, MAP_SHARED, passed, 0);
+            CHECK(m != MAP_FAILED, "the ring maps read-write: %s", strerror(errno));
+            rc.map = m == MAP_FAILED ? NULL : m;
+            close(passed);
+        }
+    }
+    return rc;
+}
+
+static void ring_client_done(ring_client *rc) {
+    if (rc->fd >= 0) {
+        close(rc->fd); /* first: a server that sent END waits for the client to close */
+    }
+    pipc_conn_close(rc->conn);
+    if (rc->map != NULL) {
+        munmap(rc->map, (size_t)rc->size);
+    }
+}
+
+static _Atomic int64_t *rc_word(const ring_client *rc, uint32_t offset) {
+    return (_Atomic int64_t *)(void *)(rc->map + offset);
+}
+
+/** The pattern packets the ring tests send: index i has sizes[i % n] bytes, seed 21. */
+static void rc_packets(pipc_packet *out, uint8_t (*buffers)[SR_CAP], uint64_t from, size_t count,
+                       const uint32_t *sizes, size_t nsizes) {
+    for (size_t k = 0; k < count; k++) {
+        uint32_t length = sizes[(from + k) % nsizes];
+        pattern_fill(buffers[k], 21, from + k, length);
+        out[k] = (pipc_packet){.timestamp_ns = pattern_timestamp(from + k), .length = length, .data = buffers[k]};
+    }
+}
+
+/**
+ * Reads every record published (P acquire) past K as a strict consumer would, checks each packet against the
+ * pattern (sizes as rc_packets), then (if publish) stores K = P with a release store. Returns the packets read.
+ */
+static uint64_t ring_take(ring_client *rc, const uint32_t *sizes, size_t nsizes, int publish) {
+    static uint8_t expected[SR_CAP];
+    uint32_t cap = (uint32_t)(rc->size - PIPC_RING_HEADER);
+    uint8_t *data = rc->map + PIPC_RING_HEADER;
+    int64_t p = atomic_load_explicit(rc_word(rc, PIPC_RING_PRODUCER_OFFSET), memory_order_acquire);
+    uint64_t taken = 0;
+    if (p < rc->k || p - rc->k > (int64_t)cap || p % 8 != 0) {
+        rc->bad++;
+        return 0;
+    }
+    while (rc->k < p) {
+        uint32_t at = (uint32_t)(rc->k & (cap - 1));
+        uint32_t length = pipc_get32(data + at);
+        uint8_t type = data[at + 4];
+        if (length < 8 || length % 8 != 0 || length > cap - at || (int64_t)length > p - rc->k) {
+            rc->bad++;
+            return taken;
+        }
+        if (type == PIPC_RECORD_PADDING) {
+            rc->bad += length != cap - at;
+            rc->paddings++;
+            rc->k += length;
+            continue;
+        }
+        uint32_t count = pipc_get32(data + at + 8);
+        if (type != PIPC_TYPE_BATCH || length > cap / 2 || length < 16 || count == 0 || data[at + 5] != 0) {
+            rc->bad++;
+            return taken;
+        }
+        uint32_t cursor = 16;
+        for (uint32_t e = 0; e < count; e++) {
+            uint8_t *entry = data + at + cursor;
+            uint32_t want = sizes[rc->next % nsizes];
+            pattern_fill(expected, 21, rc->next, want);
+            uint32_t len = pipc_get32(entry + 8);
+            if (cursor + 16 > length || pipc_get32(entry + 12) != PIPC_KIND_INLINE || len != want ||
+                (int64_t)pipc_get64(entry) != pattern_timestamp(rc->next) || cursor + 16 + pipc_align8(len) > length ||
+                memcmp(entry + 16, expected, len) != 0) {
+                rc->bad++;
+                return taken;
+            }
+            for (uint32_t z = len; z < pipc_align8(len); z++) {
+                rc->bad += entry[16 + z] != 0; /* padding bytes are zero */
+            }
+            cursor += 16 + (uint32_t)pipc_align8(len);
+            rc->next++;
+            taken++;
+        }
+        rc->bad += cursor != length;
+        rc->records++;
+        rc->k += length;
+    }
+    if (publish) {
+        atomic_store_explicit(rc_word(rc, PIPC_RING_CONSUMER_OFFSET), rc->k, memory_order_release);
+    }
+    return taken;
+}
+
+/** The producer's half of the packet ring as a unit: claims, padding, publishing, the waiting word's re-check. */
+static void producer_rules(void) {
+    static uint8_t map[PIPC_RING_HEADER + SR_CAP] __attribute__((aligned(128)));
+    memset(map, 0xEE, sizeof map);
+    memset(map, 0, PIPC_RING_HEADER);
+    pipc_packet_ring ring;
+    pipc_packet_ring_create(&ring, map, SR_CAP);
+    _Atomic int64_t *k = (_Atomic int64_t *)(void *)(map + PIPC_RING_CONSUMER_OFFSET);
+    _Atomic int64_t *p = (_Atomic int64_t *)(void *)(map + PIPC_RING_PRODUCER_OFFSET);
+    _Atomic int64_t *consumer_waiting = (_Atomic int64_t *)(void *)(map + PIPC_RING_CONSUMER_WAITING_OFFSET);
+    _Atomic int64_t *producer_waiting = (_Atomic int64_t *)(void *)(map + PIPC_RING_PRODUCER_WAITING_OFFSET);
+    pipc_error err;
+    uint32_t index;
+    /* two records of 30000 bytes; the third needs padding of 5472 first and does not fit until K moves */
+    CHECK(pipc_packet_ring_claim(&ring, 30000, &index, &err) == 1 && index == 0, "first claim");
+    pipc_packet_ring_commit(&ring, 30000);
+    CHECK(pipc_packet_ring_claim(&ring, 30000, &index, &err) == 1 && index == 30000, "second claim");
+    pipc_packet_ring_commit(&ring, 30000);
+    CHECK(pipc_packet_ring_unpublished(&ring) && atomic_load(p) == 0, "nothing published before produce");
+    CHECK(pipc_packet_ring_produce(&ring) == 0 && atomic_load(p) == 60000, "P published (no consumer waits)");
+    CHECK(pipc_packet_ring_claim(&ring, 30000, &index, &err) == 0, "no room for a third record");
+    /* the consumer frees room between the producer's last look and its waiting store: the re-check must see it */
+    atomic_store(k, 30000);
+    int r = pipc_packet_ring_prepare_wait(&ring, 30000, &err);
+    CHECK(r == 0 && atomic_load(producer_waiting) == 0, "the re-check after the waiting store sees the room: %d", r);
+    CHECK(pipc_packet_ring_claim(&ring, 30000, &index, &err) == 1 && index == 0 &&
+              pipc_get32(map + PIPC_RING_HEADER + 60000) == SR_CAP - 60000 && map[PIPC_RING_HEADER + 60004] == 0,
+          "padding of %u bytes at the wrap, the record at 0", SR_CAP - 60000);
+    pipc_packet_ring_commit(&ring, 30000);
+    CHECK(pipc_packet_ring_writable(&ring) == 0, "the ring is full again (P - K = C): %u writable",
+          pipc_packet_ring_writable(&ring));
+    /* a consumer that sleeps is woken once: the word goes to 0 and produce says so */
+    atomic_store(consumer_waiting, 1);
+    CHECK(pipc_packet_ring_produce(&ring) == 1 && atomic_load(consumer_waiting) == 0 && atomic_load(p) == 95536,
+          "produce takes the consumer's waiting word and asks for a WAKE");
+    CHECK(pipc_packet_ring_produce(&ring) == 0, "nothing new: no store, no WAKE");
+    /* still no room: the producer may sleep, with its word set until it is awake */
+    r = pipc_packet_ring_prepare_wait(&ring, 32768, &err);
+    CHECK(r == 1 && atomic_load(producer_waiting) == 1, "no room: sleep with the word set: %d", r);
+    pipc_packet_ring_producer_awake(&ring);
+    CHECK(atomic_load(producer_waiting) == 0, "awake: the word is 0");
+    /* K is checked whenever it is read */
+    atomic_store(k, 95544);
+    r = pipc_packet_ring_prepare_wait(&ring, 32768, &err);
+    CHECK(r == PIPC_ERR_PROTOCOL && strstr(err.message, "consumer position=95544") &&
+              atomic_load(producer_waiting) == 0,
+          "K beyond P while preparing to wait: %d %s", r, err.message);
+}
+
+static void server_ring_handshakes(void) {
+    pipc_server_options o = {.packet_ring_bytes = SR_CAP};
+    pipc_server *s = open_ring_server(&o);
+    if (s == NULL) {
+        return;
+    }
+    /* the ring offered with shared memory: WELCOME bit 1, then RING with a read-write, sealed, unsealed-for-writing
+       memfd laid out as §7 says */
+    ring_client rc = ring_accept(s, PIPC_FLAG_SHARED_MEMORY | PIPC_FLAG_RING);
+    CHECK(pipc_get32(rc.welcome + 20) == PIPC_FLAG_RING && pipc_conn_ring_bytes(rc.conn) == (int)SR_CAP,
+          "WELCOME turns the ring on: flags %u, %d bytes", pipc_get32(rc.welcome + 20), pipc_conn_ring_bytes(rc.conn));
+    CHECK(pipc_get32(rc.ring_frame + 8) == 0 && pipc_get32(rc.ring_frame + 12) == 0 &&
+              pipc_get64(rc.ring_frame + 16) == PIPC_RING_HEADER + SR_CAP,
+          "RING: reserved 0, handle 0, size 640 + C");
+    CHECK(rc.seals >= 0 && (rc.seals & (F_SEAL_SHRINK | F_SEAL_GROW)) == (F_SEAL_SHRINK | F_SEAL_GROW) &&
+              (rc.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) == 0 && rc.mode == O_RDWR,
+          "the ring's memfd: seals 0x%x (shrink and grow, not write), access mode %d", rc.seals, rc.mode);
+    if (rc.map != NULL) {
+        uint8_t zero[PIPC_RING_HEADER];
+        memset(zero, 0, sizeof zero);
+        CHECK(pipc_get32(rc.map) == PIPC_RING_MAGIC && pipc_get32(rc.map + 4) == 1 &&
+                  pipc_get64(rc.map + 8) == SR_CAP && memcmp(rc.map + 16, zero, PIPC_RING_HEADER - 16) == 0,
+              "the ring's header: magic, version 1, capacity, all else 0");
+        pipc_packet_ring check;
+        pipc_error err;
+        CHECK(pipc_packet_ring_open(&check, rc.map, rc.size, &err) == 0, "the C client's checks accept it: %s",
+              err.message);
+    }
+    ring_client_done(&rc);
+
+    /* the ring without shared memory: accepted too (as Java); larger payloads than a record are then refused */
+    rc = ring_accept(s, PIPC_FLAG_RING);
+    CHECK(pipc_conn_ring_bytes(rc.conn) == (int)SR_CAP, "the ring without shared memory");
+    static uint8_t big[SR_CAP];
+    pipc_packet largest = {.timestamp_ns = 1, .length = SR_CAP / 2 - 32, .data = big};
+    pipc_packet too_large = {.timestamp_ns = 1, .length = SR_CAP / 2 - 31, .data = big};
+    pipc_error err;
+    int r = pipc_conn_send(rc.conn, &too_large, 1, 1000, &err);
+    CHECK(r == PIPC_ERR_TOO_LARGE && strstr(err.message, "nothing of this batch"),
+          "an inline payload above C/2 - 32 without a region: %d %s", r, err.message);
+    r = pipc_conn_send(rc.conn, &largest, 1, 1000, &err);
+    CHECK(r == 0 && atomic_load(rc_word(&rc, PIPC_RING_PRODUCER_OFFSET)) == SR_CAP / 2,
+          "the largest inline payload fills a record of C/2: %d %s", r, err.message);
+    ring_client_done(&rc);
+
+    /* no ring offered: none */
+    rc = ring_accept(s, PIPC_FLAG_SHARED_MEMORY);
+    CHECK(pipc_get32(rc.welcome + 20) == 0 && pipc_conn_ring_bytes(rc.conn) == 0, "no ring when none is offered");
+    /* and a WAKE from the client is then a protocol error */
+    uint8_t f[32];
+    raw_send(rc.fd, f, header(f, 8, PIPC_TYPE_WAKE), -1);
+    pipc_packet small = {.timestamp_ns = 1, .length = 3, .data = big};
+    r = pipc_conn_send(rc.conn, &small, 1, 1000, &err);
+    if (r == 0) {
+        r = pipc_conn_send(rc.conn, &small, 1, 1000, &err);
+    }
+    CHECK(r == PIPC_ERR_PROTOCOL && strstr(err.message, "packet ring is off"), "WAKE without the ring: %d %s", r,
+          err.message);
+    ring_client_done(&rc);
+    pipc_server_close(s);
+
+    /* the server's no_packet_ring declines it: WELCOME without bit 1, batches as frames */
+    pipc_server_options off = {.no_packet_ring = 1};
+    s = open_ring_server(&off);
+    if (s != NULL) {
+        rc = ring_accept(s, PIPC_FLAG_SHARED_MEMORY | PIPC_FLAG_RING);
+        CHECK(pipc_get32(rc.welcome + 20) == 0 && pipc_conn_ring_bytes(rc.conn) == 0, "no_packet_ring declines");
+        r = pipc_conn_send(rc.conn, &small, 1, 1000, &err);
+        uint8_t got[40];
+        size_t n = raw_read(rc.fd, got, 40);
+        CHECK(r == 0 && n == 40 && got[4] == PIPC_TYPE_BATCH, "a BATCH frame on the socket (%zu bytes)", n);
+        ring_client_done(&rc);
+        pipc_server_close(s);
+    }
+    /* ring sizes that are not a legal capacity */
+    uint32_t bad[] = {100000, 32768, 3u << 20};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        pipc_server_options b = {.packet_ring_bytes = bad[i]};
+        pipc_server *none = pipc_server_open("unix:///tmp/pipc-never.sock", &b, &err);
+        CHECK(none == NULL && err.code == PIPC_ERR_ARGUMENT && strstr(err.message, "packet_ring_bytes"),
+              "packet_ring_bytes=%u: %s", bad[i], err.message);
+    }
+}
+
+/** Records many laps round the ring, every byte compared; WAKE exactly when the client's waiting word is set; END. */
+static void server_ring_records(void) {
+    pipc_server_options o = {.packet_ring_bytes = SR_CAP, .shared_memory_bytes = -1};
+    pipc_server *s = open_ring_server(&o);
+    if (s == NULL) {
+        return;
+    }
+    static const uint32_t sizes[] = {0, 1, 7, 8, 9, 63, 64, 65, 1500, 4095, 4096, 9000, 32735, 32736, 24, 100};
+    const size_t nsizes = sizeof sizes / sizeof sizes[0];
+    ring_client rc = ring_accept(s, PIPC_FLAG_SHARED_MEMORY | PIPC_FLAG_RING);
+    if (rc.map == NULL) {
+        ring_client_done(&rc);
+        pipc_server_close(s);
+        return;
+    }
+    static uint8_t buffers[4][SR_CAP];
+    pipc_packet packets[4];
+    pipc_error err;
+    uint64_t sent = 0;
+    uint64_t seed = 5;
+    int failed = 0;
+    while (sent < 3000 && !failed) {
+        /* at most one large packet per batch, so that a batch always fits a ring the client emptied */
+        seed = pattern_mix(seed);
+        size_t n = 1 + seed % 4;
+        uint32_t sum = 0;
+        size_t k = 0;
+        for (; k < n; k++) {
+            uint32_t length = sizes[(sent + k) % nsizes];
+            if (k > 0 && sum + length > 16000) {
+                break;
+            }
+            sum += length;
+        }
+        rc_packets(packets, buffers, sent, k, sizes, nsizes);
+        int r = pipc_conn_send(rc.conn, packets, k, 1000, &err);
+        failed |= r != 0;
+        sent += k;
+        ring_take(&rc, sizes, nsizes, 1);
+    }
+    CHECK(!failed && rc.bad == 0 && rc.next == sent && pipc_conn_packets_sent(rc.conn) == sent,
+          "%llu packets through the ring, %llu read back, %d wrong (%s)", (unsigned long long)sent,
+          (unsigned long long)rc.next, rc.bad, failed ? err.message : "");
+    CHECK(rc.k > 100 * (int64_t)SR_CAP && rc.paddings > 50, "%lld laps, %llu paddings", (long long)(rc.k / SR_CAP),
+          (unsigned long long)rc.paddings);
+    uint8_t got[64];
+    CHECK(raw_pending(rc.fd, got, sizeof got) == 0, "no WAKE while the client does not wait");
+
+    /* the client sleeps: the next publish takes its word to 0 and rings once */
+    atomic_store(rc_word(&rc, PIPC_RING_CONSUMER_WAITING_OFFSET), 1);
+    rc_packets(packets, buffers, sent, 1, sizes, nsizes);
+    int r = pipc_conn_send(rc.conn, packets, 1, 1000, &err);
+    sent++;
+    size_t n = raw_read(rc.fd, got, 8);
+    CHECK(r == 0 && n == 8 && got[4] == PIPC_TYPE_WAKE && pipc_get32(got) == 8 &&
+              atomic_load(rc_word(&rc, PIPC_RING_CONSUMER_WAITING_OFFSET)) == 0,
+          "WAKE to a sleeping client, its word taken to 0 (%d, %zu bytes)", r, n);
+    rc_packets(packets, buffers, sent, 1, sizes, nsizes);
+    r = pipc_conn_send(rc.conn, packets, 1, 1000, &err);
+    sent++;
+    CHECK(r == 0 && raw_pending(rc.fd, got, sizeof got) == 0, "one WAKE per sleep, not per publish");
+    ring_take(&rc, sizes, nsizes, 1);
+    /* WAKE frames from the client are consumed; END comes on the socket after everything published */
+    for (int i = 0; i < 40; i++) {
+        raw_send(rc.fd, got, header(got, 8, PIPC_TYPE_WAKE), -1);
+        rc_packets(packets, buffers, sent, 1, sizes, nsizes);
+        r = pipc_conn_send(rc.conn, packets, 1, 1000, &err);
+        CHECK(r == 0, "a send after the client's WAKE: %s", err.message);
+        sent++;
+        ring_take(&rc, sizes, nsizes, 1);
+    }
+    r = pipc_conn_send_end(rc.conn, 1000, &err);
+    n = raw_read(rc.fd, got, 8);
+    CHECK(r == 0 && n == 8 && got[4] == PIPC_TYPE_END, "END on the socket (%zu bytes)", n);
+    ring_take(&rc, sizes, nsizes, 1);
+    CHECK(rc.bad == 0 && rc.next == sent, "everything published before END: %llu of %llu",
+          (unsigned long long)rc.next, (unsigned long long)sent);
+    ring_client_done(&rc);
+
+    /* closed before END: everything published, then CLOSE(0) */
+    rc = ring_accept(s, PIPC_FLAG_SHARED_MEMORY | PIPC_FLAG_RING);
+    rc_packets(packets, buffers, 0, 3, sizes, nsizes);
+    r = pipc_conn_send(rc.conn, packets, 3, 1000, &err);
+    pipc_conn_close(rc.conn);
+    rc.conn = NULL;
+    n = raw_read(rc.fd, got, 16);
+    CHECK(r == 0 && n == 16 && got[4] == PIPC_TYPE_CLOSE && ring_take(&rc, sizes, nsizes, 0) == 3 && rc.bad == 0,
+          "records published, then CLOSE(0) (%zu bytes)", n);
+    ring_client_done(&rc);
+    pipc_server_close(s);
+}
+
+/** Waits (5 s at most) until the producer-waiting word is 1: the server sleeps for room. Returns whether it came. */
+static int await_producer_waiting(const ring_client *rc) {
+    int64_t deadline = pipc_deadline(5000);
+    while (atomic_load(rc_word(rc, PIPC_RING_PRODUCER_WAITING_OFFSET)) != 1) {
+        if (pipc_left(deadline) == 0) {
+            return 0;
+        }
+        struct timespec ts = {0, 200000};
+        nanosleep(&ts, NULL);
+    }
+    return 1;
+}
+
+/** A full ring: send times out with the connection usable; the client's WAKE wakes it; a client gone ends it. */
+static void server_ring_backpressure(void) {
+    pipc_server_options o = {.packet_ring_bytes = SR_CAP, .shared_memory_bytes = -1};
+    pipc_server *s = open_ring_server(&o);
+    if (s == NULL) {
+        return;
+    }
+    static const uint32_t sizes[] = {10000};
+    static uint8_t buffers[10][SR_CAP];
+    pipc_packet packets[10];
+    pipc_error err;
+    ring_client rc = ring_accept(s, PIPC_FLAG_SHARED_MEMORY | PIPC_FLAG_RING);
+    if (rc.map == NULL) {
+        ring_client_done(&rc);
+        pipc_server_close(s);
+        return;
+    }
+    /* the client takes nothing: 100 KB do not fit a 64 KiB ring */
+    rc_packets(packets, buffers, 0, 10, sizes, 1);
+    int64_t start = pipc_now_ms();
+    int r = pipc_conn_send(rc.conn, packets, 10, 300, &err);
+    int64_t took = pipc_now_ms() - start;
+    uint64_t went = pipc_conn_packets_sent(rc.conn);
+    CHECK(r == PIPC_ERR_TIMEOUT && strstr(err.message, "still usable") && strstr(err.message, "packet ring") &&
+              took >= 250 && took < 3000,
+          "a full ring: %d after %lld ms: %s", r, (long long)took, err.message);
+    char says[64];
+    snprintf(says, sizeof says, "%llu packets of this batch were sent", (unsigned long long)went);
+    CHECK(went == 6 && strstr(err.message, says), "6 of the 10 packets fit (%llu): %s", (unsigned long long)went,
+          err.message);
+    CHECK(atomic_load(rc_word(&rc, PIPC_RING_PRODUCER_WAITING_OFFSET)) == 0, "the waiting word is 0 after the timeout");
+    CHECK(ring_take(&rc, sizes, 1, 1) == went && rc.bad == 0, "the packets that went are all published");
+    uint8_t got[64];
+    CHECK(raw_pending(rc.fd, got, sizeof got) == 0, "no WAKE: the client never slept");
+    r = pipc_conn_send(rc.conn, packets + went, 10 - went, 1000, &err);
+    CHECK(r == 0 && ring_take(&rc, sizes, 1, 1) == 10 - went && rc.bad == 0,
+          "the connection is still usable and the rest goes: %s", err.message);
+
+    /* the server sleeps for room; the client (another process) sees its word, frees everything and rings */
+    rc_packets(packets, buffers, 0, 10, sizes, 1);
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) {
+        if (!await_producer_waiting(&rc)) {
+            _exit(3);
+        }
+        int64_t p = atomic_load_explicit(rc_word(&rc, PIPC_RING_PRODUCER_OFFSET), memory_order_acquire);
+        atomic_store_explicit(rc_word(&rc, PIPC_RING_CONSUMER_OFFSET), p, memory_order_release);
+        atomic_thread_fence(memory_order_seq_cst);
+        int64_t one = 1;
+        if (!atomic_compare_exchange_strong(rc_word(&rc, PIPC_RING_PRODUCER_WAITING_OFFSET), &one, 0)) {
+            _exit(4);
+        }
+        uint8_t wake[8];
+        raw_send(rc.fd, wake, header(wake, 8, PIPC_TYPE_WAKE), -1);
+        _exit(0);
+    }
+    start = pipc_now_ms();
+    r = pipc_conn_send(rc.conn, packets, 10, 10000, &err);
+    took = pipc_now_ms() - start;
+    int status;
+    waitpid(child, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the client saw the server's waiting word: %d", status);
+    CHECK(r == 0 && took < 5000, "woken by the client's doorbell: %d after %lld ms %s", r, (long long)took,
+          r == 0 ? "" : err.message);
+    ring_client_done(&rc);
+
+    /* the server sleeps for room and the client dies: PEER_GONE, at once, saying so */
+    rc = ring_accept(s, PIPC_FLAG_SHARED_MEMORY | PIPC_FLAG_RING);
+    fflush(stdout);
+    child = fork();
+    if (child == 0) {
+        _exit(await_producer_waiting(&rc) ? 0 : 3); /* its copy of the socket closes as it exits */
+    }
+    close(rc.fd);
+    rc.fd = -1;
+    start = pipc_now_ms();
+    r = pipc_conn_send(rc.conn, packets, 10, 20000, &err);
+    took = pipc_now_ms() - start;
+    waitpid(child, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the dying client saw the server's waiting word: %d", status);
+    CHECK(r == PIPC_ERR_PEER_GONE && strstr(err.message, "went away") && strstr(err.message, "room in the packet ring") &&
+              took < 10000,
+          "a client gone while the server waits for room: %d after %lld ms: %s", r, (long long)took, err.message);
+    r = pipc_conn_send(rc.conn, packets, 1, 1000, &err);
+    CHECK(r == PIPC_ERR_PEER_GONE, "and it stays gone: %d", r);
+    ring_client_done(&rc);
+    pipc_server_close(s);
+}
+
+/** Whatever the client writes into the ring, the server ends with a protocol error (and CLOSE(2)), never a hang. */
+static void hostile_ring_clients(void) {
+    pipc_server_options o = {.packet_ring_bytes = SR_CAP, .shared_memory_bytes = -1};
+    pipc_server *s = open_ring_server(&o);
+    if (s == NULL) {
+        return;
+    }
+    static const uint32_t sizes[] = {30000};
+    static uint8_t buffers[5][SR_CAP];
+    pipc_packet packets[5];
+    rc_packets(packets, buffers, 0, 5, sizes, 1);
+    /* records of 30032 bytes: after two P = 60064, and the third needs padding first, so the server must read K */
+    struct {
+        const char *what;
+        int legit_first; /* 1: K = 60064 after two records, two more sent, then K goes back */
+        int64_t k;
+        const char *needle;
+    } cases[] = {
+        {"K beyond P", 0, 60072, "consumer position=60072"},
+        {"K unaligned", 0, 12, "consumer position=12"},
+        {"K negative", 0, -8, "consumer position=-8"},
+        {"K of 2^63 - 1", 0, INT64_MAX, "consumer position=9223372036854775807"},
+        {"K going back", 1, 60056, "outside [60064, "},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ring_client rc = ring_accept(s, PIPC_FLAG_SHARED_MEMORY | PIPC_FLAG_RING);
+        if (rc.map == NULL) {
+            ring_client_done(&rc);
+            break;
+        }
+        pipc_error err;
+        int r = pipc_conn_send(rc.conn, packets, 2, 1000, &err);
+        CHECK(r == 0, "%s: the first two packets: %s", cases[i].what, err.message);
+        if (cases[i].legit_first) {
+            atomic_store(rc_word(&rc, PIPC_RING_CONSUMER_OFFSET), 60064);
+            r = pipc_conn_send(rc.conn, packets + 2, 2, 1000, &err);
+            CHECK(r == 0, "%s: two more: %s", cases[i].what, err.message);
+        }
+        atomic_store(rc_word(&rc, PIPC_RING_CONSUMER_OFFSET), cases[i].k);
+        int64_t start = pipc_now_ms();
+        r = pipc_conn_send(rc.conn, packets + 4, 1, 5000, &err);
+        CHECK(r == PIPC_ERR_PROTOCOL && strstr(err.message, cases[i].needle) && pipc_now_ms() - start < 2000,
+              "%s: expected a protocol error with '%s', got %d %s", cases[i].what, cases[i].needle, r, err.message);
+        uint8_t got[16];
+        size_t n = raw_read(rc.fd, got, 16);
+        CHECK(n == 16 && got[4] == PIPC_TYPE_CLOSE && pipc_get32(got + 8) == PIPC_REASON_PROTOCOL,
+              "%s: CLOSE(2) (%zu bytes)", cases[i].what, n);
+        r = pipc_conn_send(rc.conn, packets, 1, 1000, &err);
+        CHECK(r == PIPC_ERR_PROTOCOL, "%s: the connection stays broken: %d", cases[i].what, r);
+        ring_client_done(&rc);
+    }
+
+    /* a frame the client may not send is noticed while the ring has room too: within 16 publishes */
+    {
+        ring_client rc = ring_accept(s, PIPC_FLAG_SHARED_MEMORY | PIPC_FLAG_RING);
+        uint8_t f[24];
+        raw_send(rc.fd, f, pipc_encode_hello(f, 1, 1, 4096, 0), -1);
+        pipc_error err;
+        int r = 0;
+        int sends = 0;
+        static const uint32_t tiny[] = {8};
+        static uint8_t tiny_buffers[1][SR_CAP];
+        pipc_packet tiny_packet[1];
+        while (r == 0 && sends < 40) {
+            rc_packets(tiny_packet, tiny_buffers, (uint64_t)sends, 1, tiny, 1);
+            r = pipc_conn_send(rc.conn, tiny_packet, 1, 1000, &err);
+            sends++;
+            ring_take(&rc, tiny, 1, 1);
+        }
+        CHECK(r == PIPC_ERR_PROTOCOL && sends <= 16 && strstr(err.message, "HELLO"),
+              "a HELLO after the handshake, with room in the ring: %d after %d sends: %s", r, sends, err.message);
+        ring_client_done(&rc);
+    }
+
+    /* what the server never reads back: P, the header and the data scribbled over change nothing it writes */
+    ring_client rc = ring_accept(s, PIPC_FLAG_SHARED_MEMORY | PIPC_FLAG_RING);
+    if (rc.map != NULL) {
+        memset(rc.map, 0xAB, 128);
+        atomic_store(rc_word(&rc, PIPC_RING_PRODUCER_OFFSET), -77);
+        atomic_store(rc_word(&rc, PIPC_RING_PRODUCER_WAITING_OFFSET), 12345);
+        memset(rc.map + PIPC_RING_HEADER, 0xCD, SR_CAP);
+        pipc_error err;
+        int r = pipc_conn_send(rc.conn, packets, 2, 1000, &err);
+        CHECK(r == 0 && ring_take(&rc, sizes, 1, 1) == 2, "two records after scribbling: %d %s", r, err.message);
+        int r2 = pipc_conn_send(rc.conn, packets + 2, 1, 1000, &err);
+        CHECK(r2 == 0 && ring_take(&rc, sizes, 1, 1) == 1 && rc.bad == 0,
+              "a client scribbling over what it may not write changes nothing: %d %s", r2, err.message);
+    }
+    ring_client_done(&rc);
+    pipc_server_close(s);
+}
+
 /* ---- a C server to a C client in another process ---------------------------------------------------------------- */
 
-static const uint32_t e2e_sizes[] = {10, 2000, 300000, 0, 700000, 1 << 20, 64, 999999};
-#define E2E_COUNT 240u
+/* Around every inline boundary of a 64 KiB ring (records of at most 32 KiB: inline payloads up to 32736 bytes) and
+   of 64 KiB frames, and payloads up to 1 MiB that only the region takes. */
+static const uint32_t e2e_sizes[] = {10,    2000, 300000, 0,     700000, 1 << 20, 64, 999999, 1,     7,     8,
+                                     9,     32735, 32736, 32737, 40000,  65503,   65504, 65505, 4095, 4096, 24};
+#define E2E_NSIZES (sizeof e2e_sizes / sizeof e2e_sizes[0])
+#define E2E_COUNT 700u
 #define E2E_SEED 31u
+#define E2E_RING (64u << 10)
 
-static int e2e_server(const char *name) {
-    /* a 1 MiB region: the 1 MiB payloads fit only when the client holds nothing (the ring's progress rule) */
-    pipc_server_options o = {.shared_memory_bytes = 1 << 20, .shared_memory_threshold = 1000, .max_frame_bytes = 65536};
+/* The variants of the C-to-C run: the ring on, declined by the client, declined by the server. */
+enum { E2E_RING_ON, E2E_CLIENT_DECLINES, E2E_SERVER_DECLINES };
+
+static int e2e_server(const char *name, int variant) {
+    /* a 1 MiB region: the 1 MiB payloads fit only when the client holds nothing (the ring's progress rule); a high
+       threshold, so what goes through the region is what does not fit in a frame or a ring record */
+    pipc_server_options o = {.shared_memory_bytes = 1 << 20,
+                             .shared_memory_threshold = 1 << 20,
+                             .max_frame_bytes = 65536,
+                             .packet_ring_bytes = E2E_RING,
+                             .no_packet_ring = variant == E2E_SERVER_DECLINES};
     pipc_error err;
     pipc_server *s = pipc_server_open(name, &o, &err);
     if (s == NULL) {
         printf("server: %s\n", err.message);
         return 1;
     }
-    printf("READY\n");
     fflush(stdout);
     kill(getppid(), SIGUSR1);
     pipc_conn *conn;
@@ -1387,12 +2017,17 @@ static int e2e_server(const char *name) {
         printf("accept: %s\n", err.message);
         return 1;
     }
+    int ring = pipc_conn_ring_bytes(conn);
+    if (ring != (variant == E2E_RING_ON ? (int)E2E_RING : 0)) {
+        printf("the server's ring: %d bytes in variant %d\n", ring, variant);
+        return 1;
+    }
     static uint8_t data[7][1 << 20];
     pipc_packet packets[7];
     for (uint32_t sent = 0; sent < E2E_COUNT; sent += 7) {
         uint32_t n = E2E_COUNT - sent < 7 ? E2E_COUNT - sent : 7;
         for (uint32_t k = 0; k < n; k++) {
-            uint32_t length = e2e_sizes[(sent + k) % 8];
+            uint32_t length = e2e_sizes[(sent + k) % E2E_NSIZES];
             pattern_fill(data[k], E2E_SEED, sent + k, length);
             packets[k] = (pipc_packet){.timestamp_ns = pattern_timestamp(sent + k), .length = length, .data = data[k]};
         }
@@ -1410,9 +2045,9 @@ static int e2e_server(const char *name) {
     return 0;
 }
 
-static void c_to_c(void) {
+static void c_to_c(int variant) {
     char name[120];
-    snprintf(name, sizeof name, "unix:///tmp/pipc-e2e-%d.sock", (int)getpid());
+    snprintf(name, sizeof name, "unix:///tmp/pipc-e2e-%d-%d.sock", (int)getpid(), variant);
     sigset_t usr1, old;
     sigemptyset(&usr1);
     sigaddset(&usr1, SIGUSR1);
@@ -1420,13 +2055,14 @@ static void c_to_c(void) {
     fflush(stdout);
     pid_t child = fork();
     if (child == 0) {
-        _exit(e2e_server(name));
+        _exit(e2e_server(name, variant));
     }
     int sig;
     sigwait(&usr1, &sig);
     sigprocmask(SIG_SETMASK, &old, NULL);
     pipc_error err;
-    pipc_client *c = pipc_client_connect(name, NULL, &err);
+    pipc_client_options o = {.no_packet_ring = variant == E2E_CLIENT_DECLINES};
+    pipc_client *c = pipc_client_connect(name, &o, &err);
     CHECK(c != NULL, "C client to C server: %s", err.message);
     uint64_t index = 0;
     static uint8_t expected[1 << 20];
@@ -1442,7 +2078,7 @@ static void c_to_c(void) {
             break;
         }
         for (int i = 0; i < n; i++, index++) {
-            uint32_t length = e2e_sizes[index % 8];
+            uint32_t length = e2e_sizes[index % E2E_NSIZES];
             pattern_fill(expected, E2E_SEED, index, length);
             if (packets[i].length != length || packets[i].timestamp_ns != pattern_timestamp(index) ||
                 (length > 0 && memcmp(packets[i].data, expected, length) != 0)) {
@@ -1450,14 +2086,15 @@ static void c_to_c(void) {
             }
         }
     }
-    CHECK(index == E2E_COUNT && mismatches == 0, "C to C: %llu packets, %d differ", (unsigned long long)index,
-          mismatches);
+    CHECK(index == E2E_COUNT && mismatches == 0, "C to C (variant %d): %llu packets, %d differ", variant,
+          (unsigned long long)index, mismatches);
     CHECK(pipc_client_shared_regions(c) == 1, "one region mapped");
-    CHECK(pipc_client_ring_bytes(c) == 0, "the C server declines the ring the C client offers: frames on the socket");
+    CHECK(pipc_client_ring_bytes(c) == (variant == E2E_RING_ON ? (int)E2E_RING : 0), "variant %d: ring of %d bytes",
+          variant, pipc_client_ring_bytes(c));
     pipc_client_close(c);
     int status;
     waitpid(child, &status, 0);
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the C server exited with %d", status);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the C server exited with %d (variant %d)", status, variant);
 }
 
 int main(void) {
@@ -1476,7 +2113,14 @@ int main(void) {
     hostile_clients();
     backpressure();
     other_users();
-    c_to_c();
+    producer_rules();
+    server_ring_handshakes();
+    server_ring_records();
+    server_ring_backpressure();
+    hostile_ring_clients();
+    c_to_c(E2E_RING_ON);
+    c_to_c(E2E_CLIENT_DECLINES);
+    c_to_c(E2E_SERVER_DECLINES);
     printf("%d checks, %d failed\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }
