@@ -27,7 +27,7 @@
 #define LINGER_MS 2000
 /* With the packet ring: how often the server looks at K before it sleeps on the stream for room (a few microseconds) */
 #define RING_SPINS 200
-/* With the packet ring: every 16th publish also reads what the client sent, without waiting (as Java) */
+/* With the packet ring: every 16th publish also reads what the client sent, without waiting (Java: every 128th) */
 #define RING_CONTROL_INTERVAL 15u
 
 struct pipc_server {
