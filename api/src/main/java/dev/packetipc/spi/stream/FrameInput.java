@@ -70,6 +70,30 @@ final class FrameInput {
         }
     }
 
+    /**
+     * Grows the buffer to at least {@code capacity} bytes (at most the maximum frame size), keeping what it holds: a
+     * client whose batches come on the stream reads in large chunks, one whose batches come through the packet ring
+     * reads only small control frames and keeps the small buffer it did the handshake with.
+     */
+    void reserve(int capacity) {
+        int wanted = Math.min(capacity, maxFrameBytes);
+        if (wanted <= buffer.capacity()) {
+            return;
+        }
+        ByteBuffer old = buffer;
+        old.limit(end).position(start);
+        allocate(wanted);
+        buffer.clear();
+        buffer.put(old);
+        end -= start;
+        start = 0;
+    }
+
+    /** The buffer's size now. */
+    int capacity() {
+        return buffer.capacity();
+    }
+
     /** Whether a {@link #fill} has room to read into without first moving or growing the buffer. */
     boolean hasRoom() {
         return end < buffer.capacity();

@@ -565,6 +565,11 @@ final class StreamClient extends AbstractClient implements SharedRegions {
         return ring != null;
     }
 
+    /** The size of the buffer frames are read into (for tests: what an idle connection holds). */
+    int inputCapacity() {
+        return input.capacity();
+    }
+
     @Override
     public String toString() {
         return "StreamClient[" + name() + "]";

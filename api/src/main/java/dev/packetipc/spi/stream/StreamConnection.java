@@ -33,6 +33,8 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class StreamConnection implements Connection {
     private static final int SEND_BUFFER_BYTES = 1 << 20;
+    /** The send buffer's size when the packet ring carries the batches. */
+    private static final int CONTROL_BUFFER_BYTES = 512;
     /** The longest {@link #close()} waits, after the end of the stream, for the client to finish (see lingerAfterEnd). */
     private static final long LINGER_NANOS = 2_000_000_000L;
     /** Every 16th flush also reads what the client sent, one non-blocking read (not the flush of the end). */
@@ -112,7 +114,10 @@ final class StreamConnection implements Connection {
         this.maxPacketBytes = maxPacketBytes;
         this.shared = shared;
         this.input = new FrameInput(channel, 4096, FrameDescriptor.MIN_MAX_FRAME_BYTES);
-        this.sendBuffer = ByteBuffer.allocateDirect(Math.min(maxFrameBytes, SEND_BUFFER_BYTES))
+        // with the ring, only control frames (WAKE, REGION, END, CLOSE) go through it: a small buffer, not a
+        // megabyte per connection
+        this.sendBuffer = ByteBuffer.allocateDirect(
+                        ring != null ? CONTROL_BUFFER_BYTES : Math.min(maxFrameBytes, SEND_BUFFER_BYTES))
                 .order(ByteOrder.LITTLE_ENDIAN);
         this.single[0] = sendBuffer;
     }
@@ -719,6 +724,11 @@ final class StreamConnection implements Connection {
     /** Whether batches come through the packet ring (for tests). */
     boolean usesRing() {
         return ring != null;
+    }
+
+    /** The size of the buffer frames are written from (for tests: what an idle connection holds). */
+    int sendBufferCapacity() {
+        return sendBuffer.capacity();
     }
 
     @Override

@@ -26,6 +26,10 @@ import java.nio.ByteOrder;
  */
 public final class StreamEndpoints {
     private static final int CLIENT_FRAME_BYTES = FrameDescriptor.MIN_MAX_FRAME_BYTES;
+    /** A client's input buffer for the handshake, and for good when the packet ring carries the batches. */
+    private static final int HANDSHAKE_INPUT_BYTES = 4096;
+    /** A client's input buffer when batches come on the stream (it reads them in chunks of up to this). */
+    private static final int STREAM_INPUT_BYTES = 1 << 20;
     /** How long a client whose HELLO could not be written looks for the REJECT that may explain why. */
     private static final long REJECT_READ_NANOS = 1_000_000_000L;
 
@@ -209,7 +213,7 @@ public final class StreamEndpoints {
             StreamChannel channel, String serverName, IpcOptions options, SharedMemory sharedMemory, long timeoutNanos)
             throws IpcException {
         int maxFrameBytes = options.get(IpcOptions.MAX_FRAME_BYTES);
-        FrameInput input = new FrameInput(channel, Math.min(maxFrameBytes, 1 << 20), maxFrameBytes);
+        FrameInput input = new FrameInput(channel, HANDSHAKE_INPUT_BYTES, maxFrameBytes); // grows for larger frames
         try {
             checkOptions(options);
             ByteBuffer hello = ByteBuffer.allocate(64);
@@ -247,6 +251,9 @@ public final class StreamEndpoints {
                             + " client did not offer it");
                 }
                 ring = openRing(channel, sharedMemory, input, timeoutNanos, serverName);
+            }
+            if (ring == null) { // batches come on the stream: read them in large chunks
+                input.reserve(Math.min(maxFrameBytes, STREAM_INPUT_BYTES));
             }
             return new StreamClient(
                     serverName, channel, sharedMemory, input, ring, options.get(IpcOptions.IDLE_STRATEGY));

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The receive buffer under every stream transport: frames that straddle the end of the buffer are moved to its front,
  * frames larger than the buffer make it grow, and every frame comes out whole and unchanged, however the bytes are
- * cut into reads.
+ * cut into reads and whenever the buffer is grown on request.
  */
 class FrameInputTest {
     @Test
@@ -46,6 +46,11 @@ class FrameInputTest {
                 input.buffer().get(input.start(), got);
                 assertEquals(ByteBuffer.wrap(frames.get(i)), ByteBuffer.wrap(got), "seed " + seed + ", frame " + i);
                 input.consume(length);
+                if (random.nextInt(10) == 0) { // grows with a partial frame in it, or not at all
+                    int before = input.capacity();
+                    input.reserve(random.nextInt(1, 1 << 17));
+                    assertEquals(true, input.capacity() >= before, "reserve never shrinks the buffer");
+                }
             }
         }
     }

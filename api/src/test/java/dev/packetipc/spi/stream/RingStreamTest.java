@@ -338,4 +338,29 @@ class RingStreamTest {
             assertEquals(refill, ends.client.stream().count(), "nothing handed out twice, nothing lost");
         }
     }
+
+    /**
+     * With the ring, the socket carries only control frames, so neither side keeps a megabyte buffer for it (256
+     * connections cost 256 MiB of RSS each side that way); without the ring, batches come on the socket and both
+     * sides keep large buffers, so reads and writes move big chunks.
+     */
+    @Test
+    void withTheRingTheSocketBuffersStaySmall() throws Exception {
+        IpcOptions off = IpcOptions.builder().set(IpcOptions.RING_BYTES, 0).build();
+        try (StreamPair ring = connect(IpcOptions.defaults(), IpcOptions.defaults(), new InMemorySharedMemory());
+                StreamPair socket = connect(off, off, new InMemorySharedMemory())) {
+            assertTrue(ring.ring());
+            assertFalse(socket.ring());
+            assertTrue(((StreamConnection) ring.connection).sendBufferCapacity() <= 4096);
+            assertTrue(((StreamClient) ring.client).inputCapacity() <= 4096);
+            assertEquals(1 << 20, ((StreamConnection) socket.connection).sendBufferCapacity());
+            assertEquals(1 << 20, ((StreamClient) socket.client).inputCapacity());
+            List<Packet> batch = List.of(Packet.of(1, new byte[100]), Packet.of(2, new byte[60_000]));
+            for (StreamPair pair : List.of(ring, socket)) { // both still carry whatever fits a frame or the region
+                pair.connection.send(batch, STALL);
+                pair.connection.sendEnd(STALL);
+                assertEquals(2, pair.client.stream().count());
+            }
+        }
+    }
 }
