@@ -71,6 +71,9 @@ final class StreamConnection implements Connection {
 
     private final IpcOptions.IdleStrategy idle;
     private int flushes;
+    /** Packets encoded into the send buffer since it was last written whole (batches on the stream only). */
+    private int unflushed;
+
     private volatile boolean closed;
     private volatile boolean ended;
     private volatile String gone;
@@ -152,6 +155,7 @@ final class StreamConnection implements Connection {
                         next = encodeIntoRing(batch, from, size, deadline);
                     } else {
                         next = FrameEncoder.encodeBatch(batch, from, sendBuffer, maxFrameBytes, shared);
+                        unflushed += next - from;
                         if (next == from && unblock(batch.get(from), from, size, deadline)) {
                             next = from + 1;
                         }
@@ -166,6 +170,16 @@ final class StreamConnection implements Connection {
                 } else {
                     flush(deadline);
                 }
+            } catch (NothingWrittenTimeout e) { // the last buffer of frames went nowhere and was dropped
+                int sent = from - e.packets;
+                count(sent, payloadOf(batch, sent));
+                throw new IpcTimeoutException(
+                        "the client of " + name + " did not take anything more in time (its"
+                                + " socket is full; it is slow or stuck): the first " + sent + " of the " + size
+                                + " packets"
+                                + " of the batch were sent, the others were not; the connection is still usable: send them"
+                                + " again, or give send a longer timeout",
+                        e);
             } catch (IpcTimeoutException e) {
                 if (isOpen() && from > 0) { // no room in the region: the packets before it were sent whole
                     count(from, payload);
@@ -178,6 +192,14 @@ final class StreamConnection implements Connection {
         } finally {
             unlockSending();
         }
+    }
+
+    private static long payloadOf(List<? extends AsIpcPacket> batch, int packets) {
+        long payload = 0;
+        for (int i = 0; i < packets; i++) {
+            payload += batch.get(i).length();
+        }
+        return payload;
     }
 
     private void count(int sentPackets, long payload) {
@@ -430,32 +452,64 @@ final class StreamConnection implements Connection {
         sendBuffer.flip();
         writeAll(single, deadline);
         sendBuffer.clear();
+        unflushed = 0;
         return true;
     }
 
     private void writeAll(ByteBuffer[] buffers, long deadline) throws IOException, IpcException {
+        int untouched = buffers[0].position();
         channel.write(buffers, 0); // what the socket takes at once
         if (!hasRemaining(buffers)) {
             return;
         }
         long waitStart = System.nanoTime(); // the rest waits for the client to read
         try {
-            writeRest(buffers, deadline);
+            writeRest(buffers, deadline, untouched);
         } finally {
             sendWaitNanos += System.nanoTime() - waitStart;
         }
     }
 
-    private void writeRest(ByteBuffer[] buffers, long deadline) throws IOException, IpcException {
+    /**
+     * Writes what is left of {@code buffers} until the deadline. If the time runs out with part of a frame written,
+     * the stream cannot go on and the connection is closed; if nothing at all of the send buffer went out (the
+     * client's socket was full the whole time) and batches travel on the stream, the buffer is dropped whole and the
+     * connection stays usable: {@link NothingWrittenTimeout} says how many packets it held.
+     *
+     * @param untouched where the first buffer started, to tell whether anything went out
+     */
+    private void writeRest(ByteBuffer[] buffers, long deadline, int untouched) throws IOException, IpcException {
         while (hasRemaining(buffers)) {
             long written = channel.write(buffers, Deadlines.left(deadline));
             if (written == 0 && Deadlines.left(deadline) == 0 && hasRemaining(buffers)) {
+                if (buffers == single && ring == null && sendBuffer.position() == untouched) {
+                    int packets = unflushed;
+                    sendBuffer.clear();
+                    unflushed = 0;
+                    throw new NothingWrittenTimeout(name, packets);
+                }
                 closeQuietly();
                 throw new IpcTimeoutException("the client of " + name + " did not take what was sent in time, so"
                         + " the frame being written was cut short and the connection is closed (the client sees"
                         + " it gone after what arrived); the client is slow or stuck: give send or sendEnd a longer"
                         + " timeout");
             }
+        }
+    }
+
+    /**
+     * Nothing of the send buffer went out before the deadline, and it was dropped with the {@link #packets} it held:
+     * the stream is still whole, so the connection goes on. {@code send} turns it into a message with the counts.
+     */
+    private static final class NothingWrittenTimeout extends IpcTimeoutException {
+        private static final long serialVersionUID = 1L;
+        final transient int packets;
+
+        NothingWrittenTimeout(String name, int packets) {
+            super("the client of " + name + " did not take anything in time (its socket is full; it is slow or"
+                    + " stuck), so nothing was sent; the connection is still usable: try again, or give a longer"
+                    + " timeout");
+            this.packets = packets;
         }
     }
 
