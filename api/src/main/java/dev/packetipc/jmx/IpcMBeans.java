@@ -36,8 +36,11 @@ public final class IpcMBeans {
     /** The JMX domain of every packet-ipc MBean. */
     public static final String DOMAIN = FlowFanoutMBean.DOMAIN;
 
-    private static final System.Logger LOG = System.getLogger("dev.packetipc");
-    private static final AtomicBoolean WARNED = new AtomicBoolean();
+    /** Where registration failures go; replaced only by tests. */
+    static volatile System.Logger log = System.getLogger("dev.packetipc");
+
+    /** Whether a registration failure was logged as a warning in this JVM; reset only by tests. */
+    static final AtomicBoolean WARNED = new AtomicBoolean();
 
     private IpcMBeans() {}
 
@@ -101,7 +104,7 @@ public final class IpcMBeans {
             return true;
         } catch (JMException | RuntimeException e) {
             boolean first = WARNED.compareAndSet(false, true);
-            LOG.log(
+            log.log(
                     first ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
                     "packet-ipc could not register the MBean " + name + " (" + e
                             + "); it works on without it. Close what holds that name, or unset IpcOptions.JMX"
@@ -116,7 +119,7 @@ public final class IpcMBeans {
         try {
             platform().unregisterMBean(name);
         } catch (JMException | RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, "packet-ipc could not unregister the MBean " + name, e);
+            log.log(System.Logger.Level.DEBUG, "packet-ipc could not unregister the MBean " + name, e);
         }
     }
 

@@ -229,6 +229,75 @@ class JmxRegistrationTest {
         }
     }
 
+    /** Keeps what is logged, level and message. */
+    static final class RecordingLogger implements System.Logger {
+        final List<String> records = new ArrayList<>();
+
+        @Override
+        public String getName() {
+            return "dev.packetipc";
+        }
+
+        @Override
+        public boolean isLoggable(Level level) {
+            return true;
+        }
+
+        @Override
+        public void log(Level level, java.util.ResourceBundle bundle, String message, Throwable thrown) {
+            records.add(level + " " + message);
+        }
+
+        @Override
+        public void log(Level level, java.util.ResourceBundle bundle, String format, Object... params) {
+            records.add(level + " " + format);
+        }
+    }
+
+    @Test
+    void aRefusedNameIsLoggedAsAWarningTheFirstTimeAndAtDebugLevelAfter() throws Exception {
+        RecordingLogger recording = new RecordingLogger();
+        System.Logger saved = IpcMBeans.log;
+        boolean warned = IpcMBeans.WARNED.getAndSet(false);
+        IpcMBeans.log = recording;
+        try (Server server = PacketIpc.transport("inprocess").newServer(JMX)) {
+            List<ObjectName> taken = List.of(
+                    IpcMBeans.connectionObjectName(server.name(), 1), IpcMBeans.connectionObjectName(server.name(), 2));
+            for (ObjectName name : taken) {
+                MBEANS.registerMBean(new StandardMBean(() -> 42, SquatterMBean.class), name);
+            }
+            try {
+                for (int i = 0; i < 2; i++) {
+                    try (Client client = PacketIpc.connect(server.name(), JMX);
+                            Connection connection = server.accept(WAIT)) {
+                        connection.send(batches(1).get(0));
+                        assertEquals(1, drain(client, 1));
+                    }
+                }
+            } finally {
+                for (ObjectName name : taken) {
+                    MBEANS.unregisterMBean(name);
+                }
+            }
+        } finally {
+            IpcMBeans.log = saved;
+            IpcMBeans.WARNED.set(warned);
+        }
+        assertEquals(2, recording.records.size(), recording.records.toString());
+        assertTrue(
+                recording
+                        .records
+                        .get(0)
+                        .startsWith("WARNING packet-ipc could not register the MBean " + IpcMBeans.DOMAIN
+                                + ":type=Connection"),
+                recording.records.get(0));
+        assertTrue(
+                recording.records.get(0).endsWith("later failures are logged at debug level"),
+                recording.records.get(0));
+        assertTrue(
+                recording.records.get(1).startsWith("DEBUG packet-ipc could not register"), recording.records.get(1));
+    }
+
     @Test
     void closingAClientsStreamUnregistersIt() throws Exception {
         try (Server server = PacketIpc.transport("inprocess").newServer(JMX)) {
