@@ -58,7 +58,7 @@ final class ManagedConnection implements Connection, ConnectionMXBean {
 
     @Override
     public PacketSubscriber subscriber(int batchSize) {
-        return delegate.subscriber(batchSize);
+        return Connection.super.subscriber(batchSize); // on this wrapper, so that its close unregisters too
     }
 
     @Override

@@ -299,6 +299,21 @@ class JmxRegistrationTest {
     }
 
     @Test
+    void aSubscriberThatClosesTheConnectionOnErrorUnregistersIt() throws Exception {
+        try (Server server = PacketIpc.transport("inprocess").newServer(JMX);
+                Client client = PacketIpc.connect(server.name(), JMX)) {
+            Connection connection = server.accept(WAIT);
+            ObjectName bean = IpcMBeans.connectionObjectName(server.name(), 1);
+            assertTrue(MBEANS.isRegistered(bean));
+            connection.subscriber(4).onError(new IllegalStateException("the publisher failed"));
+            assertFalse(connection.isOpen());
+            assertFalse(MBEANS.isRegistered(bean), "the subscriber closed the connection, not its MBean");
+            assertEquals(0, attribute(IpcMBeans.serverObjectName(server.name()), "ConnectionsOpen"));
+            assertTrue(client.metrics().packetsReceived() == 0);
+        }
+    }
+
+    @Test
     void closingAClientsStreamUnregistersIt() throws Exception {
         try (Server server = PacketIpc.transport("inprocess").newServer(JMX)) {
             Client client = PacketIpc.connect(server.name(), JMX);
