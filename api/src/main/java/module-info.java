@@ -20,6 +20,7 @@ module dev.packetipc.api {
     exports dev.packetipc;
     exports dev.packetipc.flow;
     exports dev.packetipc.inprocess;
+    exports dev.packetipc.jmx;
     exports dev.packetipc.spi;
     exports dev.packetipc.spi.stream to
             dev.packetipc.unix,

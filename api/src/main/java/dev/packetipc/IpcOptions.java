@@ -126,6 +126,18 @@ public final class IpcOptions {
             d -> !d.isNegative() && !d.isZero(),
             "a positive duration");
 
+    /**
+     * Whether servers and clients register their MXBeans in the platform MBean server, where JConsole and VisualVM
+     * show them under {@code dev.packetipc}: a {@link dev.packetipc.jmx.ServerMXBean} per server, a
+     * {@link dev.packetipc.jmx.ConnectionMXBean} per accepted connection, a {@link dev.packetipc.jmx.ClientMXBean} per
+     * client, named as {@link dev.packetipc.jmx.IpcMBeans} says, and unregistered when each is closed. Default
+     * {@code false}: nothing is registered. Honoured, the same way on every transport, by the servers and clients
+     * that {@link PacketIpc} and the transports it returns make, and by {@link dev.packetipc.jmx.IpcMBeans#managed};
+     * a transport instance made directly with its constructor ignores it. An MBean that cannot be registered (its
+     * name taken, for example) is logged and left out; the server, connection or client works without it.
+     */
+    public static final IpcOption<Boolean> JMX = IpcOption.of("jmx", Boolean.class, false, b -> true, "true or false");
+
     private static final IpcOptions DEFAULTS = new IpcOptions(Map.of());
 
     private final Map<IpcOption<?>, Object> values;

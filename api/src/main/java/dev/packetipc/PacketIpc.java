@@ -1,5 +1,6 @@
 package dev.packetipc;
 
+import dev.packetipc.jmx.IpcMBeans;
 import java.util.List;
 
 /**
@@ -24,6 +25,9 @@ import java.util.List;
  * {@value #TRANSPORT_ENV}, else the available transport with the highest priority. An explicit choice that cannot be
  * honoured fails with a message listing every transport found; it never falls back silently. Clients need no
  * selection: a server's name carries its transport.
+ *
+ * <p>The transports this class returns, and the servers and clients it makes, honour {@link IpcOptions#JMX} (see
+ * {@link IpcMBeans}); with that option unset they are the transport's own.
  */
 public final class PacketIpc {
     /** The system property that selects a transport by id, e.g. {@code -Dpacketipc.transport=unix}. */
@@ -46,7 +50,8 @@ public final class PacketIpc {
      * @throws TransportUnavailableException if the selected transport cannot run here, with the reason
      */
     public static IpcTransport transport() throws IpcException {
-        return select(Discovered.REGISTRY, System.getProperty(TRANSPORT_PROPERTY), System.getenv(TRANSPORT_ENV));
+        return IpcMBeans.managed(
+                select(Discovered.REGISTRY, System.getProperty(TRANSPORT_PROPERTY), System.getenv(TRANSPORT_ENV)));
     }
 
     static IpcTransport select(TransportRegistry registry, String property, String env) throws IpcException {
@@ -68,7 +73,7 @@ public final class PacketIpc {
      * @throws TransportUnavailableException if it cannot run here
      */
     public static IpcTransport transport(String id) throws IpcException {
-        return Discovered.REGISTRY.byId(id, "requested by id");
+        return IpcMBeans.managed(Discovered.REGISTRY.byId(id, "requested by id"));
     }
 
     /**
@@ -125,7 +130,8 @@ public final class PacketIpc {
      * @throws IpcException if the name's transport is missing or cannot run here, or the connection fails
      */
     public static Client connect(String name, IpcOptions options) throws IpcException {
-        return Discovered.REGISTRY.byScheme(schemeOf(name), name).connect(name, options);
+        return IpcMBeans.managed(Discovered.REGISTRY.byScheme(schemeOf(name), name))
+                .connect(name, options);
     }
 
     /**

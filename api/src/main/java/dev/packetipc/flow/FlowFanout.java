@@ -313,10 +313,14 @@ public final class FlowFanout implements AutoCloseable {
         Connection connection = connections[w];
         Worker worker = workers[w];
         int size = share.size();
+        long packetsBefore = 0;
+        long bytesBefore = 0;
         try {
             if (slowWorker == SlowWorkerPolicy.BLOCK) {
                 connection.send(share);
             } else {
+                packetsBefore = connection.packetsSent(); // once per share, to count a prefix sent before a timeout
+                bytesBefore = connection.bytesSent();
                 connection.send(share, dropTimeout);
             }
             worker.packets += size;
@@ -327,8 +331,16 @@ public final class FlowFanout implements AutoCloseable {
             if (closed) {
                 throw new ClosedException("the flow fan-out was closed while sending", e);
             }
-            worker.droppedPackets += size;
-            worker.droppedBytes += shareBytes[w];
+            // the send may have sent a leading part of the share (the connection counted it): that part arrives
+            long sent = Math.max(0, Math.min(size, connection.packetsSent() - packetsBefore));
+            long sentBytes = sent == 0 ? 0 : Math.max(0, Math.min(shareBytes[w], connection.bytesSent() - bytesBefore));
+            if (sent > 0) {
+                worker.packets += sent;
+                worker.bytes += sentBytes;
+                worker.batches++;
+            }
+            worker.droppedPackets += size - sent;
+            worker.droppedBytes += shareBytes[w] - sentBytes;
             if (!connection.isOpen()) {
                 lose(w, e); // a transport that cut a frame short closed the connection; the share stays dropped
             }
