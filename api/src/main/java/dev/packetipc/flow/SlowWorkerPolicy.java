@@ -24,11 +24,11 @@ public enum SlowWorkerPolicy {
      *       exact and the worker gets later shares once it catches up;
      *   <li>{@code unix} and {@code pipe} (the shared stream engine): a send that times out while waiting for shared
      *       memory or room in the packet ring may have delivered a leading part of the share (counted as sent, the
-     *       rest as dropped, exactly); one that times out while writing to the socket or pipe closes the
-     *       connection, even when no byte of the frame was written. The fan-out then treats the worker as lost:
-     *       its flows move to the others ({@link WorkerLossPolicy}). With the default zero timeout this happens the
-     *       first time that worker's socket buffer is full, so there give {@link FlowFanout.Builder#dropTimeout} a
-     *       margin, or use {@link #BLOCK}.
+     *       rest as dropped, exactly); so may one that times out while writing to a full socket or pipe, as long
+     *       as no byte of the frame it was writing went out (then the connection stays open). Only a send that
+     *       times out with a frame written in part closes the connection, which a full socket with small frames
+     *       does not cause; the fan-out then treats the worker as lost: its flows move to the others
+     *       ({@link WorkerLossPolicy}).
      * </ul>
      */
     DROP

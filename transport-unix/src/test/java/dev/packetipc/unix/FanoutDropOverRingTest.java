@@ -26,9 +26,9 @@ import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 
 /**
- * A flow fan-out with {@link SlowWorkerPolicy#DROP} over the packet ring, to a worker that does not read: the ring
- * fills in the middle of a share, the send times out with the connection open, and the fan-out counts what reached
- * the worker as sent and only the rest as dropped, exactly.
+ * A flow fan-out with {@link SlowWorkerPolicy#DROP} to a worker that does not read, over the packet ring and over the
+ * socket framing: the ring (or the socket) fills, the send times out with the connection open, and the fan-out counts
+ * what reached the worker as sent and only the rest as dropped, exactly.
  */
 @Timeout(120)
 @EnabledOnOs(OS.LINUX) // the packet ring
@@ -75,6 +75,55 @@ class FanoutDropOverRingTest {
                 fanout.sendEnd();
                 Optional<List<IpcPacket>> after = client.receivePackets(1024, WAIT);
                 assertEquals(Optional.empty(), after, "the worker received more than the fan-out counted as sent");
+                assertEquals(c.packets(), received);
+            }
+        }
+    }
+
+    /**
+     * The same over the socket framing (the ring off), with one small packet per share: once the socket is full, a
+     * share's send gets nothing out, times out with the connection open, and counts as dropped; the worker stays,
+     * and receives exactly what was counted as sent. (The stream engine closed the connection on any write time-out,
+     * so the fan-out lost a worker that was merely slow.) A share whose frame the socket takes only in part still
+     * closes the connection: a frame cannot be taken back.
+     */
+    @Test
+    void overAFullSocketSmallSharesAreDroppedAndTheWorkerStays() throws Exception {
+        UnixTransport transport = new UnixTransport();
+        IpcOptions options = IpcOptions.builder().set(IpcOptions.RING_BYTES, 0).build();
+        try (Server server = transport.newServer(options)) {
+            CompletableFuture<Connection> accepted = server.acceptAsync();
+            try (Client client = transport.connect(server.name(), options);
+                    FlowFanout fanout = FlowFanout.builder(LinkTypes.LINKTYPE_ETHERNET)
+                            .slowWorker(SlowWorkerPolicy.DROP)
+                            .build(List.of(accepted.get(WAIT.toSeconds(), TimeUnit.SECONDS)))) {
+                long total = 0;
+                WorkerCounters c = fanout.counters().get(0);
+                while (c.droppedPackets() < 100 && total < 1_000_000) { // until the full socket has dropped some
+                    byte[] frame = new byte[64];
+                    frame[12] = 0x08;
+                    frame[13] = 0x06; // ARP: unclassified, to worker 0
+                    fanout.send(List.of(Packet.of(total++, frame)));
+                    c = fanout.counters().get(0);
+                }
+                assertTrue(c.live(), "a full socket keeps the worker: " + c);
+                assertTrue(c.packets() > 0 && c.droppedPackets() >= 100, c.toString());
+                assertEquals(total, c.packets() + c.droppedPackets(), c.toString());
+
+                long received = 0;
+                long last = -1;
+                while (received < c.packets()) {
+                    for (IpcPacket packet : client.receivePackets(1024, WAIT).orElseThrow()) {
+                        assertTrue(packet.timestampNanos() > last, "in order");
+                        last = packet.timestampNanos();
+                        received++;
+                    }
+                }
+                fanout.sendEnd();
+                assertEquals(
+                        Optional.empty(),
+                        client.receivePackets(1024, WAIT),
+                        "the worker received more than the fan-out counted as sent");
                 assertEquals(c.packets(), received);
             }
         }

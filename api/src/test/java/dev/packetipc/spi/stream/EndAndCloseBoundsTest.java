@@ -1,7 +1,6 @@
 package dev.packetipc.spi.stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -30,19 +29,28 @@ import org.junit.jupiter.api.Timeout;
 class EndAndCloseBoundsTest {
     private static final long WAIT = TimeUnit.SECONDS.toNanos(20);
 
+    /**
+     * No room for the end at all: {@code sendEnd(timeout)} gives up after waiting boundedly, nothing of the end went
+     * out, so the connection stays usable and the end can be sent again once there is room (as {@link
+     * Connection#sendEnd(Duration)} promises).
+     */
     @Test
-    void sendEndWithATimeoutGivesUpWhenTheClientMakesNoRoom() throws Exception {
+    void sendEndWithATimeoutGivesUpWhenTheClientMakesNoRoomAndMayBeRepeated() throws Exception {
         JdkSocketChannel[] ends = JdkSocketChannel.pair();
         Full full = new Full(ends[0]);
-        Connection connection = accept(full, ends[1]);
-        try {
+        CompletableFuture<Client> connecting = connect(ends[1]);
+        Connection connection = StreamEndpoints.accept(full, "test", IpcOptions.defaults(), null, WAIT);
+        try (Client client = connecting.get(30, TimeUnit.SECONDS)) {
             connection.send(List.of(Packet.of(1, new byte[] {1})));
             full.fill();
             IpcTimeoutException e =
                     assertThrows(IpcTimeoutException.class, () -> connection.sendEnd(Duration.ofMillis(200)));
-            assertTrue(e.getMessage().contains("give send or sendEnd a longer timeout"), e.getMessage());
-            assertFalse(connection.isOpen(), "the end was cut short, so the connection is closed");
+            assertTrue(e.getMessage().contains("nothing was sent; the connection is still usable"), e.getMessage());
+            assertTrue(connection.isOpen(), "nothing of the end went out, so the connection goes on");
             assertTrue(full.waitedAtMost > 0, "the write waited for room, boundedly");
+            full.empty();
+            connection.sendEnd(Duration.ofSeconds(10));
+            assertEquals(1, client.stream().count(), "the packet, then the end, once");
         } finally {
             connection.close();
         }
@@ -123,6 +131,10 @@ class EndAndCloseBoundsTest {
 
         void fill() {
             full = true;
+        }
+
+        void empty() {
+            full = false;
         }
 
         @Override
