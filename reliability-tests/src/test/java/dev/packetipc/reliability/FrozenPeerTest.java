@@ -24,8 +24,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * A peer frozen with SIGSTOP (alive, but never scheduled) for longer than the liveness bound: the survivor, blocked
  * in receive or in send, reports it with an {@link IpcException} other than its own time-out, within the bound.
- * shm's bound is its lease (5 s by default) plus 3 s of slack; unix has no liveness rule yet (issue 21), so its
- * tests hold it to the same 8 s and are tagged {@code known-defect}.
+ * shm's bound is its lease (5 s by default) plus 3 s of slack; aeron's is its liveness time-outs (see {@link
+ * Transports#AERON}); unix has no liveness rule yet (issue 21), so its tests hold it to 8 s and are tagged {@code
+ * known-defect}.
  */
 @ExtendWith(Results.class)
 @EnabledOnOs(value = OS.LINUX, disabledReason = "uses /proc, kill(1) and Linux file modes; runs on Linux only")
@@ -37,6 +38,8 @@ class FrozenPeerTest {
     private static final Duration PATIENCE = BOUND.plusSeconds(7);
 
     private long worstMillis;
+    /** The bound of the transport under test: {@link #BOUND}, or aeron's own (see {@link Transports#AERON}). */
+    private Duration bound = BOUND;
 
     @Test
     @Proves(
@@ -81,6 +84,31 @@ class FrozenPeerTest {
         frozenClient(Transports.UNIX, info, true);
     }
 
+    @Test
+    @Proves(
+            injects = "SIGSTOP of an idle aeron server process (its embedded media driver frozen with it) while its"
+                    + " client is blocked in receivePackets",
+            bound = "PeerGone/IpcException (not a time-out) within 10 s (Aeron's image liveness time-out, 3 s in this"
+                    + " module, plus its observed overshoot and slack)")
+    void aFrozenAeronServerIsNoticedByABlockedClient(TestInfo info) throws Exception {
+        bound = Transports.AERON.killedBound;
+        frozenServer(Transports.AERON, info);
+    }
+
+    @Test
+    @Proves(
+            injects = "SIGSTOP of an aeron client process (and its media driver) while the server streams to it",
+            bound = "send throws IpcException (not a time-out) within 10 s (Aeron's publication connection time-out,"
+                    + " 2 s in this module, plus overshoot and slack)")
+    void aFrozenAeronClientIsNoticedByABlockedSend(TestInfo info) throws Exception {
+        bound = Transports.AERON.killedBound;
+        frozenClient(Transports.AERON, info, true);
+    }
+
+    private Duration patience() {
+        return bound.plus(PATIENCE.minus(BOUND));
+    }
+
     private void frozenServer(Transports transport, TestInfo info) throws Exception {
         Resources before = Resources.now();
         for (int i = 0; i < Transports.repetitions(); i++) {
@@ -98,11 +126,11 @@ class FrozenPeerTest {
                     Children.signal("STOP", pid);
                     long start = System.nanoTime();
                     try {
-                        client.receivePackets(256, PATIENCE);
+                        client.receivePackets(256, patience());
                         fail("a receive from a frozen server returned");
                     } catch (IpcTimeoutException e) {
-                        fail(transport.id + ": a frozen server was not noticed: the receive timed out after " + PATIENCE
-                                + " (" + e.getMessage() + ")");
+                        fail(transport.id + ": a frozen server was not noticed: the receive timed out after "
+                                + patience() + " (" + e.getMessage() + ")");
                     } catch (IpcException e) {
                         note(start, e);
                     }
@@ -113,7 +141,7 @@ class FrozenPeerTest {
             }
         }
         Results.observe(Results.id(info), Transports.repetitions() + " runs; slowest report " + worstMillis + " ms");
-        before.assertNothingLeftSince("frozen servers", Set.of(transport == Transports.SHM ? "shm" : "s-"));
+        before.assertNothingLeftSince("frozen servers", Set.of(transport == Transports.SHM ? "shm" : "s-", "aeron-"));
     }
 
     private void frozenClient(Transports transport, TestInfo info, boolean nothingLeft) throws Exception {
@@ -130,14 +158,14 @@ class FrozenPeerTest {
                         long sequence = 64;
                         try {
                             while (true) {
-                                connection.send(Checked.batch(sequence, 64, 100), PATIENCE);
+                                connection.send(Checked.batch(sequence, 64, 100), patience());
                                 sequence += 64;
-                                if (System.nanoTime() - start > PATIENCE.toNanos()) {
-                                    fail(transport.id + ": sends to a frozen client still return after " + PATIENCE);
+                                if (System.nanoTime() - start > patience().toNanos()) {
+                                    fail(transport.id + ": sends to a frozen client still return after " + patience());
                                 }
                             }
                         } catch (IpcTimeoutException e) {
-                            fail(transport.id + ": a frozen client was not noticed: send timed out after " + PATIENCE
+                            fail(transport.id + ": a frozen client was not noticed: send timed out after " + patience()
                                     + " (" + e.getMessage() + ")");
                         } catch (IpcException e) {
                             note(start, e);
@@ -152,13 +180,17 @@ class FrozenPeerTest {
         Results.observe(Results.id(info), Transports.repetitions() + " runs; slowest report " + worstMillis + " ms");
         // A frozen shm client's files are kept while it lives (README); that they outlive the server's close once
         // the client is dead is the known defect the test with nothingLeft shows.
-        before.assertNothingLeftSince("frozen clients", nothingLeft ? Set.of() : Set.of("shm"));
+        // A killed aeron peer's embedded driver directory (aeron-<pid>-...) stays until the next aeron transport
+        // starts in this runtime directory and removes those of dead processes, as a killed unix server's socket does.
+        before.assertNothingLeftSince(
+                "frozen clients",
+                transport == Transports.AERON ? Set.of("aeron-") : nothingLeft ? Set.of() : Set.of("shm"));
     }
 
     private void note(long start, IpcException e) {
         long took = (System.nanoTime() - start) / 1_000_000;
         worstMillis = Math.max(worstMillis, took);
-        assertTrue(took <= BOUND.toMillis(), "noticed only after " + took + " ms: " + e);
+        assertTrue(took <= bound.toMillis(), "noticed only after " + took + " ms: " + e);
         assertTrue(e.getMessage() != null && e.getMessage().length() > 20, e.toString());
     }
 }
