@@ -146,4 +146,35 @@ class StreamPropertiesTest {
             ends[0].close();
         }
     }
+
+    @Test
+    void aPropertiesFrameAfterTheHandshakeIsAProtocolError() throws Exception {
+        JdkSocketChannel[] ends = JdkSocketChannel.pair();
+        CompletableFuture<Void> fakeServer = CompletableFuture.runAsync(() -> {
+            try {
+                ByteBuffer hello = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
+                while (hello.position() < 24) {
+                    ends[0].read(hello, WAIT);
+                }
+                ByteBuffer answer = ByteBuffer.allocate(128).order(ByteOrder.LITTLE_ENDIAN);
+                FrameEncoder.encodeWelcome(answer, (short) 1, 4096, 0);
+                FrameEncoder.encodeProperties(answer, Map.of("late", "1"));
+                ends[0].write(new ByteBuffer[] {answer.flip()}, WAIT);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        try (dev.packetipc.Client client =
+                StreamEndpoints.connect(ends[1], "test", IpcOptions.defaults(), null, WAIT)) {
+            assertEquals(Map.of(), client.properties());
+            ProtocolException e =
+                    assertThrows(ProtocolException.class, () -> client.receivePackets(1, Duration.ofSeconds(10)));
+            assertTrue(
+                    e.getMessage().contains("type=0x4, which a server may not send after the handshake"),
+                    e.getMessage());
+        } finally {
+            fakeServer.get(10, TimeUnit.SECONDS);
+            ends[0].close();
+        }
+    }
 }
