@@ -5,6 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.packetipc.Connection;
+import dev.packetipc.IpcOptions;
+import dev.packetipc.Packet;
+import dev.packetipc.PacketIpc;
+import dev.packetipc.Server;
 import dev.packetipc.cli.pcap.CaptureReader;
 import dev.packetipc.cli.pcap.CapturedPacket;
 import java.io.IOException;
@@ -13,6 +18,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -239,5 +245,28 @@ class StreamPropertiesEndToEndTest {
                                 + " before it were sent, then the stream was ended"),
                 demo::toString);
         assertFalse(API_WORDS.matcher(demo.stderr()).find(), demo::toString);
+    }
+
+    /** A server that sends no properties (a library user's, not 'serve'): receive writes 1 and says so, once. */
+    @Test
+    void aStreamWithoutALinkTypeIsWrittenAsEthernetWithANote() throws Exception {
+        try (Server server = PacketIpc.transport("unix").newServer(IpcOptions.defaults())) {
+            Path output = dir.resolve("copy.pcap");
+            Cli.Running receive = new Cli.Running(
+                    Cli.start(Cli.command("receive", server.name(), "--out", output.toString()), null, Map.of()));
+            try (Connection connection = server.accept(Duration.ofSeconds(Cli.TIMEOUT_SECONDS))) {
+                connection.send(List.of(Packet.of(1_700_000_000_000_000_000L, bytes(60, 1))));
+                connection.sendEnd();
+                Cli.Result received = receive.finish();
+                assertEquals(0, received.exitCode(), received::toString);
+                assertTrue(
+                        received.stderrLines()
+                                .contains("receive: note: the stream does not say its link type (the server is not"
+                                        + " 'packet-ipc serve'?); writing 1 (Ethernet): pass --linktype N if it is"
+                                        + " another"),
+                        received::toString);
+                assertEquals(1, read(output).get(0).linkType());
+            }
+        }
     }
 }
