@@ -2,6 +2,7 @@ package dev.packetipc;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -108,6 +109,26 @@ public interface Client extends AutoCloseable {
      */
     default ClientMetrics metrics() {
         return new ClientMetrics(-1, -1, isEndOfStreamReceived());
+    }
+
+    /**
+     * The properties the server attached to this stream ({@link IpcOptions#STREAM_PROPERTIES}), sent once in the
+     * handshake: an unmodifiable map in the server's order, empty if it attached none. Transports that connect only
+     * once the server has accepted (Unix, Windows, shm, in-process) have them when {@code connect} returns; on those
+     * whose {@code connect} returns earlier (Aeron) the first call waits until the server accepts, at most the
+     * client's {@link IpcOptions#CONNECT_TIMEOUT}, without consuming any packet. The default, for transports that do
+     * not declare {@link TransportCapability#STREAM_PROPERTIES}, is an empty map (a default method, so that a
+     * transport written before properties existed still compiles and works; the capability says whether the map is
+     * real).
+     *
+     * @return the stream's properties, unmodifiable
+     * @throws IpcTimeoutException if the server did not accept within the connect timeout (Aeron)
+     * @throws PeerGoneException if the server went away before it sent them (Aeron)
+     * @throws ProtocolException if the server sent them malformed (Aeron)
+     * @throws ClosedException if this client is closed before they arrived (Aeron)
+     */
+    default Map<String, String> properties() throws IpcException {
+        return Map.of();
     }
 
     /** Releases the client. Idempotent. */

@@ -1,5 +1,6 @@
 package dev.packetipc;
 
+import dev.packetipc.spi.StreamProperties;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -118,6 +119,24 @@ public final class IpcOptions {
         BLOCK
     }
 
+    /**
+     * Server side: a small set of key/value properties the server attaches to every connection, sent once in the
+     * handshake; the client reads them with {@link Client#properties()}. They describe the stream (for example the
+     * link type of the packets), not single packets. Default: none. Limits, checked when the option is set (an {@link
+     * IllegalArgumentException} says which): at most {@value dev.packetipc.spi.StreamProperties#MAX_ENTRIES} entries;
+     * keys non-empty, unique, at most {@value dev.packetipc.spi.StreamProperties#MAX_KEY_BYTES} bytes of UTF-8; no
+     * {@code null} values; keys and values well-formed Unicode; at most {@value
+     * dev.packetipc.spi.StreamProperties#MAX_ENCODED_BYTES} bytes encoded (6 bytes per entry plus its key and value in
+     * UTF-8, plus 4, rounded up to 8). The map is copied, in its iteration order, when the option is set. Carried by
+     * every transport of this project that declares {@link TransportCapability#STREAM_PROPERTIES}.
+     */
+    public static final IpcOption<Map<String, String>> STREAM_PROPERTIES = IpcOption.of(
+            "streamProperties",
+            mapClass(),
+            Map.of(),
+            properties -> StreamProperties.checked(properties) != null,
+            "a map within the limits of stream properties");
+
     /** How long {@link IpcTransport#connect(String, IpcOptions)} waits for the server to answer. Default 10 s. */
     public static final IpcOption<Duration> CONNECT_TIMEOUT = IpcOption.of(
             "connectTimeout",
@@ -137,6 +156,11 @@ public final class IpcOptions {
      * name taken, for example) is logged and left out; the server, connection or client works without it.
      */
     public static final IpcOption<Boolean> JMX = IpcOption.of("jmx", Boolean.class, false, b -> true, "true or false");
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Class<Map<String, String>> mapClass() {
+        return (Class) Map.class;
+    }
 
     private static final IpcOptions DEFAULTS = new IpcOptions(Map.of());
 
@@ -219,7 +243,13 @@ public final class IpcOptions {
          * @throws IllegalArgumentException if the value is not legal for the option; the message says what is
          */
         public <T> Builder set(IpcOption<T> option, T value) {
-            values.put(option, option.checked(value));
+            T checked = option.checked(value);
+            if (option == STREAM_PROPERTIES) { // an immutable copy, so that what was checked is what is sent
+                @SuppressWarnings("unchecked")
+                T copy = (T) StreamProperties.checked((Map<String, String>) checked);
+                checked = copy;
+            }
+            values.put(option, checked);
             return this;
         }
 

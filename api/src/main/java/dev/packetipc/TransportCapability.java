@@ -20,5 +20,10 @@ public enum TransportCapability {
      * refuses a batch with a larger packet whole, with an {@link IllegalArgumentException}, sending nothing of it.
      * (Every transport states and keeps its limit, {@link Connection#maxPacketBytes()}; this is about the option.)
      */
-    PACKET_SIZE_LIMIT
+    PACKET_SIZE_LIMIT,
+    /**
+     * The server's {@link IpcOptions#STREAM_PROPERTIES} reach every client, unchanged and in order, as {@link
+     * Client#properties()}.
+     */
+    STREAM_PROPERTIES
 }

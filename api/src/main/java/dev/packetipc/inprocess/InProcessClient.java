@@ -6,6 +6,7 @@ import dev.packetipc.PacketHandler;
 import dev.packetipc.PeerGoneException;
 import dev.packetipc.spi.AbstractClient;
 import dev.packetipc.spi.PacketView;
+import java.util.Map;
 
 /** The client side of an in-process pipe. Hands out one reused {@link PacketView}. */
 final class InProcessClient extends AbstractClient {
@@ -16,9 +17,10 @@ final class InProcessClient extends AbstractClient {
     private int index;
     private volatile boolean endSeen;
 
-    InProcessClient(String name, InProcessPipe pipe) {
+    InProcessClient(String name, InProcessPipe pipe, Map<String, String> properties) {
         super(name);
         this.pipe = pipe;
+        setProperties(properties);
     }
 
     @Override

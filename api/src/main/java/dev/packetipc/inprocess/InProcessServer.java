@@ -12,6 +12,7 @@ import dev.packetipc.spi.Timeouts;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -21,6 +22,7 @@ final class InProcessServer implements Server {
     private final String name;
     private final int bufferBytes;
     private final int maxPacketBytes;
+    private final Map<String, String> properties;
     private final Runnable unregister;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition arrived = lock.newCondition();
@@ -31,6 +33,7 @@ final class InProcessServer implements Server {
         this.name = name;
         this.bufferBytes = options.get(IpcOptions.BUFFER_BYTES);
         this.maxPacketBytes = options.get(IpcOptions.MAX_PACKET_BYTES);
+        this.properties = options.get(IpcOptions.STREAM_PROPERTIES);
         this.unregister = unregister;
     }
 
@@ -43,7 +46,7 @@ final class InProcessServer implements Server {
             InProcessPipe pipe = new InProcessPipe(name, bufferBytes);
             pending.add(pipe);
             arrived.signal();
-            return new InProcessClient(name, pipe);
+            return new InProcessClient(name, pipe, properties);
         } finally {
             lock.unlock();
         }

@@ -41,7 +41,10 @@ public final class InProcessTransport implements IpcTransport {
 
     @Override
     public Set<TransportCapability> capabilities() {
-        return EnumSet.of(TransportCapability.MULTIPLE_CLIENTS, TransportCapability.PACKET_SIZE_LIMIT);
+        return EnumSet.of(
+                TransportCapability.MULTIPLE_CLIENTS,
+                TransportCapability.PACKET_SIZE_LIMIT,
+                TransportCapability.STREAM_PROPERTIES);
     }
 
     @Override

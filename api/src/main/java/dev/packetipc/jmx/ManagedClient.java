@@ -7,6 +7,7 @@ import dev.packetipc.IpcPacket;
 import dev.packetipc.PacketHandler;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
@@ -65,6 +66,11 @@ final class ManagedClient implements Client, ClientMXBean {
     @Override
     public ClientMetrics metrics() {
         return delegate.metrics();
+    }
+
+    @Override
+    public Map<String, String> properties() throws IpcException {
+        return delegate.properties();
     }
 
     @Override

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
@@ -39,6 +40,9 @@ public abstract class AbstractClient implements Client {
 
     private volatile long bytesHandedOut;
 
+    /** What {@link #properties()} returns; set once, before the client is handed to the application. */
+    private volatile Map<String, String> properties = Map.of();
+
     /**
      * A client of the server with this name.
      *
@@ -62,6 +66,29 @@ public abstract class AbstractClient implements Client {
      * @throws ClosedException if {@link #close()} was called, also while waiting
      */
     protected abstract int pollPackets(PacketHandler handler, int limit, long waitNanos) throws IpcException;
+
+    /**
+     * Sets what {@link #properties()} returns: the properties the server sent in the handshake. A transport calls
+     * this once, before {@code connect} returns the client.
+     *
+     * @param properties the server's properties; checked and copied ({@link StreamProperties#checked})
+     * @throws IllegalArgumentException if they break the limits of {@link StreamProperties}
+     */
+    protected final void setProperties(Map<String, String> properties) {
+        this.properties = StreamProperties.checked(properties);
+    }
+
+    /**
+     * The properties set with {@link #setProperties}, else none. A transport that receives them after {@code connect}
+     * returned overrides this to wait for them.
+     *
+     * @return the server's properties, unmodifiable
+     * @throws IpcException where an override waits and that fails
+     */
+    @Override
+    public Map<String, String> properties() throws IpcException {
+        return properties;
+    }
 
     /** Releases the transport's resources and wakes a thread blocked in {@link #pollPackets}. Called once. */
     protected abstract void closeTransport();

@@ -1,6 +1,7 @@
 package dev.packetipc.wire;
 
 import dev.packetipc.ProtocolException;
+import dev.packetipc.spi.StreamProperties;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -102,6 +103,29 @@ public final class FrameDecoder {
         }
         int body = expect(frame, FrameDescriptor.TYPE_WELCOME);
         return frame.getShort(body + HandshakeDescriptor.MIN_VERSION_OFFSET);
+    }
+
+    /**
+     * Reads a PROPERTIES frame at the buffer's position.
+     *
+     * @param frame the received bytes, a whole frame that {@link #frameLength} accepted starting at its position
+     * @return the properties, unmodifiable, in the order the server sent them
+     * @throws ProtocolException for another frame type, or a body that {@link StreamProperties#decode} refuses
+     */
+    public static java.util.Map<String, String> properties(ByteBuffer frame) throws ProtocolException {
+        if (type(frame) != FrameDescriptor.TYPE_PROPERTIES) {
+            throw new ProtocolException("expected a PROPERTIES frame (type=0x"
+                    + Integer.toHexString(FrameDescriptor.TYPE_PROPERTIES) + ") but got type=0x"
+                    + Integer.toHexString(type(frame) & 0xff) + " during the handshake");
+        }
+        int at = frame.position();
+        int length = frame.getInt(at + FrameDescriptor.LENGTH_OFFSET);
+        if (length < FrameDescriptor.HEADER_LENGTH + 8 || length > frame.limit() - at) {
+            throw new ProtocolException("a PROPERTIES frame of length=" + Integer.toUnsignedString(length)
+                    + " does not fit the " + (frame.limit() - at) + " bytes received");
+        }
+        return StreamProperties.decode(
+                frame.duplicate().position(at + FrameDescriptor.HEADER_LENGTH).limit(at + length));
     }
 
     /**

@@ -38,6 +38,11 @@ public final class FrameDescriptor {
     public static final byte TYPE_WELCOME = 0x02;
     /** Either way, instead of WELCOME: the handshake failed; a reason follows. */
     public static final byte TYPE_REJECT = 0x03;
+    /**
+     * Server to client, right after WELCOME (after RING if the ring is on), only if both set {@link
+     * HandshakeDescriptor#FLAG_PROPERTIES}: the stream's properties.
+     */
+    public static final byte TYPE_PROPERTIES = 0x04;
     /** Server to client: packets. */
     public static final byte TYPE_BATCH = 0x10;
     /** Server to client: the end of the stream. */
@@ -83,6 +88,7 @@ public final class FrameDescriptor {
             case TYPE_RELEASE:
             case TYPE_WAKE:
             case TYPE_RING:
+            case TYPE_PROPERTIES:
                 return true;
             default:
                 return false;
@@ -91,13 +97,15 @@ public final class FrameDescriptor {
 
     /**
      * The largest legal length of a frame of this type: the fixed length of END, CLOSE, WELCOME, REGION and RELEASE,
-     * the longest text for REJECT, and no limit but the negotiated maximum for HELLO (a later version may extend it)
+     * the longest text for REJECT, 4096 for PROPERTIES, and no limit but the negotiated maximum for HELLO (a later version may extend it)
      * and BATCH.
      */
     static int maxLength(byte type) {
         switch (type) {
             case TYPE_REJECT:
                 return HEADER_LENGTH + HandshakeDescriptor.REJECT_BODY_LENGTH + HandshakeDescriptor.MAX_TEXT_LENGTH;
+            case TYPE_PROPERTIES:
+                return HEADER_LENGTH + dev.packetipc.spi.StreamProperties.MAX_ENCODED_BYTES;
             case TYPE_WELCOME:
             case TYPE_END:
             case TYPE_CLOSE:
@@ -123,6 +131,7 @@ public final class FrameDescriptor {
             case TYPE_BATCH:
                 return HEADER_LENGTH + BatchDescriptor.BATCH_HEADER_LENGTH;
             case TYPE_CLOSE:
+            case TYPE_PROPERTIES:
                 return HEADER_LENGTH + 8;
             case TYPE_REGION:
             case TYPE_RELEASE:

@@ -3,6 +3,7 @@ package dev.packetipc.wire;
 import static dev.packetipc.wire.FrameDescriptor.HEADER_LENGTH;
 
 import dev.packetipc.AsIpcPacket;
+import dev.packetipc.spi.StreamProperties;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -214,7 +215,8 @@ public final class FrameEncoder {
      * @param maxVersion the highest protocol version the client speaks (u16), at least {@code minVersion}
      * @param maxFrameBytes the largest frame the client accepts, header included; the server refuses less than
      *     {@link FrameDescriptor#MIN_MAX_FRAME_BYTES}
-     * @param flags a bit set of {@link HandshakeDescriptor#FLAG_SHARED_MEMORY} and {@link HandshakeDescriptor#FLAG_RING}
+     * @param flags a bit set of {@link HandshakeDescriptor#FLAG_SHARED_MEMORY}, {@link HandshakeDescriptor#FLAG_RING}
+     *     and {@link HandshakeDescriptor#FLAG_PROPERTIES}
      */
     public static void encodeHello(ByteBuffer dst, short minVersion, short maxVersion, int maxFrameBytes, int flags) {
         handshake(dst, FrameDescriptor.TYPE_HELLO, minVersion, maxVersion, maxFrameBytes, flags);
@@ -239,7 +241,8 @@ public final class FrameEncoder {
      * @param version the chosen version
      * @param maxFrameBytes the largest frame the server accepts, header included, at least {@link
      *     FrameDescriptor#MIN_MAX_FRAME_BYTES}
-     * @param flags the WELCOME flags; only {@link HandshakeDescriptor#FLAG_RING} is defined
+     * @param flags the WELCOME flags: {@link HandshakeDescriptor#FLAG_RING} and {@link
+     *     HandshakeDescriptor#FLAG_PROPERTIES} are defined
      */
     public static void encodeWelcome(ByteBuffer dst, short version, int maxFrameBytes, int flags) {
         handshake(dst, FrameDescriptor.TYPE_WELCOME, version, (short) 0, maxFrameBytes, flags);
@@ -306,6 +309,22 @@ public final class FrameEncoder {
         }
         header(dst, start, length, FrameDescriptor.TYPE_REJECT);
         dst.position(start + length);
+    }
+
+    /**
+     * Writes PROPERTIES: the stream's properties, encoded as {@link StreamProperties} says; 16 to 4096 bytes.
+     *
+     * @param dst the buffer to write into, at its position; needs room for 4096 bytes to be safe for any properties
+     * @param properties the properties, within the limits of {@link StreamProperties}
+     * @throws IllegalArgumentException if they break those limits; nothing was written then
+     */
+    public static void encodeProperties(ByteBuffer dst, java.util.Map<String, String> properties) {
+        byte[] body = StreamProperties.encode(properties);
+        dst.order(ByteOrder.LITTLE_ENDIAN);
+        int start = dst.position();
+        dst.put(start + HEADER_LENGTH, body);
+        header(dst, start, HEADER_LENGTH + body.length, FrameDescriptor.TYPE_PROPERTIES);
+        dst.position(start + HEADER_LENGTH + body.length);
     }
 
     /**

@@ -11,13 +11,15 @@ package dev.packetipc.wire;
  *   6  u16 highest version the client speaks
  *   8  u32 largest frame the client accepts
  *  12  u32 flags: bit 0 {@link #FLAG_SHARED_MEMORY}, the client maps shared-memory regions;
- *                 bit 1 {@link #FLAG_RING}, the client offers the packet ring
+ *                 bit 1 {@link #FLAG_RING}, the client offers the packet ring;
+ *                 bit 2 {@link #FLAG_PROPERTIES}, the client accepts a PROPERTIES frame
  * WELCOME (server to client, body 16 bytes)
  *   0  u32 magic
  *   4  u16 chosen version
  *   6  u16 reserved (0)
  *   8  u32 largest frame the server accepts
- *  12  u32 flags: bit 1 {@link #FLAG_RING}, the packet ring is on and a RING frame follows
+ *  12  u32 flags: bit 1 {@link #FLAG_RING}, the packet ring is on and a RING frame follows;
+ *                 bit 2 {@link #FLAG_PROPERTIES}, a PROPERTIES frame follows (after RING, if any)
  * REJECT  (body 8 bytes + text, padded to 8)
  *   0  u32 reason code ({@link #REASON_VERSION}, ...)
  *   4  u32 text length n, then n bytes of UTF-8 text
@@ -27,6 +29,7 @@ package dev.packetipc.wire;
  * RELEASE (body 16 bytes)   0 u32 region id, 4 u32 reserved, 8 u64 released position (see below)
  * RING    (body 16 bytes)   0 u32 reserved (0), 4 u32 handle (Windows; 0 on Unix), 8 u64 region size in bytes
  * WAKE    (no body)
+ * PROPERTIES (server to client, body of 8 to 4088 bytes): the encoding of {@link dev.packetipc.spi.StreamProperties}
  * </pre>
  *
  * <p>A RELEASE position counts region bytes as if the region repeated end to end: the sender hands out region
@@ -81,6 +84,11 @@ public final class HandshakeDescriptor {
      * a RING frame follows the WELCOME at once.
      */
     public static final int FLAG_RING = 2;
+    /**
+     * HELLO flag: the client accepts a PROPERTIES frame (wire format §2). WELCOME flag, same bit, only if the HELLO set
+     * it: a PROPERTIES frame follows the WELCOME (after the RING frame when {@link #FLAG_RING} is set too).
+     */
+    public static final int FLAG_PROPERTIES = 4;
 
     /** Reason: closed normally. */
     public static final int REASON_NORMAL = 0;

@@ -3,6 +3,7 @@ package dev.packetipc.cli;
 import dev.packetipc.AsIpcPacket;
 import dev.packetipc.Connection;
 import dev.packetipc.IpcException;
+import dev.packetipc.IpcOptions;
 import dev.packetipc.IpcTransport;
 import dev.packetipc.Server;
 import dev.packetipc.cli.pcap.CaptureFormatException;
@@ -102,7 +103,14 @@ final class DemoCommand implements Callable<Integer> {
         PrintStream out = System.out;
         IpcTransport chosen = transport.resolve(spec);
         try (CaptureReader capture = pcap == null ? null : CaptureReader.open(pcap);
-                Server server = chosen.newServer();
+                Server server = capture == null
+                        ? chosen.newServer()
+                        : chosen.newServer(IpcOptions.builder()
+                                .set(
+                                        IpcOptions.STREAM_PROPERTIES,
+                                        CaptureProperties.of(
+                                                capture, capture.linkType() < 0 ? 1 : capture.linkType(), pcap))
+                                .build());
                 StopHook stop = StopHook.register("demo", () -> stopped(server))) {
             String what = capture == null
                     ? packets + " packets of " + size + " bytes"
@@ -119,7 +127,7 @@ final class DemoCommand implements Callable<Integer> {
             StreamDigest sent = new StreamDigest();
             long start;
             String line;
-            CaptureFormatException damage = null;
+            IOException damage = null;
             // The connection stays open until the receiver is done: it closes first, after the end of the stream.
             try (Connection connection = awaitChild(server, child)) {
                 out.println("  receiver   process " + child.pid());
@@ -129,7 +137,7 @@ final class DemoCommand implements Callable<Integer> {
                     if (capture == null) {
                         sendSynthetic(connection, sent);
                     } else {
-                        damage = sendCapture(connection, capture, sent);
+                        damage = sendCapture(connection, capture, sent, chosen.id());
                     }
                     connection.sendEnd();
                 } finally {
@@ -150,7 +158,8 @@ final class DemoCommand implements Callable<Integer> {
             if (damage != null) {
                 throw new CommandFailure(
                         ErrorReporter.oneLine(damage) + "; the " + sent.packets()
-                                + " intact packets before it were sent, then the stream was ended",
+                                + (damage instanceof CaptureProperties.PacketTooLarge ? "" : " intact")
+                                + " packets before it were sent, then the stream was ended",
                         damage);
             }
             return result;
@@ -253,11 +262,17 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** Sends every intact packet of the capture; returns the damage that ended it early, or null. */
-    private CaptureFormatException sendCapture(Connection connection, CaptureReader capture, StreamDigest sent)
+    /**
+     * Sends every intact packet of the capture; returns the damage, or the packet too large for the connection, that
+     * ended it early, or null.
+     */
+    private IOException sendCapture(Connection connection, CaptureReader capture, StreamDigest sent, String transportId)
             throws IOException, IpcException {
         List<CapturedPacket> next = new ArrayList<>(batch);
-        CaptureFormatException damage = null;
+        IOException damage = null;
+        int limit = connection.maxPacketBytes();
+        long index = 0;
+        CaptureProperties.SnapNotice snaps = new CaptureProperties.SnapNotice("demo", System.err);
         while (true) {
             CapturedPacket packet;
             try {
@@ -269,6 +284,13 @@ final class DemoCommand implements Callable<Integer> {
             if (packet == null) {
                 break;
             }
+            index++;
+            if (packet.length() > limit) {
+                damage = new CaptureProperties.PacketTooLarge(
+                        capture.source(), index, packet.length(), limit, transportId);
+                break;
+            }
+            snaps.check(packet, index);
             next.add(packet);
             if (next.size() == batch) {
                 send(connection, next, sent);
@@ -299,7 +321,7 @@ final class DemoCommand implements Callable<Integer> {
             StreamDigest.Result got,
             String line,
             long nanos,
-            CaptureFormatException damage) {
+            IOException damage) {
         if (got == null) {
             out.println("demo: the receiving child process printed no result (its last line: " + line + ")");
             out.println("demo: FAILED");
@@ -324,7 +346,8 @@ final class DemoCommand implements Callable<Integer> {
                 + " own; measure it alone with: packet-ipc bench --quick --transports " + transportId + " --sizes "
                 + (pcap == null ? size : 1500) + " --batches " + batch + " --clients 1 --baselines none --no-latency");
         if (damage != null) {
-            out.println("capture     damaged after " + sent.packets() + " packets (see the error below)");
+            out.println("capture     " + (damage instanceof CaptureProperties.PacketTooLarge ? "stopped" : "damaged")
+                    + " after " + sent.packets() + " packets (see the error below)");
         }
         boolean passed = intact && damage == null;
         out.println(passed ? "demo: PASSED" : "demo: FAILED");

@@ -8,6 +8,7 @@ import dev.packetipc.PacketHandler;
 import dev.packetipc.PacketIpc;
 import dev.packetipc.PeerGoneException;
 import dev.packetipc.cli.pcap.CaptureWriter;
+import dev.packetipc.flow.LinkTypes;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -19,6 +20,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -39,7 +41,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Connects to a server and writes what arrives as a capture with nanosecond timestamps.",
-            "The link type does not travel with the packets: pass the one 'packet-ipc serve' printed.",
+            "The link type and snap length come with the stream from 'packet-ipc serve'; --linktype is needed only"
+                    + " for a server that does not send them, and must agree with the stream's if it does.",
             "The capture is written to FILE.part and renamed to FILE at the end of the stream, or when stopped with"
                     + " Ctrl-C (then the exit code is not 0 and the stream is reported cut); a failure leaves"
                     + " FILE.part with the packets received before it, and says so."
@@ -76,7 +79,8 @@ final class ReceiveCommand implements Callable<Integer> {
     @Option(
             names = "--linktype",
             paramLabel = "N",
-            description = "The LINKTYPE_ value to write, as 'serve' printed it (default: 1, Ethernet).")
+            description = "The LINKTYPE_ value to write (default: the stream's, else 1, Ethernet); an error if the"
+                    + " stream says another.")
     Integer linkTypeOption;
 
     @Option(
@@ -90,6 +94,11 @@ final class ReceiveCommand implements Callable<Integer> {
     private long bytes;
     private long firstPacketNanos;
     private long lastPacketNanos;
+    /** The stream's snap length, or 0 when it says none. */
+    private long snapLength;
+
+    private long index;
+    private boolean snapNoted;
     private final CountDownLatch finished = new CountDownLatch(1);
 
     @Override
@@ -109,9 +118,14 @@ final class ReceiveCommand implements Callable<Integer> {
         try (StopHook stop = StopHook.register("receive", this::stop)) {
             Client client = connect();
             try (client) {
-                int linkType = linkType(client);
+                Map<String, String> properties = properties(client);
+                int linkType = linkType(properties);
+                snapLength = snapLength(properties);
                 CaptureWriter writer = CaptureWriter.create(
-                        format.name(), toStdout ? new FileOutputStream(FileDescriptor.out) : open(part), linkType);
+                        format.name(),
+                        toStdout ? new FileOutputStream(FileDescriptor.out) : open(part),
+                        linkType,
+                        snapLength > 0 ? (int) snapLength : CaptureWriter.SNAP_LENGTH);
                 boolean ended;
                 try {
                     ended = receive(client, writer);
@@ -143,6 +157,14 @@ final class ReceiveCommand implements Callable<Integer> {
     private boolean receive(Client client, CaptureWriter writer) throws Exception {
         PacketHandler handler = packet -> {
             bytes += packet.length();
+            index++;
+            if (snapLength > 0 && packet.length() >= snapLength && !snapNoted) {
+                snapNoted = true;
+                System.err.println("receive: note: packet " + index + " has " + packet.length() + " bytes, "
+                        + (packet.length() == snapLength ? "exactly" : "more than") + " the stream's snap length of "
+                        + snapLength + ", so the capture may have cut it; original lengths do not travel with the"
+                        + " stream, so the file gives the captured length as the original length");
+            }
             write(writer, packet);
         };
         while (!stopRequested) {
@@ -184,12 +206,58 @@ final class ReceiveCommand implements Callable<Integer> {
         }
     }
 
+    /** The stream's properties; a server that sends none gives an empty map. */
+    private static Map<String, String> properties(Client client) throws IpcException {
+        return client.properties();
+    }
+
     /**
-     * The link type to write: {@code --linktype}, else {@value #DEFAULT_LINK_TYPE}. When the stream can say its
-     * own, this is where it is read, and a {@code --linktype} that disagrees is refused.
+     * The link type to write: the stream's ({@link CaptureProperties#LINK_TYPE}), else {@code --linktype}, else
+     * {@value #DEFAULT_LINK_TYPE} (said on stderr). A {@code --linktype} that disagrees with the stream is a usage
+     * error.
      */
-    private int linkType(Client client) {
-        return linkTypeOption != null ? linkTypeOption : DEFAULT_LINK_TYPE;
+    private int linkType(Map<String, String> properties) throws CommandFailure {
+        String carried = properties.get(CaptureProperties.LINK_TYPE);
+        if (carried == null) {
+            if (linkTypeOption != null) {
+                return linkTypeOption;
+            }
+            System.err.println("receive: note: the stream does not say its link type (the server is not 'packet-ipc"
+                    + " serve'?); writing " + DEFAULT_LINK_TYPE + " (Ethernet): pass --linktype N if it is another");
+            return DEFAULT_LINK_TYPE;
+        }
+        int linkType;
+        try {
+            linkType = Integer.parseInt(carried);
+        } catch (NumberFormatException e) {
+            linkType = -1;
+        }
+        if (linkType < 0 || linkType > 0xFFFF) {
+            throw new CommandFailure("the server says its link type is '" + carried + "', which is not a number from 0"
+                    + " to 65535; the server is not a 'packet-ipc serve' of this version");
+        }
+        if (linkTypeOption != null && linkTypeOption != linkType) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--linktype " + linkTypeOption + " disagrees with the stream, whose packets have link type "
+                            + linkType + " (" + LinkTypes.name(linkType) + "); leave --linktype out to write the"
+                            + " stream's");
+        }
+        return linkType;
+    }
+
+    /** The stream's snap length ({@link CaptureProperties#SNAP_LENGTH}), or 0 when it says none or nonsense. */
+    private static long snapLength(Map<String, String> properties) {
+        String carried = properties.get(CaptureProperties.SNAP_LENGTH);
+        if (carried == null) {
+            return 0;
+        }
+        try {
+            long value = Long.parseLong(carried);
+            return value > 0 && value <= Integer.MAX_VALUE ? value : 0;
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     /** A name that is not a server's, or a transport that does not exist, is a usage error. */

@@ -28,8 +28,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code packet-ipc serve --pcap FILE}: starts a server, prints its name on stdout, and streams the capture to the
- * first client that connects, then the end of the stream. The capture's link type is printed on stderr, for
- * {@code receive --linktype}: it does not travel on the wire. With {@code --workers N} it waits for N clients and
+ * first client that connects, then the end of the stream. The capture's link type, snap length, format and file
+ * name travel to every client as stream properties ({@link CaptureProperties}), so {@code receive} needs no
+ * {@code --linktype}. With {@code --workers N} it waits for N clients and
  * splits the capture among them by flow ({@link FlowFanout}, keyed with the capture's link type), then prints each
  * worker's counters.
  */
@@ -39,7 +40,10 @@ import picocli.CommandLine.Spec;
         description = {
             "Streams a pcap or pcapng capture to the first client that connects, then ends the stream.",
             "Prints the server's name on stdout (one line) and, on stderr, the capture's link type and the command"
-                    + " that receives it: packet-ipc receive NAME --linktype N --out FILE",
+                    + " that receives it: packet-ipc receive NAME --out FILE",
+            "The link type, snap length, format and file name travel with the stream; original lengths of packets"
+                    + " the capture cut to its snap length do not (the first such packet is noted on stderr).",
+            "A capture packet larger than the transport carries stops the stream there, as damage in the file does.",
             "With --workers N, waits for N clients and splits the capture among them by flow (both directions of a"
                     + " flow at one client, in order), then prints each worker's counters on stderr."
         })
@@ -118,18 +122,22 @@ final class ServeCommand implements Callable<Integer> {
         }
         PrintStream err = System.err;
         try (CaptureReader capture = CaptureReader.open(pcap);
-                Server server = newServer(chosen, options.build());
+                Server server = newServer(
+                        chosen,
+                        options.set(
+                                        IpcOptions.STREAM_PROPERTIES,
+                                        CaptureProperties.of(capture, linkTypeOf(capture), pcap))
+                                .build());
                 StopHook stop = StopHook.register("serve", () -> stopped(server))) {
             System.out.println(server.name());
             System.out.flush();
-            int linkType = capture.linkType() < 0 ? 1 : capture.linkType();
+            int linkType = linkTypeOf(capture);
             err.println("serve: serving " + capture.source() + " (" + capture.format() + ", link type " + linkType
                     + ") as " + server.name());
             if (workers != null) {
-                return fanOut(capture, server, linkType);
+                return fanOut(capture, server, linkType, chosen.id());
             }
-            err.println("serve: receive it with: packet-ipc receive " + server.name() + " --linktype " + linkType
-                    + " --out FILE");
+            err.println("serve: receive it with: packet-ipc receive " + server.name() + " --out FILE");
             Connection connection;
             try {
                 connection = acceptTimeoutSeconds == null
@@ -144,9 +152,9 @@ final class ServeCommand implements Callable<Integer> {
             }
             err.println("serve: a client connected; streaming");
             turnAwayOthers(server, "one 'packet-ipc serve' streams to one client; start one serve per client");
-            CaptureFormatException damage;
+            IOException damage;
             try (connection) {
-                damage = stream(capture, connection::send);
+                damage = stream(capture, connection::send, connection.maxPacketBytes(), chosen.id());
                 if (damage == null) {
                     connection.sendEnd();
                 } // else closed without the end: the receiver must not take a cut capture for a whole one
@@ -156,7 +164,8 @@ final class ServeCommand implements Callable<Integer> {
             if (damage != null) {
                 throw new CommandFailure(
                         ErrorReporter.oneLine(damage) + "; sent the " + connection.packetsSent()
-                                + " intact packets before it, then closed the stream without its end, so the"
+                                + (damage instanceof CaptureProperties.PacketTooLarge ? "" : " intact")
+                                + " packets before it, then closed the stream without its end, so the"
                                 + " receiver sees it cut",
                         damage);
             }
@@ -168,11 +177,10 @@ final class ServeCommand implements Callable<Integer> {
      * {@code --workers N}: accepts N clients, streams the capture through a {@link FlowFanout} over them, ends the
      * stream and prints every worker's counters.
      */
-    private int fanOut(CaptureReader capture, Server server, int linkType) throws Exception {
+    private int fanOut(CaptureReader capture, Server server, int linkType, String transportId) throws Exception {
         PrintStream err = System.err;
         err.println("serve: splitting the capture by flow (" + flowRule + ", " + LinkTypes.name(linkType) + ") among "
-                + workers + " clients; start each with: packet-ipc receive " + server.name() + " --linktype "
-                + linkType + " --out FILE");
+                + workers + " clients; start each with: packet-ipc receive " + server.name() + " --out FILE");
         if (!LinkTypes.isSupported(linkType)) {
             err.println("serve: warning: the flow fan-out does not read link type " + linkType + " ("
                     + LinkTypes.name(linkType) + "), so every packet goes to the first client");
@@ -203,10 +211,11 @@ final class ServeCommand implements Callable<Integer> {
         turnAwayOthers(
                 server,
                 "this 'packet-ipc serve --workers " + workers + "' has all its clients; start another serve for more");
-        CaptureFormatException damage;
+        IOException damage;
         List<WorkerCounters> counters;
+        int limit = accepted.stream().mapToInt(Connection::maxPacketBytes).min().orElse(Integer.MAX_VALUE);
         try (fanout) {
-            damage = stream(capture, fanout::send);
+            damage = stream(capture, fanout::send, limit, transportId);
             if (damage == null) {
                 fanout.sendEnd();
             } // else closed without the end, as with one client
@@ -224,7 +233,8 @@ final class ServeCommand implements Callable<Integer> {
         if (damage != null) {
             throw new CommandFailure(
                     ErrorReporter.oneLine(damage) + "; sent the " + packets
-                            + " intact packets before it, then closed the streams without their end, so the"
+                            + (damage instanceof CaptureProperties.PacketTooLarge ? "" : " intact")
+                            + " packets before it, then closed the streams without their end, so the"
                             + " receivers see them cut",
                     damage);
         }
@@ -237,6 +247,11 @@ final class ServeCommand implements Callable<Integer> {
                 + worker.packets() + ", bytes " + worker.bytes() + ", batches " + worker.batches() + ", dropped "
                 + worker.droppedPackets() + ", flow buckets " + worker.buckets() + ", moved in "
                 + worker.bucketsMovedIn();
+    }
+
+    /** The capture's link type, or 1 (Ethernet) if it declares none. */
+    private static int linkTypeOf(CaptureReader capture) {
+        return capture.linkType() < 0 ? 1 : capture.linkType();
     }
 
     /** A server; a name the transport cannot take is a usage error. */
@@ -278,13 +293,14 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /**
-     * Sends every packet of the capture; a capture damaged part way (cut mid-packet) has every intact packet before
-     * the damage sent and the damage returned.
+     * Sends every packet of the capture; a capture damaged part way (cut mid-packet), or with a packet larger than
+     * {@code limit}, has every packet before that sent and the reason returned.
      */
-    private CaptureFormatException stream(CaptureReader capture, Sink connection) throws Exception {
+    private IOException stream(CaptureReader capture, Sink connection, int limit, String transportId) throws Exception {
         List<CapturedPacket> next = new ArrayList<>(batch);
         long index = 0;
-        CaptureFormatException damage = null;
+        IOException damage = null;
+        CaptureProperties.SnapNotice snaps = new CaptureProperties.SnapNotice("serve", System.err);
         while (true) {
             CapturedPacket packet;
             try {
@@ -303,6 +319,12 @@ final class ServeCommand implements Callable<Integer> {
                         + capture.linkType() + "; a packet-ipc stream carries one link type: split the"
                         + " capture by interface first (tshark -r FILE -Y 'frame.interface_id == 0' -w PART)");
             }
+            if (packet.length() > limit) {
+                damage = new CaptureProperties.PacketTooLarge(
+                        capture.source(), index, packet.length(), limit, transportId);
+                break;
+            }
+            snaps.check(packet, index);
             next.add(packet);
             if (next.size() == batch) {
                 connection.send(next);

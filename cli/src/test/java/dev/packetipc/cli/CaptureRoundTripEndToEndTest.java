@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * comes out has the same packets, bytes and timestamps, checked packet by packet and by capinfos and tshark.
  */
 class CaptureRoundTripEndToEndTest {
-    private static final Pattern LINK_TYPE = Pattern.compile("--linktype (\\d+)");
+    private static final Pattern LINK_TYPE = Pattern.compile("link type (\\d+)\\)");
 
     @TempDir
     static Path dir;

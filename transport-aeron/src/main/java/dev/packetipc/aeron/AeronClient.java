@@ -3,12 +3,14 @@ package dev.packetipc.aeron;
 import dev.packetipc.ClosedException;
 import dev.packetipc.IpcException;
 import dev.packetipc.IpcOptions;
+import dev.packetipc.IpcTimeoutException;
 import dev.packetipc.NoSuchServerException;
 import dev.packetipc.PacketHandler;
 import dev.packetipc.PeerGoneException;
 import dev.packetipc.ProtocolException;
 import dev.packetipc.spi.AbstractClient;
 import dev.packetipc.spi.PacketView;
+import dev.packetipc.spi.StreamProperties;
 import io.aeron.ControlledFragmentAssembler;
 import io.aeron.ExclusivePublication;
 import io.aeron.Image;
@@ -60,6 +62,10 @@ final class AeronClient extends AbstractClient {
     private ExclusivePublication control;
     private Image image;
     private boolean welcomed;
+    /** Set by {@link #properties()}: the fragment handler stops after the WELCOME and hands out no packet. */
+    private boolean welcomeOnly;
+
+    private long connectTimeoutNanos = TimeUnit.SECONDS.toNanos(10);
     private volatile boolean ended;
 
     // State of one poll, read by the fragment handler.
@@ -90,6 +96,7 @@ final class AeronClient extends AbstractClient {
 
     private void handshake(AeronName server, IpcOptions options) throws IpcException {
         Duration connectTimeout = options.get(IpcOptions.CONNECT_TIMEOUT);
+        connectTimeoutNanos = connectTimeout.toNanos();
         Duration lookup = options.get(AeronOptions.LOOKUP_TIMEOUT);
         if (lookup.compareTo(connectTimeout) > 0) {
             lookup = connectTimeout;
@@ -250,6 +257,63 @@ final class AeronClient extends AbstractClient {
         }
     }
 
+    /**
+     * The server's stream properties, which come with its WELCOME: this client's {@code connect} returns before the
+     * server accepts, so the first call waits for the WELCOME (at most the connect timeout), without handing out or
+     * consuming any packet.
+     */
+    @Override
+    public Map<String, String> properties() throws IpcException {
+        pollLock.lock();
+        try {
+            long start = System.nanoTime();
+            idle.reset();
+            while (!welcomed) {
+                if (isClosed()) {
+                    throw new ClosedException("this client of " + name() + " is closed; connect a new one");
+                }
+                if (image == null) {
+                    image = findImage();
+                }
+                if (image != null) {
+                    welcomeOnly = true;
+                    try {
+                        image.controlledPoll(assembler, FRAGMENT_LIMIT);
+                    } finally {
+                        welcomeOnly = false;
+                    }
+                    if (failure != null) {
+                        IpcException f = failure;
+                        failure = null;
+                        throw f;
+                    }
+                    if (welcomed) {
+                        break;
+                    }
+                    if (image.isClosed() || image.isEndOfStream()) {
+                        throw new PeerGoneException("the server " + name() + " went away before it sent its WELCOME");
+                    }
+                } else if (control.isClosed() || !control.isConnected()) {
+                    throw new PeerGoneException("the server " + name() + " went away before it accepted this client");
+                }
+                if (System.nanoTime() - start > connectTimeoutNanos) {
+                    throw new IpcTimeoutException("the server " + name() + " did not accept this client within "
+                            + Duration.ofNanos(connectTimeoutNanos) + " (IpcOptions.CONNECT_TIMEOUT), so its stream"
+                            + " properties are not known; is it calling Server.accept()?");
+                }
+                idle.idle();
+            }
+            return super.properties();
+        } catch (RuntimeException e) {
+            if (isClosed()) {
+                throw new ClosedException("this client of " + name() + " was closed while waiting for the WELCOME", e);
+            }
+            throw new IpcException("waiting for the WELCOME of " + name() + " failed in Aeron: " + e, e);
+        } finally {
+            pollLock.unlock();
+        }
+    }
+
     private Image findImage() {
         int count = data.imageCount();
         return count == 0 ? null : data.imageAtIndex(0);
@@ -286,8 +350,19 @@ final class AeronClient extends AbstractClient {
                     && length >= Protocol.WELCOME_LENGTH
                     && buffer.getInt(offset + 4, Protocol.ORDER) == Protocol.MAGIC
                     && buffer.getLong(offset + 8, Protocol.ORDER) == nonce) {
+                if (length > Protocol.WELCOME_LENGTH) { // the server's stream properties follow the fixed part
+                    ByteBuffer bytes = ByteBuffer.allocate(length - Protocol.WELCOME_LENGTH);
+                    buffer.getBytes(offset + Protocol.WELCOME_LENGTH, bytes, bytes.remaining());
+                    try {
+                        setProperties(StreamProperties.decode(bytes.flip()));
+                    } catch (ProtocolException e) {
+                        failure = new ProtocolException(
+                                "the server " + name() + " sent malformed stream properties: " + e.getMessage(), e);
+                        return Action.BREAK;
+                    }
+                }
                 welcomed = true;
-                return Action.CONTINUE;
+                return welcomeOnly ? Action.BREAK : Action.CONTINUE;
             }
             failure = new ProtocolException("the first message from " + name() + " is not the WELCOME this client"
                     + " expects (type " + type + "); something else publishes on its reply stream: connect again");

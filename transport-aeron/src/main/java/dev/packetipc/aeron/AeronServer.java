@@ -6,6 +6,7 @@ import dev.packetipc.IpcException;
 import dev.packetipc.IpcOptions;
 import dev.packetipc.IpcTimeoutException;
 import dev.packetipc.Server;
+import dev.packetipc.spi.StreamProperties;
 import dev.packetipc.spi.Timeouts;
 import io.aeron.ChannelUri;
 import io.aeron.ExclusivePublication;
@@ -257,12 +258,17 @@ final class AeronServer implements Server {
         if (!p.publication().isConnected()) {
             return null;
         }
-        UnsafeBuffer welcome = new UnsafeBuffer(new byte[Protocol.WELCOME_LENGTH]);
+        byte[] properties = StreamProperties.encode(options.get(IpcOptions.STREAM_PROPERTIES));
+        int length = Protocol.WELCOME_LENGTH + (properties.length > 4 ? properties.length : 0); // 4: none, say nothing
+        UnsafeBuffer welcome = new UnsafeBuffer(new byte[length]);
         welcome.putByte(0, Protocol.WELCOME);
         welcome.putByte(1, Protocol.VERSION);
         welcome.putInt(4, Protocol.MAGIC, Protocol.ORDER);
         welcome.putLong(8, p.hello().nonce(), Protocol.ORDER);
-        long result = p.publication().offer(welcome, 0, Protocol.WELCOME_LENGTH);
+        if (length > Protocol.WELCOME_LENGTH) {
+            welcome.putBytes(Protocol.WELCOME_LENGTH, properties);
+        }
+        long result = p.publication().offer(welcome, 0, length);
         if (result < 0) {
             return null; // back pressure or a hiccup: try again on the next turn
         }

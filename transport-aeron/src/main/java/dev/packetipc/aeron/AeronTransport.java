@@ -52,7 +52,8 @@ public final class AeronTransport implements IpcTransport {
         return EnumSet.of(
                 TransportCapability.CROSS_PROCESS,
                 TransportCapability.MULTIPLE_CLIENTS,
-                TransportCapability.PACKET_SIZE_LIMIT);
+                TransportCapability.PACKET_SIZE_LIMIT,
+                TransportCapability.STREAM_PROPERTIES);
     }
 
     @Override

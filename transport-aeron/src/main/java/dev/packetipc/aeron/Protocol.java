@@ -7,11 +7,15 @@ import java.nio.ByteOrder;
  * then {@link #BATCH} messages, then {@link #END}. On the control stream, client to server: one {@link #HELLO}.
  *
  * <pre>
- * WELCOME  type(1) version(1) 0(2) magic(4) nonce(8)
+ * WELCOME  type(1) version(1) 0(2) magic(4) nonce(8) [properties]
  * BATCH    type(1) 0(3) count(4), then count times: timestamp(8) length(4) payload(length)
  * END      type(1) 0(7)
  * HELLO    type(1) version(1) 0(2) magic(4) nonce(8) replyStream(4) channelLength(4) replyChannel(UTF-8)
  * </pre>
+ *
+ * <p>A WELCOME longer than 16 bytes carries the server's stream properties after the fixed part, encoded as {@link
+ * dev.packetipc.spi.StreamProperties} says (a server without properties sends 16 bytes; a client of an earlier
+ * version ignores the extra bytes).
  */
 final class Protocol {
     static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;

@@ -9,6 +9,7 @@ import dev.packetipc.spi.AbstractClient;
 import dev.packetipc.spi.PacketView;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import net.openhft.chronicle.bytes.Bytes;
@@ -51,8 +52,15 @@ final class ShmClient extends AbstractClient {
     private boolean released;
     private volatile boolean endReceived;
 
-    ShmClient(String name, Path directory, ControlFile control, Side self, ShmSettings settings) {
+    ShmClient(
+            String name,
+            Path directory,
+            ControlFile control,
+            Side self,
+            ShmSettings settings,
+            Map<String, String> properties) {
         super(name);
+        setProperties(properties);
         this.directory = directory;
         this.control = control;
         this.self = self;

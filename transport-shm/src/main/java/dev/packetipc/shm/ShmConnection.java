@@ -7,6 +7,7 @@ import dev.packetipc.IpcException;
 import dev.packetipc.IpcTimeoutException;
 import dev.packetipc.PeerGoneException;
 import dev.packetipc.spi.PacketLimits;
+import dev.packetipc.spi.StreamProperties;
 import dev.packetipc.spi.Timeouts;
 import java.io.File;
 import java.io.IOException;
@@ -16,6 +17,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -72,6 +74,18 @@ final class ShmConnection implements Connection {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the queue directory " + queueDirectory + ": " + e, e);
+        }
+        if (!settings.properties.isEmpty()) { // read by the client once side 0 is OPEN, so written before that
+            Path properties = directory.resolve(ShmFiles.PROPERTIES);
+            try {
+                Files.write(
+                        properties,
+                        StreamProperties.encode(settings.properties),
+                        StandardOpenOption.CREATE_NEW,
+                        StandardOpenOption.WRITE);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write the stream properties " + properties + ": " + e, e);
+            }
         }
         this.queue = Queues.open(
                 queueDirectory, settings.maxDocumentBytes, clock, (cycle, file) -> released.put(cycle, file));

@@ -4,12 +4,18 @@ import dev.packetipc.IpcException;
 import dev.packetipc.IpcOptions;
 import dev.packetipc.IpcTimeoutException;
 import dev.packetipc.NoSuchServerException;
+import dev.packetipc.ProtocolException;
+import dev.packetipc.spi.StreamProperties;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -36,7 +42,8 @@ final class ShmConnector {
             Heartbeats.start(self);
             Files.move(announcing, connection, StandardCopyOption.ATOMIC_MOVE);
             awaitAccept(name, server, control, options.get(IpcOptions.CONNECT_TIMEOUT), settings.leaseMillis);
-            ShmClient client = new ShmClient(name, connection, control, self, settings);
+            ShmClient client =
+                    new ShmClient(name, connection, control, self, settings, readProperties(name, connection));
             done = true;
             return client;
         } catch (IOException e) {
@@ -54,6 +61,36 @@ final class ShmConnector {
                 ShmFiles.deleteTree(connection);
                 ShmFiles.removeServerIfDone(server);
             }
+        }
+    }
+
+    /**
+     * The server's stream properties, which it wrote into the connection directory before it marked its side open;
+     * none if there is no such file. A link is not followed; a file larger than the limit is not read.
+     */
+    private static Map<String, String> readProperties(String name, Path connection) throws IpcException {
+        Path path = connection.resolve(ShmFiles.PROPERTIES);
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            return Map.of();
+        }
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            long size = channel.size();
+            if (size > StreamProperties.MAX_ENCODED_BYTES) {
+                throw new ProtocolException("the stream properties of the shm server " + name + " (" + path + ") have "
+                        + size + " bytes, more than the limit of " + StreamProperties.MAX_ENCODED_BYTES);
+            }
+            ByteBuffer bytes = ByteBuffer.allocate((int) size);
+            while (bytes.hasRemaining() && channel.read(bytes) >= 0) {
+                // read until full
+            }
+            try {
+                return StreamProperties.decode(bytes.flip());
+            } catch (ProtocolException e) {
+                throw new ProtocolException(
+                        "the shm server " + name + " wrote malformed stream properties: " + e.getMessage(), e);
+            }
+        } catch (IOException e) {
+            throw new IpcException("cannot read the stream properties " + path + ": " + e, e);
         }
     }
 

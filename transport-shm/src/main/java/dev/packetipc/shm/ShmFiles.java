@@ -40,6 +40,9 @@ final class ShmFiles {
     static final String SERVER_LEASE = "server.lease";
     static final String CONTROL = "control";
     static final String QUEUE = "queue";
+    /** In a connection directory: the server's stream properties, written before it marks its side open. */
+    static final String PROPERTIES = "properties";
+
     static final String ANNOUNCING = "t-";
     static final String CONNECTION = "c-";
     static final String NEW_SERVER = ".new-";

@@ -1,6 +1,7 @@
 package dev.packetipc.shm;
 
 import dev.packetipc.IpcOptions;
+import java.util.Map;
 
 /** The options one server or client works with, resolved once. */
 final class ShmSettings {
@@ -19,6 +20,8 @@ final class ShmSettings {
     final long rollBytes;
     final long splitBytes;
     final long leaseMillis;
+    /** The server's stream properties (checked and copied by {@link IpcOptions}). */
+    final Map<String, String> properties;
 
     ShmSettings(IpcOptions options) {
         this.maxPacketBytes = options.get(IpcOptions.MAX_PACKET_BYTES);
@@ -30,5 +33,6 @@ final class ShmSettings {
         this.rollBytes = Math.max(bufferBytes, Math.min(MAX_ROLL_BYTES, Math.max(MIN_ROLL_BYTES, 4 * bufferBytes)));
         this.splitBytes = Math.min(maxDocumentBytes, Math.max(MIN_SPLIT_BYTES, bufferBytes / DOCUMENTS_PER_BUFFER));
         this.leaseMillis = options.get(ShmOptions.LEASE_TIMEOUT).toMillis();
+        this.properties = options.get(IpcOptions.STREAM_PROPERTIES);
     }
 }

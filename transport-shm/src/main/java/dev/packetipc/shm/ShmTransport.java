@@ -52,7 +52,8 @@ public final class ShmTransport implements IpcTransport {
                 TransportCapability.CROSS_PROCESS,
                 TransportCapability.MULTIPLE_CLIENTS,
                 TransportCapability.ZERO_COPY_RECEIVE,
-                TransportCapability.PACKET_SIZE_LIMIT);
+                TransportCapability.PACKET_SIZE_LIMIT,
+                TransportCapability.STREAM_PROPERTIES);
     }
 
     @Override

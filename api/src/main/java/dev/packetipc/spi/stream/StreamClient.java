@@ -585,4 +585,9 @@ final class StreamClient extends AbstractClient implements SharedRegions {
             this.cause = cause;
         }
     }
+
+    /** Handshake: the properties the server sent, set before {@link StreamEndpoints#connect} returns this client. */
+    void setStreamProperties(java.util.Map<String, String> properties) {
+        setProperties(properties);
+    }
 }

@@ -16,6 +16,7 @@ import dev.packetipc.wire.RingDescriptor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Map;
 
 /**
  * Turns a connected {@link StreamChannel} into a {@link Connection} (server side) or a {@link Client} (client side)
@@ -114,13 +115,25 @@ public final class StreamEndpoints {
             PacketRing ring = (flags & HandshakeDescriptor.FLAG_RING) != 0
                     ? createRing(sharedMemory, options.get(IpcOptions.RING_BYTES))
                     : null;
+            Map<String, String> properties = (flags & HandshakeDescriptor.FLAG_PROPERTIES) != 0
+                    ? options.get(IpcOptions.STREAM_PROPERTIES)
+                    : Map.of();
             ByteBuffer welcome = ByteBuffer.allocate(64);
             FrameEncoder.encodeWelcome(
-                    welcome, version, CLIENT_FRAME_BYTES, ring == null ? 0 : HandshakeDescriptor.FLAG_RING);
+                    welcome,
+                    version,
+                    CLIENT_FRAME_BYTES,
+                    (ring == null ? 0 : HandshakeDescriptor.FLAG_RING)
+                            | (properties.isEmpty() ? 0 : HandshakeDescriptor.FLAG_PROPERTIES));
             try {
                 writeFully(channel, welcome.flip(), timeoutNanos);
                 if (ring != null) {
                     announceRing(channel, sharedMemory, ring, timeoutNanos);
+                }
+                if (!properties.isEmpty()) { // after RING: §7 keeps RING the very next frame after WELCOME
+                    ByteBuffer frame = ByteBuffer.allocate(FrameDescriptor.MIN_MAX_FRAME_BYTES);
+                    FrameEncoder.encodeProperties(frame, properties);
+                    writeFully(channel, frame.flip(), timeoutNanos);
                 }
             } catch (IOException | RuntimeException e) {
                 if (ring != null) {
@@ -225,7 +238,8 @@ public final class StreamEndpoints {
                     HandshakeDescriptor.VERSION_1,
                     maxFrameBytes,
                     (sharedMemory == null ? 0 : HandshakeDescriptor.FLAG_SHARED_MEMORY)
-                            | (offerRing ? HandshakeDescriptor.FLAG_RING : 0));
+                            | (offerRing ? HandshakeDescriptor.FLAG_RING : 0)
+                            | HandshakeDescriptor.FLAG_PROPERTIES);
             try {
                 writeFully(channel, hello.flip(), timeoutNanos);
             } catch (IpcTimeoutException e) {
@@ -240,9 +254,8 @@ public final class StreamEndpoints {
                         + ", which this client did not offer (it speaks " + HandshakeDescriptor.VERSION_1 + " only)");
             }
             FrameDecoder.peerMaxFrameBytes(answer);
-            boolean ringOn =
-                    (FrameDecoder.bodyInt(answer, HandshakeDescriptor.FLAGS_OFFSET) & HandshakeDescriptor.FLAG_RING)
-                            != 0;
+            int welcomeFlags = FrameDecoder.bodyInt(answer, HandshakeDescriptor.FLAGS_OFFSET);
+            boolean ringOn = (welcomeFlags & HandshakeDescriptor.FLAG_RING) != 0;
             input.consume(answer.getInt(answer.position() + FrameDescriptor.LENGTH_OFFSET));
             PacketRing ring = null;
             if (ringOn) {
@@ -252,11 +265,24 @@ public final class StreamEndpoints {
                 }
                 ring = openRing(channel, sharedMemory, input, timeoutNanos, serverName);
             }
+            Map<String, String> properties = Map.of();
+            try {
+                if ((welcomeFlags & HandshakeDescriptor.FLAG_PROPERTIES) != 0) {
+                    properties = readProperties(input, timeoutNanos, serverName);
+                }
+            } catch (IOException | RuntimeException e) {
+                if (ring != null) {
+                    ring.close();
+                }
+                throw e;
+            }
             if (ring == null) { // batches come on the stream: read them in large chunks
                 input.reserve(Math.min(maxFrameBytes, STREAM_INPUT_BYTES));
             }
-            return new StreamClient(
+            StreamClient client = new StreamClient(
                     serverName, channel, sharedMemory, input, ring, options.get(IpcOptions.IDLE_STRATEGY));
+            client.setStreamProperties(properties);
+            return client;
         } catch (IpcException | RuntimeException e) {
             channel.close();
             throw e;
@@ -292,6 +318,21 @@ public final class StreamEndpoints {
         input.consume(FrameDescriptor.HEADER_LENGTH + HandshakeDescriptor.REGION_BODY_LENGTH);
         ByteBuffer mapped = sharedMemory.openWritable(channel, handle, size);
         return PacketRing.open(mapped, size);
+    }
+
+    /** Client side: reads the PROPERTIES frame that follows a WELCOME with the properties flag (and RING, if any). */
+    private static Map<String, String> readProperties(FrameInput input, long timeoutNanos, String serverName)
+            throws IOException {
+        ByteBuffer frame = awaitFrame(input, timeoutNanos, "the server's PROPERTIES", serverName);
+        Map<String, String> properties;
+        try {
+            properties = FrameDecoder.properties(frame);
+        } catch (ProtocolException e) {
+            throw new ProtocolException(
+                    "the server " + serverName + " sent malformed stream properties: " + e.getMessage(), e);
+        }
+        input.consume(frame.getInt(frame.position() + FrameDescriptor.LENGTH_OFFSET));
+        return properties;
     }
 
     /**

@@ -88,6 +88,12 @@ public abstract class CaptureReader implements AutoCloseable {
     /** The link type of the first interface (the file's, for pcap), or -1 if the capture declares none. */
     public abstract int linkType();
 
+    /**
+     * The snap length of the first interface (the file's, for pcap): the most bytes of a packet the capture kept; 0
+     * when it declares no limit, -1 when it declares no interface.
+     */
+    public abstract long snapLength();
+
     /** "pcap" or "pcapng". */
     public abstract String format();
 

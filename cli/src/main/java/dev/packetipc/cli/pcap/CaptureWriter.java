@@ -26,11 +26,20 @@ public abstract class CaptureWriter implements AutoCloseable {
 
     /** A writer of the given format ("pcap" or "pcapng") that writes the file header at once. */
     public static CaptureWriter create(String format, OutputStream out, int linkType) throws IOException {
+        return create(format, out, linkType, SNAP_LENGTH);
+    }
+
+    /**
+     * A writer of the given format ("pcap" or "pcapng") with the given snap length in its header, which it writes at
+     * once.
+     */
+    public static CaptureWriter create(String format, OutputStream out, int linkType, int snapLength)
+            throws IOException {
         switch (format) {
             case "pcap":
-                return new PcapWriter(out, linkType);
+                return new PcapWriter(out, linkType, snapLength);
             case "pcapng":
-                return new PcapngWriter(out, linkType);
+                return new PcapngWriter(out, linkType, snapLength);
             default:
                 throw new IllegalArgumentException("unknown capture format '" + format + "': use pcap or pcapng");
         }

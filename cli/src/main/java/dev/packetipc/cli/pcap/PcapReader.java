@@ -9,6 +9,7 @@ final class PcapReader extends CaptureReader {
     private final ByteOrder order;
     private final long nanosPerTick;
     private final int linkType;
+    private final long snapLength;
     private final byte[] recordHeader = new byte[16];
 
     PcapReader(CaptureInput in, ByteOrder order, boolean nanosecond) throws IOException {
@@ -23,6 +24,7 @@ final class PcapReader extends CaptureReader {
         }
         // thiszone (8) and sigfigs (12) are always 0 in practice and ignored by libpcap; snaplen (16) is advisory.
         this.linkType = header.getInt(16) & 0xFFFF;
+        this.snapLength = Integer.toUnsignedLong(header.getInt(12));
     }
 
     @Override
@@ -35,13 +37,20 @@ final class PcapReader extends CaptureReader {
         long seconds = Integer.toUnsignedLong(header.getInt(0));
         long fraction = Integer.toUnsignedLong(header.getInt(4));
         long captured = Integer.toUnsignedLong(header.getInt(8));
+        long original = Integer.toUnsignedLong(header.getInt(12));
         byte[] bytes = readPacketBytes(captured, recordOffset);
-        return new CapturedPacket(seconds * 1_000_000_000L + fraction * nanosPerTick, bytes, linkType);
+        return new CapturedPacket(
+                seconds * 1_000_000_000L + fraction * nanosPerTick, bytes, linkType, Math.max(original, captured));
     }
 
     @Override
     public int linkType() {
         return linkType;
+    }
+
+    @Override
+    public long snapLength() {
+        return snapLength;
     }
 
     @Override

@@ -8,11 +8,11 @@ import java.nio.ByteBuffer;
 final class PcapWriter extends CaptureWriter {
     private static final long MAX_SECONDS = 0xFFFF_FFFFL;
 
-    PcapWriter(OutputStream out, int linkType) throws IOException {
+    PcapWriter(OutputStream out, int linkType, int snapLength) throws IOException {
         super(out);
         ByteBuffer header = header();
         header.putInt(CaptureReader.PCAP_MAGIC_NANOS).putShort((short) 2).putShort((short) 4);
-        header.putInt(0).putInt(0).putInt(SNAP_LENGTH).putInt(linkType);
+        header.putInt(0).putInt(0).putInt(snapLength).putInt(linkType);
         writeHeader();
     }
 

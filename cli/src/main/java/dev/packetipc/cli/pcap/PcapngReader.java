@@ -27,6 +27,7 @@ final class PcapngReader extends CaptureReader {
     private ByteOrder order = ByteOrder.BIG_ENDIAN;
     private final List<Interface> interfaces = new ArrayList<>();
     private int firstLinkType = -1;
+    private long firstSnapLength = -1;
     /** A packet met while looking for the first interface description, handed out first. */
     private CapturedPacket pending;
 
@@ -72,6 +73,11 @@ final class PcapngReader extends CaptureReader {
     @Override
     public int linkType() {
         return firstLinkType;
+    }
+
+    @Override
+    public long snapLength() {
+        return firstSnapLength;
     }
 
     @Override
@@ -207,6 +213,7 @@ final class PcapngReader extends CaptureReader {
         interfaces.add(new Interface(linkType, snapLength, unit, offsetSeconds));
         if (firstLinkType < 0) {
             firstLinkType = linkType;
+            firstSnapLength = snapLength;
         }
     }
 
@@ -227,7 +234,7 @@ final class PcapngReader extends CaptureReader {
         Interface from = interfaceOf(start, Integer.toUnsignedLong(body.getInt(0)));
         long ticks = ((long) body.getInt(4) << 32) | Integer.toUnsignedLong(body.getInt(8));
         long captured = Integer.toUnsignedLong(body.getInt(12));
-        return packet(start, from, ticks, body, 20, captured);
+        return packet(start, from, ticks, body, 20, captured, Integer.toUnsignedLong(body.getInt(16)));
     }
 
     private CapturedPacket obsoletePacket(long start, ByteBuffer body) throws IOException {
@@ -237,7 +244,7 @@ final class PcapngReader extends CaptureReader {
         Interface from = interfaceOf(start, Short.toUnsignedInt(body.getShort(0)));
         long ticks = ((long) body.getInt(4) << 32) | Integer.toUnsignedLong(body.getInt(8));
         long captured = Integer.toUnsignedLong(body.getInt(12));
-        return packet(start, from, ticks, body, 20, captured);
+        return packet(start, from, ticks, body, 20, captured, Integer.toUnsignedLong(body.getInt(16)));
     }
 
     /** A simple packet block has no timestamp: its packet gets 0 (the epoch). */
@@ -246,14 +253,17 @@ final class PcapngReader extends CaptureReader {
             throw in.error(start, "a simple packet block is too short (" + body.remaining() + " bytes)");
         }
         Interface from = interfaceOf(start, 0);
-        long captured = Math.min(Integer.toUnsignedLong(body.getInt(0)), body.remaining() - 4L);
+        long original = Integer.toUnsignedLong(body.getInt(0));
+        long captured = Math.min(original, body.remaining() - 4L);
         if (from.snapLength() > 0) {
             captured = Math.min(captured, from.snapLength());
         }
-        return new CapturedPacket(0, Arrays.copyOfRange(body.array(), 4, 4 + (int) captured), from.linkType());
+        return new CapturedPacket(
+                0, Arrays.copyOfRange(body.array(), 4, 4 + (int) captured), from.linkType(), original);
     }
 
-    private CapturedPacket packet(long start, Interface from, long ticks, ByteBuffer body, int dataAt, long captured)
+    private CapturedPacket packet(
+            long start, Interface from, long ticks, ByteBuffer body, int dataAt, long captured, long original)
             throws IOException {
         if (captured > body.remaining() - dataAt) {
             throw in.error(
@@ -263,7 +273,7 @@ final class PcapngReader extends CaptureReader {
         }
         long nanos = from.unit().toNanos(ticks, from.offsetSeconds(), in, start);
         byte[] data = Arrays.copyOfRange(body.array(), dataAt, dataAt + (int) captured);
-        return new CapturedPacket(nanos, data, from.linkType());
+        return new CapturedPacket(nanos, data, from.linkType(), Math.max(original, captured));
     }
 
     /** An interface's timestamp unit, from its {@code if_tsresol} option: 10^-n or 2^-n seconds. */

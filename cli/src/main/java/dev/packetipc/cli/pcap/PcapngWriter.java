@@ -11,7 +11,7 @@ import java.nio.ByteBuffer;
 final class PcapngWriter extends CaptureWriter {
     private static final int INTERFACE_BLOCK_LENGTH = 32;
 
-    PcapngWriter(OutputStream out, int linkType) throws IOException {
+    PcapngWriter(OutputStream out, int linkType, int snapLength) throws IOException {
         super(out);
         ByteBuffer header = header();
         header.putInt(CaptureReader.PCAPNG_SECTION_HEADER).putInt(28).putInt(0x1A2B3C4D);
@@ -20,7 +20,7 @@ final class PcapngWriter extends CaptureWriter {
                 .putInt(INTERFACE_BLOCK_LENGTH)
                 .putShort((short) linkType)
                 .putShort((short) 0);
-        header.putInt(SNAP_LENGTH);
+        header.putInt(snapLength);
         header.putShort((short) 9).putShort((short) 1).put((byte) 9).put(new byte[3]); // if_tsresol = 10^-9
         header.putInt(0); // opt_endofopt
         header.putInt(INTERFACE_BLOCK_LENGTH);

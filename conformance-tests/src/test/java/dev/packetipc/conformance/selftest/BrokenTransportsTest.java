@@ -110,6 +110,14 @@ class BrokenTransportsTest {
         assertFails(run, "R114", "of 1048577 bytes although the connection states maxPacketBytes()=1048576");
     }
 
+    @Test
+    void losingAStreamPropertyFailsThePropertiesRule() {
+        ContractRun run = ContractRun.ofRule(PropertyDroppingTransportContract.class, "optional_R206_", Map.of());
+        assertFails(run, "R206", "[R206] transport 'property-dropping': the server attached ");
+        assertFails(run, "R206", " entries {linktype=276, empty=, ");
+        assertFails(run, "R206", "but the client's properties() are ");
+    }
+
     private static void assertFails(ContractRun run, String ruleId, String expectedText) {
         ContractRun.Outcome outcome = run.rule(ruleId);
         assertEquals(ContractRun.Status.FAILED, outcome.status(), () -> ruleId + " should fail; the run:\n" + run);

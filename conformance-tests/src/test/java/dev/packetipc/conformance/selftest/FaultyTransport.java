@@ -187,6 +187,15 @@ final class FaultyTransport implements IpcTransport {
                 Set.of(TransportCapability.MULTIPLE_CLIENTS));
     }
 
+    /** Declares stream properties, but its clients lose the last one and hand out a map that can be changed. */
+    static FaultyTransport droppingAProperty() {
+        return new FaultyTransport(
+                "property-dropping",
+                () -> ArrayList::new,
+                Set.of(TransportCapability.MULTIPLE_CLIENTS, TransportCapability.STREAM_PROPERTIES),
+                PropertyDroppingClient::new);
+    }
+
     /** No fault at all, but no declared capability either: every optional rule must be skipped. */
     static FaultyTransport withoutCapabilities() {
         return new FaultyTransport("bare", () -> ArrayList::new, Set.of());
