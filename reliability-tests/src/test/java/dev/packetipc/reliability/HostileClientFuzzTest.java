@@ -99,17 +99,19 @@ class HostileClientFuzzTest {
 
     /** Records this test's row in the results (after every input: jqwik properties get no JUnit extensions). */
     private static void report() {
+        Proves proves;
+        try {
+            proves = HostileClientFuzzTest.class
+                    .getDeclaredMethod("aServerServingAHostileClientEndsCleanly", long.class, int.class, int.class)
+                    .getAnnotation(Proves.class);
+        } catch (NoSuchMethodException e) {
+            throw new IllegalStateException(e);
+        }
         Results.row(
                 "HostileClientFuzzTest.aServerServingAHostileClientEndsCleanly",
                 List.of(),
-                "mutations of a client's HELLO (shared-memory and ring flags on or off) + RELEASE, WAKE, CLOSE from a"
-                        + " raw client over a real Unix socket: flipped bits, truncation, impossible and huge lengths,"
-                        + " unknown types, frames a client may not send, RELEASEs never handed out, garbage; then"
-                        + " hang-up, half-close, or silence",
-                "the unix server's accept times out or its send/sendEnd succeed or throw ProtocolException, PeerGone"
-                        + " or IpcTimeoutException with a message, within " + TRY_BOUND.toSeconds() + " s; no other"
-                        + " exception; the sender allocates at most 4 MiB; the same server then serves a checked stream"
-                        + " to a well-behaved client; no descriptor, thread or file left",
+                proves.injects(),
+                proves.bound(),
                 tries + " inputs: " + notAccepted + " not accepted, " + refused + " refused or gone, " + timedOut
                         + " timed out (silent client), " + served + " served to the end; slowest " + slowestMillis
                         + " ms, most allocated by the sender " + mostAllocated / 1024 + " KiB",
@@ -152,6 +154,15 @@ class HostileClientFuzzTest {
     }
 
     @Property
+    @Proves(
+            injects = "mutations of a client's HELLO (shared-memory and ring flags on or off) + RELEASE, WAKE, CLOSE"
+                    + " from a raw client over a real Unix socket: flipped bits, truncation, impossible and huge"
+                    + " lengths, unknown types, frames a client may not send, RELEASEs never handed out, garbage;"
+                    + " then hang-up, half-close, reading, or silence",
+            bound = "the unix server's accept times out, or its send/sendEnd succeed or throw ProtocolException,"
+                    + " PeerGone or IpcTimeoutException with a message, within 15 s; no other exception; the sender"
+                    + " allocates at most 4 MiB; the same server then serves a checked stream to a well-behaved"
+                    + " client; no descriptor, thread or file left after the property")
     void aServerServingAHostileClientEndsCleanly(
             @ForAll long seed,
             @ForAll @IntRange(min = 0, max = 12) int frames,
