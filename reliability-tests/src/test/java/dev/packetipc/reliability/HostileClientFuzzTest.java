@@ -217,10 +217,11 @@ class HostileClientFuzzTest {
         CountDownLatch serverDone = new CountDownLatch(1);
         AtomicReference<Throwable> clientFailure = new AtomicReference<>();
         AtomicBoolean abandoned = new AtomicBoolean();
+        AtomicBoolean refusedSeen = new AtomicBoolean();
         Thread rogue = new Thread(
                 () -> {
                     try {
-                        actHostile(bytes, then, new Random(chunkSeed), serverDone, abandoned);
+                        actHostile(bytes, then, new Random(chunkSeed), serverDone, abandoned, refusedSeen);
                     } catch (IOException e) {
                         // the server hung up first: fine
                     } catch (Throwable t) { // the test's own client failed: reported below
@@ -233,7 +234,7 @@ class HostileClientFuzzTest {
         long start = System.nanoTime();
         rogue.start();
         try {
-            if (!serve(random, what)) {
+            if (!serve(random, what, refusedSeen)) {
                 // Not accepted (yet): nobody will close the server's end, so the raw client stops reading.
                 abandoned.set(true);
             }
@@ -258,20 +259,29 @@ class HostileClientFuzzTest {
      * What a user's server does with one client: accept, a few batches, the end, each with a time-out. False if
      * accept timed out.
      */
-    private static boolean serve(Random random, StringBuilder what) {
-        Connection connection;
+    private static boolean serve(Random random, StringBuilder what, AtomicBoolean refusedSeen) {
+        Connection connection = null;
+        long deadline = System.nanoTime() + ACCEPT.toNanos();
         try {
-            connection = server.accept(ACCEPT);
-        } catch (IpcTimeoutException e) {
-            notAccepted++;
-            return false;
+            while (connection == null) {
+                try {
+                    long left = Math.max(1, Math.min(50_000_000L, deadline - System.nanoTime()));
+                    connection = server.accept(Duration.ofNanos(left));
+                } catch (IpcTimeoutException e) {
+                    // A client that read a REJECT or the end before any WELCOME is never handed out: stop waiting.
+                    if (refusedSeen.get() || System.nanoTime() - deadline >= 0) {
+                        notAccepted++;
+                        return false;
+                    }
+                }
+            }
         } catch (Exception e) {
             throw new AssertionError("accept threw " + e + " for a hostile client (" + what + ")", e);
         }
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long allocated = 0;
-        try (connection) {
-            int large = Math.min(20 * 1024, connection.maxPacketBytes());
+        try (Connection accepted = connection) {
+            int large = Math.min(20 * 1024, accepted.maxPacketBytes());
             long sequence = 0;
             for (int b = 0; b < BATCHES; b++) {
                 List<Packet> batch = b % 2 == 0
@@ -280,14 +290,14 @@ class HostileClientFuzzTest {
                 sequence += batch.size();
                 long at = threads.getCurrentThreadAllocatedBytes();
                 try {
-                    connection.send(batch, SEND);
+                    accepted.send(batch, SEND);
                 } finally {
                     allocated += threads.getCurrentThreadAllocatedBytes() - at;
                 }
             }
             long at = threads.getCurrentThreadAllocatedBytes();
             try {
-                connection.sendEnd(SEND);
+                accepted.sendEnd(SEND);
             } finally {
                 allocated += threads.getCurrentThreadAllocatedBytes() - at;
             }
@@ -364,7 +374,12 @@ class HostileClientFuzzTest {
     }
 
     private static void actHostile(
-            byte[] bytes, Then then, Random random, CountDownLatch serverDone, AtomicBoolean abandoned)
+            byte[] bytes,
+            Then then,
+            Random random,
+            CountDownLatch serverDone,
+            AtomicBoolean abandoned,
+            AtomicBoolean refusedSeen)
             throws Exception {
         try (AFUNIXSocket socket = AFUNIXSocket.connectTo(
                 AFUNIXSocketAddress.of(new File(URI.create(server.name()).getPath())))) {
@@ -385,10 +400,10 @@ class HostileClientFuzzTest {
                     return;
                 case HALF_CLOSE_AND_READ:
                     socket.shutdownOutput();
-                    drain(socket.getInputStream(), abandoned);
+                    drain(socket.getInputStream(), abandoned, refusedSeen);
                     return;
                 case READ:
-                    drain(socket.getInputStream(), abandoned);
+                    drain(socket.getInputStream(), abandoned, refusedSeen);
                     return;
                 default:
                     serverDone.await(TRY_BOUND.toMillis(), TimeUnit.MILLISECONDS);
@@ -396,14 +411,41 @@ class HostileClientFuzzTest {
         }
     }
 
-    /** Reads and drops what the server sends until it hangs up, or until the test gave up on accepting it. */
-    private static void drain(InputStream in, AtomicBoolean abandoned) throws IOException {
+    /**
+     * Reads and drops what the server sends until it hangs up, or until the test gave up on accepting it. Notes in
+     * {@code refusedSeen} when the server's first frame was not a WELCOME or it hung up before one.
+     */
+    private static void drain(InputStream in, AtomicBoolean abandoned, AtomicBoolean refusedSeen) throws IOException {
         byte[] buffer = new byte[8192];
+        byte[] head = new byte[FrameDescriptor.HEADER_LENGTH];
+        int headRead = 0;
         long deadline = System.nanoTime() + TRY_BOUND.toNanos();
         while (System.nanoTime() - deadline < 0) {
             try {
-                if (in.read(buffer) < 0) {
+                int n;
+                try {
+                    n = in.read(buffer);
+                } catch (SocketTimeoutException e) {
+                    throw e;
+                } catch (IOException e) {
+                    if (headRead < head.length) {
+                        refusedSeen.set(true);
+                    }
+                    throw e;
+                }
+                if (n < 0) {
+                    if (headRead < head.length) {
+                        refusedSeen.set(true);
+                    }
                     return;
+                }
+                if (headRead < head.length) {
+                    int take = Math.min(n, head.length - headRead);
+                    System.arraycopy(buffer, 0, head, headRead, take);
+                    headRead += take;
+                    if (headRead == head.length && head[FrameDescriptor.TYPE_OFFSET] != FrameDescriptor.TYPE_WELCOME) {
+                        refusedSeen.set(true);
+                    }
                 }
             } catch (SocketTimeoutException e) {
                 if (abandoned.get()) {
