@@ -180,13 +180,66 @@ class HostileClientFuzzTest {
         }
     }
 
-    /** Inputs (seed, frames, mutations) that once failed, replayed every run. None yet. */
-    private static final long[][] REGRESSIONS = {};
+    /**
+     * Inputs (seed, frames, mutations) that once failed, replayed every run. The first: a HELLO offering the ring
+     * without shared memory and announcing a maximum frame that is not a multiple of 8; {@code send} of a packet of
+     * {@code maxPacketBytes()} bytes threw {@link IllegalStateException} (see {@link #unalignedMaxFrame}); passes
+     * since the property sends packets rounded down to a multiple of 8.
+     */
+    private static final long[][] REGRESSIONS = {{53691, 8, 4}};
 
     @net.jqwik.api.Example
     void regressionInputs() throws Exception {
         for (long[] input : REGRESSIONS) {
             aServerServingAHostileClientEndsCleanly(input[0], (int) input[1], (int) input[2]);
+        }
+    }
+
+    /**
+     * Known defect (found by this test): a client announcing a maximum frame that is not a multiple of 8 (wire
+     * format §1: "in effect rounded down") makes the server's {@code maxPacketBytes()} one that fits no frame: {@code
+     * BatchDescriptor.maxInlinePayload(4100)} is 4068, but an inline entry of 4068 bytes takes 16 + 4072, so the
+     * frame would be 4104 bytes. With the ring on, {@code send} of such a packet throws {@link IllegalStateException}
+     * ("a record with room for packet #0 took nothing") instead of sending it or an {@link IpcException}.
+     */
+    @net.jqwik.api.Example
+    @net.jqwik.api.Tag("known-defect")
+    void unalignedMaxFrame() throws Exception {
+        server();
+        for (int flags : new int[] {HandshakeDescriptor.FLAG_RING, 0}) {
+            ByteBuffer hello = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
+            FrameEncoder.encodeHello(hello, (short) 1, (short) 1, 4100, flags);
+            CountDownLatch done = new CountDownLatch(1);
+            AtomicBoolean abandoned = new AtomicBoolean();
+            Thread rogue = new Thread(
+                    () -> {
+                        try {
+                            actHostile(hello.array(), Then.READ, new Random(0), done, abandoned, new AtomicBoolean());
+                        } catch (Exception e) {
+                            // the server hung up
+                        }
+                    },
+                    "rogue-client");
+            rogue.setDaemon(true);
+            rogue.start();
+            try (Connection connection = server.accept(Duration.ofSeconds(10))) {
+                int length = connection.maxPacketBytes();
+                try {
+                    connection.send(List.of(Checked.packet(0, length)), Duration.ofSeconds(5));
+                    connection.sendEnd(Duration.ofSeconds(5));
+                } catch (IpcException e) {
+                    assertMessage(e, new StringBuilder("unaligned maximum frame"));
+                } catch (RuntimeException e) {
+                    throw new AssertionError(
+                            "send of a packet of maxPacketBytes()=" + length + " bytes to a client announcing"
+                                    + " frames of 4100 bytes (flags " + flags + ") threw " + e,
+                            e);
+                }
+            } finally {
+                abandoned.set(true);
+                done.countDown();
+                rogue.join(TRY_BOUND.toMillis());
+            }
         }
     }
 
@@ -281,7 +334,9 @@ class HostileClientFuzzTest {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long allocated = 0;
         try (Connection accepted = connection) {
-            int large = Math.min(20 * 1024, accepted.maxPacketBytes());
+            // Rounded down to a multiple of 8: exactly maxPacketBytes() hits a known defect (see below) when the
+            // client announced a maximum frame that is not a multiple of 8.
+            int large = Math.min(20 * 1024, accepted.maxPacketBytes()) & ~7;
             long sequence = 0;
             for (int b = 0; b < BATCHES; b++) {
                 List<Packet> batch = b % 2 == 0
@@ -397,6 +452,14 @@ class HostileClientFuzzTest {
             }
             switch (then) {
                 case HANG_UP:
+                    // At once (the server's WELCOME then fails) or once the server has answered (mid-stream).
+                    if (random.nextBoolean()) {
+                        try {
+                            socket.getInputStream().read(new byte[24]);
+                        } catch (SocketTimeoutException e) {
+                            // no answer within 100 ms: hang up anyway
+                        }
+                    }
                     return;
                 case HALF_CLOSE_AND_READ:
                     socket.shutdownOutput();
