@@ -133,7 +133,8 @@ public final class FrameDecoder {
      * checked: the caller has checked it already ({@link #negotiate} or {@link #welcome}).
      *
      * @param frame the received bytes, a whole HELLO or WELCOME starting at its position
-     * @return the peer's maximum frame size in bytes, header included, at least {@link
+     * @return the peer's maximum frame size in bytes, header included, rounded down to a multiple of {@link
+     *     FrameDescriptor#ALIGNMENT} as the wire format says (every frame's length is one), at least {@link
      *     FrameDescriptor#MIN_MAX_FRAME_BYTES}
      * @throws ProtocolException if the peer announced less than {@link FrameDescriptor#MIN_MAX_FRAME_BYTES}, or more
      *     than {@link Integer#MAX_VALUE} (read as a negative {@code int})
@@ -144,7 +145,7 @@ public final class FrameDecoder {
             throw new ProtocolException("the peer's maximum frame size=" + Integer.toUnsignedString(max)
                     + " is below the minimum of " + FrameDescriptor.MIN_MAX_FRAME_BYTES);
         }
-        return max;
+        return max & -FrameDescriptor.ALIGNMENT;
     }
 
     /**

@@ -141,7 +141,10 @@ public final class StreamEndpoints {
                 }
                 throw e;
             }
-            int maxFrameBytes = Math.min(clientMaxFrame, options.get(IpcOptions.MAX_FRAME_BYTES));
+            // a multiple of 8, as every frame's length is: an unaligned maximum (the option allows one) is in effect
+            // rounded down, or a packet of maxPacketBytes() would need a frame longer than the maximum
+            int maxFrameBytes =
+                    Math.min(clientMaxFrame, options.get(IpcOptions.MAX_FRAME_BYTES)) & -FrameDescriptor.ALIGNMENT;
             if (ring != null) {
                 maxFrameBytes = Math.min(maxFrameBytes, ring.maxRecordLength());
             }
