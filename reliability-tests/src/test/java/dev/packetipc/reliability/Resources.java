@@ -102,7 +102,8 @@ final class Resources {
         }
         try (Stream<Path> all = Files.walk(dir)) {
             return all.map(p -> dir.relativize(p).toString()).collect(Collectors.toCollection(TreeSet::new));
-        } catch (IOException e) { // something vanished while walking: try again
+        } catch (IOException
+                | UncheckedIOException e) { // something vanished while walking (the stream wraps it): again
             try {
                 Thread.sleep(10); // a retry after a concurrent deletion, bounded by the caller's deadline
             } catch (InterruptedException ie) {
