@@ -97,19 +97,19 @@ final class Resources {
 
     static Set<String> runtimeFiles() {
         Path dir = RuntimeDirectory.path();
-        if (!Files.isDirectory(dir)) {
-            return new TreeSet<>();
-        }
-        try (Stream<Path> all = Files.walk(dir)) {
-            return all.map(p -> dir.relativize(p).toString()).collect(Collectors.toCollection(TreeSet::new));
-        } catch (IOException
-                | UncheckedIOException e) { // something vanished while walking (the stream wraps it): again
-            try {
-                Thread.sleep(10); // a retry after a concurrent deletion, bounded by the caller's deadline
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
+        for (int attempt = 1; ; attempt++) {
+            if (!Files.isDirectory(dir)) {
+                return new TreeSet<>();
             }
-            return runtimeFiles();
+            try (Stream<Path> all = Files.walk(dir)) {
+                return all.map(p -> dir.relativize(p).toString()).collect(Collectors.toCollection(TreeSet::new));
+            } catch (IOException | UncheckedIOException e) { // something vanished while walking (the stream wraps it)
+                if (attempt == 100) { // a walk that meets a deletion is retried at once; deletions do not go on
+                    throw new UncheckedIOException(
+                            "the runtime directory " + dir + " kept changing while walked",
+                            e instanceof IOException io ? io : ((UncheckedIOException) e).getCause());
+                }
+            }
         }
     }
 

@@ -107,13 +107,6 @@ class EndAndCloseBoundsTest {
         });
     }
 
-    private static Connection accept(StreamChannel server, JdkSocketChannel clientEnd) throws Exception {
-        CompletableFuture<Client> connecting = connect(clientEnd);
-        Connection connection = StreamEndpoints.accept(server, "test", IpcOptions.defaults(), null, WAIT);
-        connecting.get(30, TimeUnit.SECONDS); // the client never reads: it stays open, receiving nothing
-        return connection;
-    }
-
     /**
      * The server's end of the socket that, once {@link #fill filled}, takes no more bytes, as a socket whose client
      * stopped reading: a write waits its timeout for room and writes nothing. Emulated so that the end's frame, not a
