@@ -146,6 +146,31 @@ public final class IpcOptions {
             "a positive duration");
 
     /**
+     * How long a side waiting for its peer (a client in receive or poll, a server in {@code send} waiting for room)
+     * goes without any sign of life from the peer before it gives up with {@link PeerGoneException}: for a peer that
+     * is frozen (stopped with SIGSTOP or a debugger, or never scheduled) rather than gone, which no operating system
+     * reports. Every frame, packet or record counts as a sign of life; a side with nothing else to send sends a
+     * heartbeat (one 8-byte frame on the stream transports, a counter in shared memory on shm) every quarter of the
+     * smaller of the two sides' time-outs, from one daemon thread per process, whether or not its user calls into
+     * the library. So a peer that is merely slow, or busy elsewhere, is never mistaken for a frozen one; a peer that
+     * crashed is usually noticed much sooner, when its system closes its end.
+     *
+     * <p>Default 5 s, on. On by default because a blocking receive is the common way to read, and without it a
+     * frozen server keeps its clients blocked for ever (a blocking {@code send} likewise); its cost is one small write
+     * per connection and direction every 1.25 s. {@link Duration#ZERO} turns it off for the connections of this side
+     * (and so for both sides of each), for example to stop a process in a debugger: then a frozen peer is waited for
+     * as long as the call's own time-out. Otherwise 100 ms to 60 s. Honoured by every transport of this project that
+     * declares {@link TransportCapability#LIVENESS} (see each transport's README for its own bound and for peers, such
+     * as the C library, that do not send heartbeats).
+     */
+    public static final IpcOption<Duration> LIVENESS_TIMEOUT = IpcOption.of(
+            "livenessTimeout",
+            Duration.class,
+            Duration.ofSeconds(5),
+            d -> d.isZero() || d.compareTo(Duration.ofMillis(100)) >= 0 && d.compareTo(Duration.ofSeconds(60)) <= 0,
+            "0 (off), or 100 ms to 60 s");
+
+    /**
      * Whether servers and clients register their MXBeans in the platform MBean server, where JConsole and VisualVM
      * show them under {@code dev.packetipc}: a {@link dev.packetipc.jmx.ServerMXBean} per server, a
      * {@link dev.packetipc.jmx.ConnectionMXBean} per accepted connection, a {@link dev.packetipc.jmx.ClientMXBean} per

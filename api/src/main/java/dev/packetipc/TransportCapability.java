@@ -25,5 +25,11 @@ public enum TransportCapability {
      * The server's {@link IpcOptions#STREAM_PROPERTIES} reach every client, unchanged and in order, as {@link
      * Client#properties()}.
      */
-    STREAM_PROPERTIES
+    STREAM_PROPERTIES,
+    /**
+     * {@link IpcOptions#LIVENESS_TIMEOUT} is honoured: a peer in another process that is frozen (stopped, never
+     * scheduled) or killed is reported to a side blocked in receive or in send, within the time-out plus the
+     * transport's stated slack, as a {@link PeerGoneException}, not left to the call's own time-out.
+     */
+    LIVENESS
 }

@@ -149,6 +149,41 @@ public final class FrameDecoder {
     }
 
     /**
+     * The liveness time-out a HELLO or WELCOME announces (wire format §8), or 0 if it does not set {@link
+     * HandshakeDescriptor#FLAG_LIVENESS}: a HELLO with the flag must be at least {@link
+     * HandshakeDescriptor#HELLO_LIVENESS_LENGTH} bytes long, and the time-out must be 1 to {@link
+     * HandshakeDescriptor#MAX_LIVENESS_MILLIS} ms.
+     *
+     * @param frame a received HELLO or WELCOME, whole, starting at the buffer's position
+     * @return the peer's time-out in milliseconds, or 0 if the peer does not speak heartbeats
+     * @throws ProtocolException if the flag is set but the time-out is missing or out of range
+     */
+    public static int livenessMillis(ByteBuffer frame) throws ProtocolException {
+        if ((bodyInt(frame, HandshakeDescriptor.FLAGS_OFFSET) & HandshakeDescriptor.FLAG_LIVENESS) == 0) {
+            return 0;
+        }
+        int millis;
+        if (type(frame) == FrameDescriptor.TYPE_HELLO) {
+            int length = frame.getInt(frame.position() + FrameDescriptor.LENGTH_OFFSET);
+            if (length < HandshakeDescriptor.HELLO_LIVENESS_LENGTH) {
+                throw new ProtocolException("a HELLO with the liveness flag must be at least "
+                        + HandshakeDescriptor.HELLO_LIVENESS_LENGTH + " bytes long, not " + length);
+            }
+            millis = bodyInt(frame, HandshakeDescriptor.HELLO_LIVENESS_OFFSET);
+        } else {
+            millis = frame.getShort(frame.position()
+                            + FrameDescriptor.HEADER_LENGTH
+                            + HandshakeDescriptor.WELCOME_LIVENESS_OFFSET)
+                    & 0xffff;
+        }
+        if (millis < 1 || millis > HandshakeDescriptor.MAX_LIVENESS_MILLIS) {
+            throw new ProtocolException("the liveness time-out=" + Integer.toUnsignedString(millis) + " ms announced"
+                    + " in the handshake is outside [1, " + HandshakeDescriptor.MAX_LIVENESS_MILLIS + "]");
+        }
+        return millis;
+    }
+
+    /**
      * The u32 at {@code bodyOffset} of the frame at the buffer's position: a reason code, a region id, a handle or the
      * flags. Nothing is checked: the caller knows the frame's type and that its length covers the field.
      *

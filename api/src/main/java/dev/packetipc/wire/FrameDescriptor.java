@@ -57,6 +57,11 @@ public final class FrameDescriptor {
     public static final byte TYPE_WAKE = 0x13;
     /** Server to client, right after WELCOME: the packet ring's region, whose descriptor travels out of band. */
     public static final byte TYPE_RING = 0x22;
+    /**
+     * Either way, only if both set {@link HandshakeDescriptor#FLAG_LIVENESS}: a sign of life from a side that has sent
+     * nothing else for a while (wire format §8). No body; the receiver drops it.
+     */
+    public static final byte TYPE_HEARTBEAT = 0x14;
 
     private FrameDescriptor() {}
 
@@ -89,6 +94,7 @@ public final class FrameDescriptor {
             case TYPE_WAKE:
             case TYPE_RING:
             case TYPE_PROPERTIES:
+            case TYPE_HEARTBEAT:
                 return true;
             default:
                 return false;
@@ -96,7 +102,7 @@ public final class FrameDescriptor {
     }
 
     /**
-     * The largest legal length of a frame of this type: the fixed length of END, CLOSE, WELCOME, REGION and RELEASE,
+     * The largest legal length of a frame of this type: the fixed length of END, CLOSE, WELCOME, REGION, RELEASE, WAKE, RING and HEARTBEAT,
      * the longest text for REJECT, 4096 for PROPERTIES, and no limit but the negotiated maximum for HELLO (a later version may extend it)
      * and BATCH.
      */
@@ -113,6 +119,7 @@ public final class FrameDescriptor {
             case TYPE_RELEASE:
             case TYPE_WAKE:
             case TYPE_RING:
+            case TYPE_HEARTBEAT:
                 return minLength(type);
             default:
                 return Integer.MAX_VALUE;

@@ -223,6 +223,33 @@ public final class FrameEncoder {
     }
 
     /**
+     * Writes HELLO with {@link HandshakeDescriptor#FLAG_LIVENESS} added to {@code flags}: 32 bytes, the client's
+     * liveness time-out at {@link HandshakeDescriptor#HELLO_LIVENESS_OFFSET} (wire format §8).
+     *
+     * @param dst the buffer to write into, at its position; needs room for 32 bytes
+     * @param minVersion the lowest protocol version the client speaks (u16)
+     * @param maxVersion the highest protocol version the client speaks (u16)
+     * @param maxFrameBytes the largest frame the client accepts, header included
+     * @param flags the other HELLO flags
+     * @param livenessMillis the client's liveness time-out, 1 to {@link HandshakeDescriptor#MAX_LIVENESS_MILLIS}
+     */
+    public static void encodeHelloWithLiveness(
+            ByteBuffer dst, short minVersion, short maxVersion, int maxFrameBytes, int flags, int livenessMillis) {
+        int start = dst.position();
+        handshake(
+                dst,
+                FrameDescriptor.TYPE_HELLO,
+                minVersion,
+                maxVersion,
+                maxFrameBytes,
+                flags | HandshakeDescriptor.FLAG_LIVENESS);
+        dst.putInt(start + HEADER_LENGTH + HandshakeDescriptor.HELLO_LIVENESS_OFFSET, livenessMillis);
+        dst.putInt(start + HEADER_LENGTH + HandshakeDescriptor.HELLO_LIVENESS_OFFSET + 4, 0);
+        header(dst, start, HandshakeDescriptor.HELLO_LIVENESS_LENGTH, FrameDescriptor.TYPE_HELLO);
+        dst.position(start + HandshakeDescriptor.HELLO_LIVENESS_LENGTH);
+    }
+
+    /**
      * Writes WELCOME without flags: the chosen version and the largest frame the server accepts; 24 bytes.
      *
      * @param dst the buffer to write into, at its position; needs room for 24 bytes
@@ -249,6 +276,27 @@ public final class FrameEncoder {
     }
 
     /**
+     * Writes WELCOME with {@link HandshakeDescriptor#FLAG_LIVENESS} added to {@code flags} and the server's liveness
+     * time-out in the u16 at {@link HandshakeDescriptor#WELCOME_LIVENESS_OFFSET}: 24 bytes (wire format §8).
+     *
+     * @param dst the buffer to write into, at its position; needs room for 24 bytes
+     * @param version the chosen version
+     * @param maxFrameBytes the largest frame the server accepts, header included
+     * @param flags the other WELCOME flags
+     * @param livenessMillis the server's liveness time-out, 1 to {@link HandshakeDescriptor#MAX_LIVENESS_MILLIS}
+     */
+    public static void encodeWelcomeWithLiveness(
+            ByteBuffer dst, short version, int maxFrameBytes, int flags, int livenessMillis) {
+        handshake(
+                dst,
+                FrameDescriptor.TYPE_WELCOME,
+                version,
+                (short) livenessMillis,
+                maxFrameBytes,
+                flags | HandshakeDescriptor.FLAG_LIVENESS);
+    }
+
+    /**
      * Writes RING: the packet ring's region, whose descriptor is sent out of band with this frame; 24 bytes.
      *
      * @param dst the buffer to write into, at its position; needs room for 24 bytes
@@ -268,6 +316,18 @@ public final class FrameEncoder {
         dst.order(ByteOrder.LITTLE_ENDIAN);
         int start = dst.position();
         header(dst, start, HEADER_LENGTH, FrameDescriptor.TYPE_WAKE);
+        dst.position(start + HEADER_LENGTH);
+    }
+
+    /**
+     * Writes HEARTBEAT, a sign of life (wire format §8): 8 bytes, no body.
+     *
+     * @param dst the buffer to write into, at its position; needs room for 8 bytes
+     */
+    public static void encodeHeartbeat(ByteBuffer dst) {
+        dst.order(ByteOrder.LITTLE_ENDIAN);
+        int start = dst.position();
+        header(dst, start, HEADER_LENGTH, FrameDescriptor.TYPE_HEARTBEAT);
         dst.position(start + HEADER_LENGTH);
     }
 

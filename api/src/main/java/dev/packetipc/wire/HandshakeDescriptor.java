@@ -12,14 +12,18 @@ package dev.packetipc.wire;
  *   8  u32 largest frame the client accepts
  *  12  u32 flags: bit 0 {@link #FLAG_SHARED_MEMORY}, the client maps shared-memory regions;
  *                 bit 1 {@link #FLAG_RING}, the client offers the packet ring;
- *                 bit 2 {@link #FLAG_PROPERTIES}, the client accepts a PROPERTIES frame
+ *                 bit 2 {@link #FLAG_PROPERTIES}, the client accepts a PROPERTIES frame;
+ *                 bit 3 {@link #FLAG_LIVENESS}, the client speaks heartbeats, and the body is 24 bytes:
+ *  16  u32 the client's liveness time-out in milliseconds (only with bit 3)
+ *  20  u32 reserved (0) (only with bit 3)
  * WELCOME (server to client, body 16 bytes)
  *   0  u32 magic
  *   4  u16 chosen version
- *   6  u16 reserved (0)
+ *   6  u16 with flag bit 3: the server's liveness time-out in milliseconds; else reserved (0)
  *   8  u32 largest frame the server accepts
  *  12  u32 flags: bit 1 {@link #FLAG_RING}, the packet ring is on and a RING frame follows;
- *                 bit 2 {@link #FLAG_PROPERTIES}, a PROPERTIES frame follows (after RING, if any)
+ *                 bit 2 {@link #FLAG_PROPERTIES}, a PROPERTIES frame follows (after RING, if any);
+ *                 bit 3 {@link #FLAG_LIVENESS}, both sides send heartbeats
  * REJECT  (body 8 bytes + text, padded to 8)
  *   0  u32 reason code ({@link #REASON_VERSION}, ...)
  *   4  u32 text length n, then n bytes of UTF-8 text
@@ -29,6 +33,7 @@ package dev.packetipc.wire;
  * RELEASE (body 16 bytes)   0 u32 region id, 4 u32 reserved, 8 u64 released position (see below)
  * RING    (body 16 bytes)   0 u32 reserved (0), 4 u32 handle (Windows; 0 on Unix), 8 u64 region size in bytes
  * WAKE    (no body)
+ * HEARTBEAT (no body)
  * PROPERTIES (server to client, body of 8 to 4088 bytes): the encoding of {@link dev.packetipc.spi.StreamProperties}
  * </pre>
  *
@@ -89,6 +94,24 @@ public final class HandshakeDescriptor {
      * it: a PROPERTIES frame follows the WELCOME (after the RING frame when {@link #FLAG_RING} is set too).
      */
     public static final int FLAG_PROPERTIES = 4;
+    /**
+     * HELLO flag: the client sends and accepts HEARTBEAT frames, and its HELLO is {@link #HELLO_LIVENESS_LENGTH} bytes
+     * long, with its liveness time-out at {@link #HELLO_LIVENESS_OFFSET} (wire format §8). WELCOME flag, same bit, only
+     * if the HELLO set it: both sides send heartbeats, and the server's time-out is at {@link
+     * #WELCOME_LIVENESS_OFFSET}.
+     */
+    public static final int FLAG_LIVENESS = 8;
+    /** HELLO with {@link #FLAG_LIVENESS}: offset of the u32 liveness time-out of the client, in milliseconds. */
+    public static final int HELLO_LIVENESS_OFFSET = 16;
+    /** HELLO with {@link #FLAG_LIVENESS}: the length of the whole frame, header included. */
+    public static final int HELLO_LIVENESS_LENGTH = 32;
+    /**
+     * WELCOME with {@link #FLAG_LIVENESS}: offset of the u16 liveness time-out of the server, in milliseconds (the
+     * field that is reserved without the flag).
+     */
+    public static final int WELCOME_LIVENESS_OFFSET = 6;
+    /** The longest liveness time-out the handshake can carry, in milliseconds: the u16 of the WELCOME. */
+    public static final int MAX_LIVENESS_MILLIS = 65_535;
 
     /** Reason: closed normally. */
     public static final int REASON_NORMAL = 0;

@@ -35,7 +35,7 @@ final class StreamClient extends AbstractClient implements SharedRegions {
     /** How long a ring record's unknown region is looked for on the stream. */
     private static final long REGION_WAIT_NANOS = 1_000_000_000L;
 
-    private final StreamChannel channel;
+    private final LivenessChannel channel;
     private final SharedMemory sharedMemory;
     private final FrameInput input;
     private final BatchReader batch = new BatchReader(this);
@@ -64,7 +64,7 @@ final class StreamClient extends AbstractClient implements SharedRegions {
     /** When a poll without wait last read the stream. */
     private long lastStreamLook = System.nanoTime() - STREAM_LOOK_NANOS;
 
-    StreamClient(String name, StreamChannel channel, SharedMemory sharedMemory, FrameInput input) {
+    StreamClient(String name, LivenessChannel channel, SharedMemory sharedMemory, FrameInput input) {
         this(name, channel, sharedMemory, input, null, IpcOptions.IdleStrategy.BACKOFF);
     }
 
@@ -76,7 +76,7 @@ final class StreamClient extends AbstractClient implements SharedRegions {
      */
     StreamClient(
             String name,
-            StreamChannel channel,
+            LivenessChannel channel,
             SharedMemory sharedMemory,
             FrameInput input,
             PacketRing ring,
@@ -342,6 +342,10 @@ final class StreamClient extends AbstractClient implements SharedRegions {
             input.consume(length); // the doorbell: the ring is looked at next
             return;
         }
+        if (type == FrameDescriptor.TYPE_HEARTBEAT && channel.watching()) {
+            input.consume(length); // a sign of life: reading it was the point
+            return;
+        }
         switch (type) {
             case FrameDescriptor.TYPE_BATCH:
                 batchFrameLength = length;
@@ -390,7 +394,7 @@ final class StreamClient extends AbstractClient implements SharedRegions {
             throw new ProtocolException("REGION id=" + id + " has size=" + Long.toUnsignedString(size) + ", outside ["
                     + RegionRing.ALIGNMENT + ", 2 GiB)");
         }
-        ByteBuffer mapped = sharedMemory.open(channel, handle, size);
+        ByteBuffer mapped = sharedMemory.open(channel.raw(), handle, size);
         if (mapped.capacity() < size) {
             throw new ProtocolException("REGION id=" + id + " claims size=" + size + " but the shared memory handed"
                     + " over has only " + mapped.capacity() + " bytes");
@@ -521,6 +525,9 @@ final class StreamClient extends AbstractClient implements SharedRegions {
         if (mapped instanceof ProtocolException) {
             failure = mapped;
             closeForProtocolError();
+        } else if (mapped instanceof LivenessChannel.PeerSilentException) {
+            failure = mapped; // the server is frozen, perhaps in the middle of a frame: the stream cannot go on
+            channel.close();
         }
         return mapped;
     }

@@ -52,7 +52,7 @@ final class StreamConnection implements Connection {
     /** A spinning side looks at the stream once every 256 spins. */
     static final int CONTROL_SPIN_INTERVAL = 255;
 
-    private final StreamChannel channel;
+    private final LivenessChannel channel;
     private final String name;
     private final int maxFrameBytes;
     private final int maxPacketBytes;
@@ -83,7 +83,7 @@ final class StreamConnection implements Connection {
     /** Written only by the thread that holds {@link #sendLock}. */
     private volatile long sendWaitNanos;
 
-    StreamConnection(StreamChannel channel, String name, int maxFrameBytes, SharedPayloads shared) {
+    StreamConnection(LivenessChannel channel, String name, int maxFrameBytes, SharedPayloads shared) {
         this(
                 channel,
                 name,
@@ -102,7 +102,7 @@ final class StreamConnection implements Connection {
      * @param maxPacketBytes the server's {@link IpcOptions#MAX_PACKET_BYTES}
      */
     StreamConnection(
-            StreamChannel channel,
+            LivenessChannel channel,
             String name,
             int maxFrameBytes,
             SharedPayloads shared,
@@ -409,15 +409,20 @@ final class StreamConnection implements Connection {
         if (region == null) {
             return; // shared memory is off for this connection: the packet goes inline
         }
-        int handle;
+        channel.holdWrites(); // on Unix the descriptor goes with the next bytes written: the REGION frame's own
         try {
-            handle = shared.memory().share(region, channel);
-        } catch (IOException | RuntimeException e) { // e.g. Windows cannot open an elevated client's process
-            shared.giveUp(e);
-            return;
+            int handle;
+            try {
+                handle = shared.memory().share(region, channel.raw());
+            } catch (IOException | RuntimeException e) { // e.g. Windows cannot open an elevated client's process
+                shared.giveUp(e);
+                return;
+            }
+            FrameEncoder.encodeRegion(sendBuffer, SharedPayloads.REGION_ID, handle, shared.size());
+            flush(deadline);
+        } finally {
+            channel.releaseWrites();
         }
-        FrameEncoder.encodeRegion(sendBuffer, SharedPayloads.REGION_ID, handle, shared.size());
-        flush(deadline);
     }
 
     /** Writes one packet too large for the send buffer as a frame of its own, without copying its payload. */
@@ -480,7 +485,12 @@ final class StreamConnection implements Connection {
      */
     private void writeRest(ByteBuffer[] buffers, long deadline, int untouched) throws IOException, IpcException {
         while (hasRemaining(buffers)) {
-            long written = channel.write(buffers, Deadlines.left(deadline));
+            // with the liveness rule on, the wait is cut into slices, between which the client's signs of life are read
+            long written = channel.write(buffers, Math.min(Deadlines.left(deadline), channel.lookIntervalNanos()));
+            if (written == 0 && channel.watching() && Deadlines.left(deadline) > 0) {
+                readControlFrames(0); // a frozen client, whose socket stays full, is noticed here (wire format §8)
+                continue;
+            }
             if (written == 0 && Deadlines.left(deadline) == 0 && hasRemaining(buffers)) {
                 if (buffers == single && ring == null && sendBuffer.position() == untouched) {
                     int packets = unflushed;
@@ -563,6 +573,8 @@ final class StreamConnection implements Connection {
                     FrameDecoder.bodyLong(frame, HandshakeDescriptor.REGION_VALUE_OFFSET));
         } else if (type == FrameDescriptor.TYPE_WAKE && ring != null) {
             return; // the doorbell: the client made room in the ring
+        } else if (type == FrameDescriptor.TYPE_HEARTBEAT && channel.watching()) {
+            return; // a sign of life: reading it was the point
         } else if (type == FrameDescriptor.TYPE_CLOSE) {
             gone = "the client of " + name + " closed the connection";
             throw new PeerGoneException(gone);
@@ -594,6 +606,7 @@ final class StreamConnection implements Connection {
             // no read after the end: a client that took it may already have shut its side, as it should
             writeBuffered(deadline);
             ended = true;
+            channel.stop(); // nothing follows the end, not even a heartbeat; the client stops reading there
         } catch (IOException e) {
             throw failure(e);
         } finally {
@@ -638,6 +651,9 @@ final class StreamConnection implements Connection {
             IpcException ipc = (IpcException) e;
             if (ipc instanceof ProtocolException) {
                 closeWith(HandshakeDescriptor.REASON_PROTOCOL);
+            } else if (ipc instanceof LivenessChannel.PeerSilentException && gone == null) {
+                gone = ipc.getMessage(); // frozen, perhaps mid-frame: the stream cannot go on
+                closeQuietly();
             }
             return ipc;
         }

@@ -66,7 +66,7 @@ public final class StreamEndpoints {
      * thread: each step (reading the HELLO, writing the answer) waits at most {@code timeoutNanos}; {@link
      * HandshakePool} runs this off the accepting thread.
      *
-     * @param channel the accepted channel; the returned connection owns it, and it is closed if this throws
+     * @param raw the accepted channel; the returned connection owns it, and it is closed if this throws
      * @param serverName the server's name, for messages
      * @param options the server's options
      * @param sharedMemory how to share regions with the client, or {@code null} to send every payload inline
@@ -81,8 +81,9 @@ public final class StreamEndpoints {
      * @throws IpcTimeoutException if no HELLO came in time
      */
     public static Connection accept(
-            StreamChannel channel, String serverName, IpcOptions options, SharedMemory sharedMemory, long timeoutNanos)
+            StreamChannel raw, String serverName, IpcOptions options, SharedMemory sharedMemory, long timeoutNanos)
             throws IpcException {
+        LivenessChannel channel = new LivenessChannel(raw);
         FrameInput input = new FrameInput(channel, CLIENT_FRAME_BYTES, CLIENT_FRAME_BYTES);
         try {
             ByteBuffer hello;
@@ -112,6 +113,15 @@ public final class StreamEndpoints {
             }
             int clientMaxFrame = FrameDecoder.peerMaxFrameBytes(hello);
             int flags = FrameDecoder.bodyInt(hello, HandshakeDescriptor.FLAGS_OFFSET);
+            int clientLiveness;
+            try {
+                clientLiveness = FrameDecoder.livenessMillis(hello);
+            } catch (ProtocolException e) {
+                reject(channel, HandshakeDescriptor.REASON_PROTOCOL, e.getMessage());
+                throw e;
+            }
+            int serverLiveness = livenessMillis(options);
+            boolean liveness = clientLiveness > 0 && serverLiveness > 0;
             PacketRing ring = (flags & HandshakeDescriptor.FLAG_RING) != 0
                     ? createRing(sharedMemory, options.get(IpcOptions.RING_BYTES))
                     : null;
@@ -119,12 +129,14 @@ public final class StreamEndpoints {
                     ? options.get(IpcOptions.STREAM_PROPERTIES)
                     : Map.of();
             ByteBuffer welcome = ByteBuffer.allocate(64);
-            FrameEncoder.encodeWelcome(
-                    welcome,
-                    version,
-                    CLIENT_FRAME_BYTES,
-                    (ring == null ? 0 : HandshakeDescriptor.FLAG_RING)
-                            | (properties.isEmpty() ? 0 : HandshakeDescriptor.FLAG_PROPERTIES));
+            int welcomeFlags = (ring == null ? 0 : HandshakeDescriptor.FLAG_RING)
+                    | (properties.isEmpty() ? 0 : HandshakeDescriptor.FLAG_PROPERTIES);
+            if (liveness) {
+                FrameEncoder.encodeWelcomeWithLiveness(
+                        welcome, version, CLIENT_FRAME_BYTES, welcomeFlags, serverLiveness);
+            } else {
+                FrameEncoder.encodeWelcome(welcome, version, CLIENT_FRAME_BYTES, welcomeFlags);
+            }
             try {
                 writeFully(channel, welcome.flip(), timeoutNanos);
                 if (ring != null) {
@@ -157,7 +169,7 @@ public final class StreamEndpoints {
                                     BatchDescriptor.maxInlinePayload(maxFrameBytes),
                                     regionBytes)
                             : null;
-            return new StreamConnection(
+            StreamConnection connection = new StreamConnection(
                     channel,
                     serverName,
                     maxFrameBytes,
@@ -165,6 +177,13 @@ public final class StreamEndpoints {
                     ring,
                     options.get(IpcOptions.IDLE_STRATEGY),
                     options.get(IpcOptions.MAX_PACKET_BYTES));
+            if (liveness) {
+                channel.watch(
+                        millisToNanos(serverLiveness),
+                        heartbeatIntervalNanos(clientLiveness, serverLiveness),
+                        "the client of " + serverName);
+            }
+            return connection;
         } catch (IpcException | RuntimeException e) {
             channel.close();
             throw e;
@@ -201,8 +220,8 @@ public final class StreamEndpoints {
 
     /** Server side: the RING frame, right after the WELCOME, with the region's descriptor out of band. */
     private static void announceRing(
-            StreamChannel channel, SharedMemory sharedMemory, PacketRing ring, long timeoutNanos) throws IOException {
-        int handle = sharedMemory.share(ring.owner(), channel);
+            LivenessChannel channel, SharedMemory sharedMemory, PacketRing ring, long timeoutNanos) throws IOException {
+        int handle = sharedMemory.share(ring.owner(), channel.raw());
         ByteBuffer frame = ByteBuffer.allocateDirect(64).order(ByteOrder.LITTLE_ENDIAN);
         FrameEncoder.encodeRing(frame, handle, RingDescriptor.HEADER_LENGTH + (long) ring.capacity());
         writeFully(channel, frame.flip(), timeoutNanos);
@@ -213,7 +232,7 @@ public final class StreamEndpoints {
      * the handshake (writing the HELLO, reading the answer) waits at most {@code timeoutNanos}, and if the server
      * closed the connection before it read the HELLO, up to one more second for the REJECT that says why.
      *
-     * @param channel the connected channel; the returned client owns it, and it is closed if this throws
+     * @param raw the connected channel; the returned client owns it, and it is closed if this throws
      * @param serverName the server's name, for messages
      * @param options the client's options
      * @param sharedMemory how to map the server's regions, or {@code null} to receive every payload inline
@@ -226,8 +245,9 @@ public final class StreamEndpoints {
      * @throws IllegalArgumentException if {@link #checkOptions} refuses the options; nothing was sent
      */
     public static Client connect(
-            StreamChannel channel, String serverName, IpcOptions options, SharedMemory sharedMemory, long timeoutNanos)
+            StreamChannel raw, String serverName, IpcOptions options, SharedMemory sharedMemory, long timeoutNanos)
             throws IpcException {
+        LivenessChannel channel = new LivenessChannel(raw);
         int maxFrameBytes = options.get(IpcOptions.MAX_FRAME_BYTES);
         FrameInput input = new FrameInput(channel, HANDSHAKE_INPUT_BYTES, maxFrameBytes); // grows for larger frames
         try {
@@ -235,14 +255,22 @@ public final class StreamEndpoints {
             ByteBuffer hello = ByteBuffer.allocate(64);
             boolean offerRing =
                     sharedMemory != null && options.get(IpcOptions.RING_BYTES) > 0 && sharedMemory.sharesWritable();
-            FrameEncoder.encodeHello(
-                    hello,
-                    HandshakeDescriptor.VERSION_1,
-                    HandshakeDescriptor.VERSION_1,
-                    maxFrameBytes,
-                    (sharedMemory == null ? 0 : HandshakeDescriptor.FLAG_SHARED_MEMORY)
-                            | (offerRing ? HandshakeDescriptor.FLAG_RING : 0)
-                            | HandshakeDescriptor.FLAG_PROPERTIES);
+            int helloFlags = (sharedMemory == null ? 0 : HandshakeDescriptor.FLAG_SHARED_MEMORY)
+                    | (offerRing ? HandshakeDescriptor.FLAG_RING : 0)
+                    | HandshakeDescriptor.FLAG_PROPERTIES;
+            int clientLiveness = livenessMillis(options);
+            if (clientLiveness > 0) {
+                FrameEncoder.encodeHelloWithLiveness(
+                        hello,
+                        HandshakeDescriptor.VERSION_1,
+                        HandshakeDescriptor.VERSION_1,
+                        maxFrameBytes,
+                        helloFlags,
+                        clientLiveness);
+            } else {
+                FrameEncoder.encodeHello(
+                        hello, HandshakeDescriptor.VERSION_1, HandshakeDescriptor.VERSION_1, maxFrameBytes, helloFlags);
+            }
             try {
                 writeFully(channel, hello.flip(), timeoutNanos);
             } catch (IpcTimeoutException e) {
@@ -258,6 +286,11 @@ public final class StreamEndpoints {
             }
             FrameDecoder.peerMaxFrameBytes(answer);
             int welcomeFlags = FrameDecoder.bodyInt(answer, HandshakeDescriptor.FLAGS_OFFSET);
+            int serverLiveness = FrameDecoder.livenessMillis(answer);
+            if (serverLiveness > 0 && clientLiveness == 0) {
+                throw new ProtocolException("the server " + serverName + " turned heartbeats on although this client"
+                        + " did not offer them");
+            }
             boolean ringOn = (welcomeFlags & HandshakeDescriptor.FLAG_RING) != 0;
             input.consume(answer.getInt(answer.position() + FrameDescriptor.LENGTH_OFFSET));
             PacketRing ring = null;
@@ -285,6 +318,12 @@ public final class StreamEndpoints {
             StreamClient client = new StreamClient(
                     serverName, channel, sharedMemory, input, ring, options.get(IpcOptions.IDLE_STRATEGY));
             client.setStreamProperties(properties);
+            if (serverLiveness > 0) {
+                channel.watch(
+                        millisToNanos(clientLiveness),
+                        heartbeatIntervalNanos(clientLiveness, serverLiveness),
+                        "the server " + serverName);
+            }
             return client;
         } catch (IpcException | RuntimeException e) {
             channel.close();
@@ -298,9 +337,27 @@ public final class StreamEndpoints {
         }
     }
 
+    /**
+     * This side's {@link IpcOptions#LIVENESS_TIMEOUT} in milliseconds as the handshake carries it, 0 when off. The
+     * option's range (at most 60 s) fits the WELCOME's u16.
+     */
+    private static int livenessMillis(IpcOptions options) {
+        return (int)
+                Math.min(options.get(IpcOptions.LIVENESS_TIMEOUT).toMillis(), HandshakeDescriptor.MAX_LIVENESS_MILLIS);
+    }
+
+    private static long millisToNanos(int millis) {
+        return millis * 1_000_000L;
+    }
+
+    /** Wire format §8: each side sends a heartbeat every quarter of the smaller of the two time-outs. */
+    static long heartbeatIntervalNanos(int clientMillis, int serverMillis) {
+        return millisToNanos(Math.min(clientMillis, serverMillis)) / 4;
+    }
+
     /** Client side: reads the RING frame that follows a WELCOME with the ring flag, and maps the ring. */
     private static PacketRing openRing(
-            StreamChannel channel, SharedMemory sharedMemory, FrameInput input, long timeoutNanos, String serverName)
+            LivenessChannel channel, SharedMemory sharedMemory, FrameInput input, long timeoutNanos, String serverName)
             throws IOException {
         ByteBuffer frame = awaitFrame(input, timeoutNanos, "the server's RING", serverName);
         if (FrameDecoder.type(frame) != FrameDescriptor.TYPE_RING) {
@@ -319,7 +376,7 @@ public final class StreamEndpoints {
                     + Long.toUnsignedString(size) + ", outside what version 1 allows");
         }
         input.consume(FrameDescriptor.HEADER_LENGTH + HandshakeDescriptor.REGION_BODY_LENGTH);
-        ByteBuffer mapped = sharedMemory.openWritable(channel, handle, size);
+        ByteBuffer mapped = sharedMemory.openWritable(channel.raw(), handle, size);
         return PacketRing.open(mapped, size);
     }
 

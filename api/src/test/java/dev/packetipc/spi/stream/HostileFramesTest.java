@@ -116,7 +116,7 @@ class HostileFramesTest {
         });
         JdkSocketChannel server = ends[0];
         try {
-            read(server, 24); // HELLO
+            readHello(server);
             ByteBuffer welcome = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
             FrameEncoder.encodeWelcome(welcome, HandshakeDescriptor.VERSION_1, 4096);
             write(server, welcome.array());
@@ -152,7 +152,7 @@ class HostileFramesTest {
         });
         JdkSocketChannel server = ends[0];
         try {
-            read(server, 24);
+            readHello(server);
             ByteBuffer welcome = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
             FrameEncoder.encodeWelcome(welcome, HandshakeDescriptor.VERSION_1, 4096);
             write(server, welcome.array());
@@ -180,7 +180,7 @@ class HostileFramesTest {
         });
         JdkSocketChannel server = ends[0];
         try {
-            read(server, 24);
+            readHello(server);
             ByteBuffer welcome = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
             FrameEncoder.encodeWelcome(welcome, (short) 2, 4096);
             write(server, welcome.array());
@@ -312,6 +312,13 @@ class HostileFramesTest {
         while (buffers[0].hasRemaining()) {
             channel.write(buffers, WAIT);
         }
+    }
+
+    /** The client's HELLO, whatever its length (32 bytes when it offers heartbeats, wire format §8). */
+    private static ByteBuffer readHello(JdkSocketChannel channel) throws IOException {
+        ByteBuffer header = read(channel, FrameDescriptor.HEADER_LENGTH);
+        read(channel, header.getInt(FrameDescriptor.LENGTH_OFFSET) - FrameDescriptor.HEADER_LENGTH);
+        return header;
     }
 
     private static ByteBuffer read(JdkSocketChannel channel, int length) throws IOException {
