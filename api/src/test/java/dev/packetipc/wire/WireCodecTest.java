@@ -92,6 +92,49 @@ class WireCodecTest {
         assertEquals(8192, FrameDecoder.peerMaxFrameBytes(welcome));
     }
 
+    /** Wire format §8: the HELLO of 32 bytes, the WELCOME's u16, and HEARTBEAT, byte for byte. */
+    @Test
+    void livenessFramesMatchTheSpecification() throws ProtocolException {
+        ByteBuffer hello = buffer(64);
+        FrameEncoder.encodeHelloWithLiveness(hello, (short) 1, (short) 1, 1 << 20, HandshakeDescriptor.FLAG_RING, 5000);
+        hello.flip();
+        assertEquals(
+                "200000000100" + "0000" + "50495043" + "0100" + "0100" + "00001000" + "0a000000" + "88130000"
+                        + "00000000",
+                hex(hello));
+        assertEquals(32, FrameDecoder.frameLength(hello, MAX));
+        assertEquals(5000, FrameDecoder.livenessMillis(hello));
+
+        ByteBuffer welcome = buffer(64);
+        FrameEncoder.encodeWelcomeWithLiveness(welcome, (short) 1, 4096, 0, 65_535);
+        welcome.flip();
+        assertEquals("180000000200" + "0000" + "50495043" + "0100" + "ffff" + "00100000" + "08000000", hex(welcome));
+        assertEquals(1, FrameDecoder.welcome(welcome));
+        assertEquals(65_535, FrameDecoder.livenessMillis(welcome));
+
+        ByteBuffer plain = buffer(64);
+        FrameEncoder.encodeWelcome(plain, (short) 1, 4096);
+        assertEquals(0, FrameDecoder.livenessMillis(plain.flip()), "no flag, no liveness");
+
+        ByteBuffer zero = buffer(64);
+        FrameEncoder.encodeWelcomeWithLiveness(zero, (short) 1, 4096, 0, 0);
+        ProtocolException e = assertThrows(ProtocolException.class, () -> FrameDecoder.livenessMillis(zero.flip()));
+        assertTrue(e.getMessage().contains("outside [1, 65535]"), e.getMessage());
+
+        ByteBuffer heartbeat = buffer(8);
+        FrameEncoder.encodeHeartbeat(heartbeat);
+        heartbeat.flip();
+        assertEquals("080000001400" + "0000", hex(heartbeat));
+        assertEquals(8, FrameDecoder.frameLength(heartbeat, MAX));
+        assertHostile(header(16, FrameDescriptor.TYPE_HEARTBEAT, 0), "is illegal");
+    }
+
+    private static String hex(ByteBuffer frame) {
+        byte[] bytes = new byte[frame.remaining()];
+        frame.duplicate().get(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+
     @Test
     void randomBatchesRoundTripExactlyWhateverTheReceiveLimit() throws ProtocolException {
         Random random = new Random(42);

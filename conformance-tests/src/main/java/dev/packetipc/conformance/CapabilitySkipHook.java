@@ -9,11 +9,14 @@ import net.jqwik.api.lifecycle.SkipExecutionHook;
 
 /**
  * Skips a rule marked {@link RequiresCapability} when the contract's transport does not declare the capability, with
- * a reason that names both. The transport is made by a fresh instance of the contract class, as a child JVM does.
+ * a reason that names both, and a rule marked {@link FreezesAProcess} where processes cannot be frozen. The transport is made by a fresh instance of the contract class, as a child JVM does.
  */
 final class CapabilitySkipHook implements SkipExecutionHook {
     @Override
     public SkipResult shouldBeSkipped(LifecycleContext context) {
+        if (context.findAnnotation(FreezesAProcess.class).isPresent() && !ChildJvm.canFreeze()) {
+            return SkipResult.skip("the rule freezes a process with SIGSTOP, which this system does not have");
+        }
         Optional<RequiresCapability> required = context.findAnnotation(RequiresCapability.class);
         Optional<Class<?>> container = context.optionalContainerClass();
         if (required.isEmpty()

@@ -160,6 +160,36 @@ public final class ChildJvm implements AutoCloseable {
     }
 
     /**
+     * Freezes the child with {@code SIGSTOP}: it stays alive, holding every socket and file, but never runs again (a
+     * process stopped in a debugger, or starved of CPU, looks the same to its peers). {@link #kill()} still ends it.
+     *
+     * @throws UnsupportedOperationException on Windows, which has no {@code SIGSTOP}
+     * @throws IOException if {@code kill(1)} cannot be run
+     * @throws InterruptedException if this thread is interrupted while waiting for {@code kill(1)}
+     */
+    public void freeze() throws IOException, InterruptedException {
+        if (!canFreeze()) {
+            throw new UnsupportedOperationException("freezing a process needs SIGSTOP, which Windows does not have");
+        }
+        Process stop = new ProcessBuilder("kill", "-STOP", Long.toString(process.pid()))
+                .redirectErrorStream(true)
+                .start();
+        if (!stop.waitFor(10, TimeUnit.SECONDS) || stop.exitValue() != 0) {
+            stop.destroyForcibly();
+            throw new AssertionError("kill -STOP " + process.pid() + " failed" + describe());
+        }
+    }
+
+    /**
+     * Whether {@link #freeze()} works here: everywhere but Windows.
+     *
+     * @return true where {@code SIGSTOP} exists
+     */
+    public static boolean canFreeze() {
+        return !System.getProperty("os.name", "").startsWith("Windows");
+    }
+
+    /**
      * Kills the child as {@code SIGKILL} would (a crash, as far as its peers can tell) and waits until it is gone.
      *
      * @throws InterruptedException if this thread is interrupted while waiting

@@ -2,6 +2,7 @@ package dev.packetipc.conformance;
 
 import dev.packetipc.Client;
 import dev.packetipc.Connection;
+import dev.packetipc.IpcOptions;
 import dev.packetipc.IpcTransport;
 import dev.packetipc.Packet;
 import dev.packetipc.Server;
@@ -21,11 +22,16 @@ import java.util.concurrent.Future;
  * <pre>
  * client &lt;contract class&gt; &lt;server name&gt; &lt;receive size&gt; &lt;RECEIVE_PACKETS|POLL&gt; &lt;timeout ms&gt; &lt;max packets&gt; &lt;result file&gt;
  * server &lt;contract class&gt; &lt;batches file&gt; &lt;timeout ms&gt;
+ * idle-server &lt;contract class&gt; &lt;liveness ms&gt; &lt;timeout ms&gt;
+ * idle-client &lt;contract class&gt; &lt;server name&gt; &lt;liveness ms&gt; &lt;timeout ms&gt;
  * </pre>
  *
  * <p>As a client it connects, receives until the stream stops and writes what it got to the result file. As a
  * server it prints {@code NAME <server name>}, accepts one client, sends the batches and the end, prints
- * {@code SENT}, and waits for a line on its standard input before it closes.
+ * {@code SENT}, and waits for a line on its standard input before it closes. The idle sides of the liveness rules
+ * (R207 to R210) use {@link IpcOptions#LIVENESS_TIMEOUT} as given: the idle server accepts one client, sends it one
+ * packet, prints {@code SENT} and then sends nothing; the idle client connects, prints {@code CONNECTED} and never
+ * receives. Both wait for a line on their standard input, or to be frozen or killed.
  */
 public final class ChildMain {
     private ChildMain() {}
@@ -41,10 +47,18 @@ public final class ChildMain {
             TransportContract contract = Contracts.instantiate(Class.forName(args[1]));
             IpcTransport transport = contract.newTransport();
             System.out.println("CHILD transport '" + transport.id() + "' from " + args[1]);
-            if (args[0].equals("client")) {
-                client(contract, transport, args);
-            } else {
-                server(contract, transport, args);
+            switch (args[0]) {
+                case "client":
+                    client(contract, transport, args);
+                    break;
+                case "idle-server":
+                    idleServer(contract, transport, args);
+                    break;
+                case "idle-client":
+                    idleClient(contract, transport, args);
+                    break;
+                default:
+                    server(contract, transport, args);
             }
             code = 0;
         } catch (Throwable t) {
@@ -74,6 +88,41 @@ public final class ChildMain {
         }
         PacketFiles.writeReceived(result, received);
         System.out.println("CHILD RECEIVED " + received.describeEnding());
+    }
+
+    private static IpcOptions withLiveness(IpcOptions options, String millis) {
+        return options.toBuilder()
+                .set(IpcOptions.LIVENESS_TIMEOUT, Duration.ofMillis(Long.parseLong(millis)))
+                .build();
+    }
+
+    private static void idleServer(TransportContract contract, IpcTransport transport, String[] args) throws Exception {
+        Duration timeout = Duration.ofMillis(Long.parseLong(args[3]));
+        try (Server server = transport.newServer(withLiveness(contract.serverOptions(), args[2]))) {
+            System.out.println("NAME " + server.name());
+            System.out.flush();
+            try (Connection connection = server.accept(timeout)) {
+                connection.send(List.of(Packet.of(1, new byte[] {1, 2, 3})), timeout);
+                System.out.println("SENT one packet; idle from now on");
+                System.out.flush();
+                awaitParent(timeout);
+            }
+        }
+    }
+
+    private static void idleClient(TransportContract contract, IpcTransport transport, String[] args) throws Exception {
+        Duration timeout = Duration.ofMillis(Long.parseLong(args[4]));
+        try (Client client = transport.connect(args[2], withLiveness(contract.clientOptions(), args[3]))) {
+            System.out.println("CONNECTED to " + client.name() + "; receiving nothing from now on");
+            System.out.flush();
+            awaitParent(timeout);
+        }
+    }
+
+    private static void awaitParent(Duration timeout) throws Exception {
+        BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        Future<String> bye = Waits.start(stdin::readLine);
+        System.out.println("CHILD parent said " + Waits.await(bye, timeout, "the parent's goodbye"));
     }
 
     private static void server(TransportContract contract, IpcTransport transport, String[] args) throws Exception {

@@ -1256,6 +1256,227 @@ public abstract class TransportContract {
         }
     }
 
+    /** The {@link IpcOptions#LIVENESS_TIMEOUT} of both sides in the liveness rules R207 to R210. */
+    private static final Duration RULE_LIVENESS = Duration.ofSeconds(1);
+
+    /**
+     * How far beyond {@link IpcOptions#LIVENESS_TIMEOUT} a transport may take to report a frozen or killed peer in
+     * the liveness rules (R207 to R210): the time its checks take to run, and a loaded machine. By default 3 seconds.
+     *
+     * @return the slack, positive
+     */
+    protected Duration livenessSlack() {
+        return Duration.ofSeconds(3);
+    }
+
+    private static IpcOptions withRuleLiveness(IpcOptions options) {
+        return options.toBuilder()
+                .set(IpcOptions.LIVENESS_TIMEOUT, RULE_LIVENESS)
+                .build();
+    }
+
+    /**
+     * R207 (optional, {@link TransportCapability#LIVENESS}): a server in another process that is frozen with SIGSTOP
+     * (alive, holding its end, but never running again) is reported to its client, blocked in {@code receivePackets},
+     * as {@link dev.packetipc.PeerGoneException} within {@link IpcOptions#LIVENESS_TIMEOUT} (1 s here, on both sides)
+     * plus {@link #livenessSlack()}, not left to the receive's own time-out. Skipped where there is no SIGSTOP
+     * (Windows).
+     *
+     * <p>If this fails, check that the server sends signs of life (heartbeats) from a thread of its own, not only when
+     * its user sends, and that a blocked receive compares the time since it last heard anything with the time-out.
+     *
+     * @throws Exception what the transport threw where the rule expects no exception; the rule fails with it
+     */
+    @Example
+    @RequiresCapability(TransportCapability.LIVENESS)
+    @FreezesAProcess
+    public void optional_R207_aFrozenServerIsReportedToABlockedClient() throws Exception {
+        enter("R207");
+        deadServer("R207", true);
+    }
+
+    /**
+     * R208 (optional, {@link TransportCapability#LIVENESS}): a client in another process that is frozen with SIGSTOP
+     * is reported to its server, whose {@code send} blocks once the client's buffers are full, as an {@link
+     * dev.packetipc.IpcException} other than its own time-out, within {@link IpcOptions#LIVENESS_TIMEOUT} (1 s) plus
+     * {@link #livenessSlack()}. Skipped where there is no SIGSTOP (Windows).
+     *
+     * <p>If this fails, check that the client sends heartbeats whether or not its user receives, and that a send
+     * waiting for room also looks for them.
+     *
+     * @throws Exception what the transport threw where the rule expects no exception; the rule fails with it
+     */
+    @Example
+    @RequiresCapability(TransportCapability.LIVENESS)
+    @FreezesAProcess
+    public void optional_R208_aFrozenClientIsReportedToABlockedSend() throws Exception {
+        enter("R208");
+        deadClient("R208", true);
+    }
+
+    /**
+     * R209 (optional, {@link TransportCapability#LIVENESS}): a server in another process that is killed (SIGKILL) is
+     * reported to its client, blocked in {@code receivePackets}, as {@link dev.packetipc.PeerGoneException} within
+     * {@link IpcOptions#LIVENESS_TIMEOUT} (1 s) plus {@link #livenessSlack()}.
+     *
+     * <p>If this fails, check that a receive notices the end of the server's side (a closed socket, a lease that is
+     * no longer renewed) while it waits.
+     *
+     * @throws Exception what the transport threw where the rule expects no exception; the rule fails with it
+     */
+    @Example
+    @RequiresCapability(TransportCapability.LIVENESS)
+    public void optional_R209_aKilledServerIsReportedToABlockedClient() throws Exception {
+        enter("R209");
+        deadServer("R209", false);
+    }
+
+    /**
+     * R210 (optional, {@link TransportCapability#LIVENESS}): a client in another process that is killed (SIGKILL) is
+     * reported to its server's {@code send} as an {@link dev.packetipc.IpcException} other than its own time-out,
+     * within {@link IpcOptions#LIVENESS_TIMEOUT} (1 s) plus {@link #livenessSlack()}.
+     *
+     * <p>If this fails, check that a send waiting for room notices that the client's side has ended.
+     *
+     * @throws Exception what the transport threw where the rule expects no exception; the rule fails with it
+     */
+    @Example
+    @RequiresCapability(TransportCapability.LIVENESS)
+    public void optional_R210_aKilledClientIsReportedToABlockedSend() throws Exception {
+        enter("R210");
+        deadClient("R210", false);
+    }
+
+    /** What a call blocked on a dead peer threw; fails the rule, saying so, if it did not throw in time. */
+    private Exception stillBlocked(String id, Future<?> call, Duration timeout, String what, ChildJvm child) {
+        try {
+            return Waits.failure(call, timeout, what);
+        } catch (AssertionError e) {
+            throw new AssertionError(
+                    rule(id) + what + " did not throw within " + timeout + ": nothing reported the peer gone ("
+                            + e.getMessage() + ")" + child.describe(),
+                    e);
+        }
+    }
+
+    /** R207 and R209: an idle server in a child JVM, frozen or killed while this JVM's client waits for packets. */
+    private void deadServer(String id, boolean freeze) throws Exception {
+        Duration bound = RULE_LIVENESS.plus(livenessSlack());
+        Duration patience = bound.plus(waitTimeout());
+        try (ChildJvm child = ChildJvm.start(
+                childJvmArguments(),
+                List.of(
+                        "idle-server",
+                        getClass().getName(),
+                        Long.toString(RULE_LIVENESS.toMillis()),
+                        Long.toString(CHILD_START.plus(patience).toMillis())))) {
+            String name = child.awaitLine("NAME ", CHILD_START.plus(waitTimeout()));
+            try (Client client = call(
+                    waitTimeout(),
+                    "connect(\"" + name + "\")",
+                    () -> transport().connect(name, withRuleLiveness(clientOptions())))) {
+                Optional<List<IpcPacket>> first = call(
+                        waitTimeout().plus(waitTimeout()),
+                        "the first receivePackets",
+                        () -> client.receivePackets(10, waitTimeout()));
+                if (first.isEmpty() || first.get().size() != 1) {
+                    throw new AssertionError(
+                            rule(id) + "the idle server's one packet did not arrive: " + first + child.describe());
+                }
+                child.awaitLine("SENT", waitTimeout());
+                long start = System.nanoTime();
+                if (freeze) {
+                    child.freeze();
+                } else {
+                    child.kill();
+                }
+                String what = freeze ? "frozen (SIGSTOP)" : "killed (SIGKILL)";
+                Future<Optional<List<IpcPacket>>> receiving = Waits.start(() -> client.receivePackets(10, patience));
+                Exception e = stillBlocked(
+                        id,
+                        receiving,
+                        patience.plus(waitTimeout()),
+                        "the server's process was " + what + "; the client's receivePackets, blocked on it,",
+                        child);
+                long took = (System.nanoTime() - start) / 1_000_000;
+                if (!(e instanceof dev.packetipc.PeerGoneException)) {
+                    throw new AssertionError(
+                            rule(id) + "the server's process was " + what + "; the client's"
+                                    + " receivePackets, blocked on it, threw " + e + " after " + took + " ms instead of"
+                                    + " PeerGoneException within LIVENESS_TIMEOUT=" + RULE_LIVENESS + " + slack "
+                                    + livenessSlack() + child.describe(),
+                            e);
+                }
+                if (took > bound.toMillis()) {
+                    throw new AssertionError(rule(id) + "the server's process was " + what + "; the client noticed"
+                            + " only after " + took + " ms, beyond LIVENESS_TIMEOUT=" + RULE_LIVENESS + " + slack "
+                            + livenessSlack() + ": " + e);
+                }
+            }
+        }
+    }
+
+    /** R208 and R210: an idle client in a child JVM, frozen or killed while this JVM's server sends to it. */
+    private void deadClient(String id, boolean freeze) throws Exception {
+        Duration bound = RULE_LIVENESS.plus(livenessSlack());
+        Duration patience = bound.plus(waitTimeout());
+        try (Server server = transport().newServer(withRuleLiveness(serverOptions()));
+                ChildJvm child = ChildJvm.start(
+                        childJvmArguments(),
+                        List.of(
+                                "idle-client",
+                                getClass().getName(),
+                                server.name(),
+                                Long.toString(RULE_LIVENESS.toMillis()),
+                                Long.toString(CHILD_START.plus(patience).toMillis())))) {
+            Connection connection = acceptFrom(child, server, id);
+            try {
+                child.awaitLine("CONNECTED", waitTimeout());
+                long start = System.nanoTime();
+                if (freeze) {
+                    child.freeze();
+                } else {
+                    child.kill();
+                }
+                List<Packet> batch = new ArrayList<>();
+                for (int i = 0; i < 64; i++) {
+                    batch.add(Packet.of(i, new byte[1024]));
+                }
+                Future<Long> sending = Waits.start(() -> {
+                    for (long sent = 0; ; sent++) { // until the client's buffers are full and the send blocks
+                        connection.send(batch, patience);
+                    }
+                });
+                String what = freeze ? "frozen (SIGSTOP)" : "killed (SIGKILL)";
+                Exception e = stillBlocked(
+                        id,
+                        sending,
+                        patience.plus(waitTimeout()),
+                        "the client's process was " + what + "; the server's send, blocked on it,",
+                        child);
+                long took = (System.nanoTime() - start) / 1_000_000;
+                if (!(e instanceof dev.packetipc.IpcException)
+                        || e instanceof IpcTimeoutException
+                        || e instanceof dev.packetipc.ClosedException) {
+                    throw new AssertionError(
+                            rule(id) + "the client's process was " + what + "; the server's send,"
+                                    + " blocked on it, threw " + e + " after " + took + " ms instead of an IpcException"
+                                    + " saying the client is gone, within LIVENESS_TIMEOUT=" + RULE_LIVENESS
+                                    + " + slack "
+                                    + livenessSlack() + child.describe(),
+                            e);
+                }
+                if (took > bound.toMillis()) {
+                    throw new AssertionError(rule(id) + "the client's process was " + what + "; the server noticed"
+                            + " only after " + took + " ms, beyond LIVENESS_TIMEOUT=" + RULE_LIVENESS + " + slack "
+                            + livenessSlack() + ": " + e);
+                }
+            } finally {
+                connection.close();
+            }
+        }
+    }
+
     /**
      * R203 (optional, {@link TransportCapability#MULTIPLE_CLIENTS}): several clients connected to one server at once
      * each receive exactly the stream their own connection sent, while all connections send concurrently.

@@ -53,11 +53,24 @@ final class ContractRun {
         return run(DiscoverySelectors.selectMethod(contractClass, method), configuration);
     }
 
+    /** Runs the rules of the contract class whose method names start with one of these. */
+    static ContractRun ofRules(Class<?> contractClass, String... methodPrefixes) {
+        DiscoverySelector[] selectors = Arrays.stream(contractClass.getMethods())
+                .filter(m -> Arrays.stream(methodPrefixes).anyMatch(m.getName()::startsWith))
+                .map(m -> DiscoverySelectors.selectMethod(contractClass, m))
+                .toArray(DiscoverySelector[]::new);
+        return run(Map.of(), selectors);
+    }
+
     /** Runs what the selector selects; the extra configuration wins over the defaults below. */
     private static ContractRun run(DiscoverySelector selector, Map<String, String> configuration) {
+        return run(configuration, selector);
+    }
+
+    private static ContractRun run(Map<String, String> configuration, DiscoverySelector... selectors) {
         ContractRun run = new ContractRun();
         EngineTestKit.engine("jqwik")
-                .selectors(selector)
+                .selectors(selectors)
                 .configurationParameter("jqwik.reporting.onlyfailures", "true")
                 .configurationParameter("jqwik.database", "target/jqwik-database-selftest")
                 .configurationParameter("jqwik.failures.runfirst", "false")

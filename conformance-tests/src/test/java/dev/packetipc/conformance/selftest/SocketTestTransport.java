@@ -50,8 +50,20 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class SocketTestTransport implements IpcTransport {
     private static final String SCHEME = "testuds";
 
+    private final boolean claimsLiveness;
+
     /** For the contract and {@link java.util.ServiceLoader}-style instantiation. */
-    public SocketTestTransport() {}
+    public SocketTestTransport() {
+        this(false);
+    }
+
+    /**
+     * A transport that, if {@code claimsLiveness}, declares {@link TransportCapability#LIVENESS} although it sends no
+     * heartbeats: the liveness rules must catch it.
+     */
+    SocketTestTransport(boolean claimsLiveness) {
+        this.claimsLiveness = claimsLiveness;
+    }
 
     @Override
     public String id() {
@@ -65,7 +77,12 @@ public final class SocketTestTransport implements IpcTransport {
 
     @Override
     public Set<TransportCapability> capabilities() {
-        return Set.of(TransportCapability.CROSS_PROCESS, TransportCapability.MULTIPLE_CLIENTS);
+        return claimsLiveness
+                ? Set.of(
+                        TransportCapability.CROSS_PROCESS,
+                        TransportCapability.MULTIPLE_CLIENTS,
+                        TransportCapability.LIVENESS)
+                : Set.of(TransportCapability.CROSS_PROCESS, TransportCapability.MULTIPLE_CLIENTS);
     }
 
     @Override
