@@ -24,9 +24,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * A peer frozen with SIGSTOP (alive, but never scheduled) for longer than the liveness bound: the survivor, blocked
  * in receive or in send, reports it with an {@link IpcException} other than its own time-out, within the bound.
- * shm's bound is its lease (5 s by default) plus 3 s of slack; aeron's is its liveness time-outs (see {@link
- * Transports#AERON}); unix has no liveness rule yet (issue 21), so its tests hold it to 8 s and are tagged {@code
- * known-defect}.
+ * shm's bound is its lease (5 s by default) plus 3 s of slack, unix's the default {@code
+ * IpcOptions.LIVENESS_TIMEOUT} (5 s) plus 3 s; aeron's is its liveness time-outs (see {@link Transports#AERON}).
  */
 @ExtendWith(Results.class)
 @EnabledOnOs(value = OS.LINUX, disabledReason = "uses /proc, kill(1) and Linux file modes; runs on Linux only")
@@ -50,10 +49,9 @@ class FrozenPeerTest {
     }
 
     @Test
-    @Tag("known-defect")
     @Proves(
             injects = "SIGSTOP of an idle unix server while its client is blocked in receivePackets",
-            bound = "IpcException (not a time-out) within 8 s; issue 21: unix has no liveness rule")
+            bound = "PeerGoneException (not a time-out) within 8 s (IpcOptions.LIVENESS_TIMEOUT 5 s + 3 s)")
     void aFrozenUnixServerIsNoticedByABlockedClient(TestInfo info) throws Exception {
         frozenServer(Transports.UNIX, info);
     }
@@ -76,10 +74,9 @@ class FrozenPeerTest {
     }
 
     @Test
-    @Tag("known-defect")
     @Proves(
             injects = "SIGSTOP of a unix client while the server streams to it (the server blocks in send)",
-            bound = "send throws IpcException (not a time-out) within 8 s; issue 21: unix has no liveness rule")
+            bound = "send throws IpcException (not a time-out) within 8 s (IpcOptions.LIVENESS_TIMEOUT 5 s + 3 s)")
     void aFrozenUnixClientIsNoticedByABlockedSend(TestInfo info) throws Exception {
         frozenClient(Transports.UNIX, info, true);
     }
