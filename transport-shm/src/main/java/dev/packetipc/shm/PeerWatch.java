@@ -67,9 +67,10 @@ final class PeerWatch {
         }
         if (still > leaseNanos) {
             return Optional.of(new Verdict(
-                    "its heartbeat has not advanced for " + still / 1_000_000L + " ms (ShmOptions.LEASE_TIMEOUT is "
-                            + leaseNanos / 1_000_000L + " ms; process " + side.pid() + " is frozen, overloaded, or"
-                            + " gone in another pid namespace)",
+                    "its heartbeat has not advanced for " + still / 1_000_000L + " ms (the liveness time-out,"
+                            + " IpcOptions.LIVENESS_TIMEOUT or ShmOptions.LEASE_TIMEOUT, is " + leaseNanos / 1_000_000L
+                            + " ms; process " + side.pid() + " is frozen, overloaded, or gone in another pid"
+                            + " namespace; raise the time-out if it is only slow)",
                     false));
         }
         return Optional.empty();

@@ -11,7 +11,9 @@ public final class ShmOptions {
      * namespace): then sends and receives fail with {@code PeerGoneException}, but the peer's files are kept. A peer
      * whose process verifiably died (same pid namespace, pid gone or reused) is noticed sooner: once its heartbeat
      * has stood still for 0.2 s, at the next check (every 20 ms), so about 0.3 s after it died. The wall clock plays
-     * no part. Default 5 s.
+     * no part. Default: {@link dev.packetipc.IpcOptions#LIVENESS_TIMEOUT} (5 s unless set; its 0 means a lease
+     * that never runs out, and it is raised to 400 ms if lower, four heartbeats); set this only to give shm a lease
+     * other than the time-out the other transports use.
      */
     public static final IpcOption<Duration> LEASE_TIMEOUT = IpcOption.of(
             "shm.leaseTimeout",

@@ -1,6 +1,7 @@
 package dev.packetipc.shm;
 
 import dev.packetipc.IpcOptions;
+import java.time.Duration;
 import java.util.Map;
 
 /** The options one server or client works with, resolved once. */
@@ -13,6 +14,8 @@ final class ShmSettings {
     static final long MIN_SPLIT_BYTES = 64L << 10;
     /** Batches are split into documents of about the buffer over this many, so the reader works while more come. */
     static final int DOCUMENTS_PER_BUFFER = 8;
+    /** A lease that never runs out (liveness off), still convertible to nanoseconds without overflow. */
+    static final long NEVER_MILLIS = Long.MAX_VALUE / 1_000_000L;
 
     final int maxPacketBytes;
     final int maxDocumentBytes;
@@ -32,7 +35,20 @@ final class ShmSettings {
         this.bufferBytes = options.get(IpcOptions.BUFFER_BYTES);
         this.rollBytes = Math.max(bufferBytes, Math.min(MAX_ROLL_BYTES, Math.max(MIN_ROLL_BYTES, 4 * bufferBytes)));
         this.splitBytes = Math.min(maxDocumentBytes, Math.max(MIN_SPLIT_BYTES, bufferBytes / DOCUMENTS_PER_BUFFER));
-        this.leaseMillis = options.get(ShmOptions.LEASE_TIMEOUT).toMillis();
+        this.leaseMillis = leaseMillis(options);
         this.properties = options.get(IpcOptions.STREAM_PROPERTIES);
+    }
+
+    /**
+     * How long the peer's heartbeat may stand still before it counts as gone: {@link ShmOptions#LEASE_TIMEOUT} where
+     * set, else {@link IpcOptions#LIVENESS_TIMEOUT}, the option every transport honours; its 0 (off) becomes a lease
+     * that never runs out, so only a peer whose process verifiably died is reported.
+     */
+    static long leaseMillis(IpcOptions options) {
+        if (options.isSet(ShmOptions.LEASE_TIMEOUT)) {
+            return options.get(ShmOptions.LEASE_TIMEOUT).toMillis();
+        }
+        Duration liveness = options.get(IpcOptions.LIVENESS_TIMEOUT);
+        return liveness.isZero() ? NEVER_MILLIS : Math.max(liveness.toMillis(), 4L * Heartbeats.PERIOD_MILLIS);
     }
 }

@@ -53,7 +53,8 @@ public final class ShmTransport implements IpcTransport {
                 TransportCapability.MULTIPLE_CLIENTS,
                 TransportCapability.ZERO_COPY_RECEIVE,
                 TransportCapability.PACKET_SIZE_LIMIT,
-                TransportCapability.STREAM_PROPERTIES);
+                TransportCapability.STREAM_PROPERTIES,
+                TransportCapability.LIVENESS);
     }
 
     @Override
