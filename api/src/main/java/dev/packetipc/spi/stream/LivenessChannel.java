@@ -2,6 +2,7 @@ package dev.packetipc.spi.stream;
 
 import dev.packetipc.IpcOptions;
 import dev.packetipc.PeerGoneException;
+import dev.packetipc.spi.HeartbeatScheduler;
 import dev.packetipc.wire.FrameEncoder;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,15 +1,16 @@
-package dev.packetipc.spi.stream;
+package dev.packetipc.spi;
 
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The one daemon thread per process that sends every stream connection's heartbeats (wire format §8), started on
- * first use. Each beat is a non-blocking write of 8 bytes or nothing, so one thread serves any number of
+ * The one daemon thread per process that sends the heartbeats of every connection of every transport ({@link
+ * dev.packetipc.IpcOptions#LIVENESS_TIMEOUT}; the stream transports' frames are in wire format §8), started on first
+ * use. A beat must not block (a non-blocking write of a few bytes, or nothing), so one thread serves any number of
  * connections.
  */
-final class HeartbeatScheduler {
+public final class HeartbeatScheduler {
     private HeartbeatScheduler() {}
 
     /**
@@ -19,7 +20,7 @@ final class HeartbeatScheduler {
      * @param intervalNanos at least 1
      * @return the schedule, to cancel when the connection closes
      */
-    static ScheduledFuture<?> every(long intervalNanos, Runnable beat) {
+    public static ScheduledFuture<?> every(long intervalNanos, Runnable beat) {
         return Holder.EXECUTOR.scheduleWithFixedDelay(beat, intervalNanos, intervalNanos, TimeUnit.NANOSECONDS);
     }
 
