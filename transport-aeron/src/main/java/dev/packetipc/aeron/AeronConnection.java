@@ -66,6 +66,8 @@ final class AeronConnection implements Connection {
     private volatile long lastHeard;
     /** The publication's position at the last heartbeat turn; guarded by {@link #sendLock}. */
     private long beatPosition = -1;
+    /** When a send waiting for room last read the control subscription; guarded by {@link #sendLock}. */
+    private long lastLook;
 
     private final ScheduledFuture<?> beats;
 
@@ -124,12 +126,16 @@ final class AeronConnection implements Connection {
 
     /**
      * For a send waiting for room: throws if the client sent nothing at all, not even a heartbeat, for the liveness
-     * time-out. Reads the control subscription first, where a living client's heartbeats would be waiting.
+     * time-out. Reads the control subscription, where a living client's heartbeats wait, every quarter of the
+     * time-out (a message read there counts from when it is read, so reading often keeps that close to when it came)
+     * and before it gives up.
      */
     private void checkClientAlive() throws PeerGoneException {
-        if (System.nanoTime() - lastHeard < livenessNanos) {
+        long now = System.nanoTime();
+        if (now - lastHeard < livenessNanos && now - lastLook < livenessNanos / 4) {
             return;
         }
+        lastLook = now;
         if (!server.drainForConnection()) {
             return; // the server is closed, and its control subscription with it: Aeron's time-outs remain
         }
