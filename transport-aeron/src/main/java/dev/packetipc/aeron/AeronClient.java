@@ -9,6 +9,7 @@ import dev.packetipc.PacketHandler;
 import dev.packetipc.PeerGoneException;
 import dev.packetipc.ProtocolException;
 import dev.packetipc.spi.AbstractClient;
+import dev.packetipc.spi.HeartbeatScheduler;
 import dev.packetipc.spi.PacketView;
 import dev.packetipc.spi.StreamProperties;
 import io.aeron.ControlledFragmentAssembler;
@@ -29,6 +30,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -46,10 +48,20 @@ import org.agrona.concurrent.UnsafeBuffer;
  * the assembler's buffer for one Aeron reassembled. A message that holds more packets than the caller's limit is
  * aborted after the last one handed out and delivered again by Aeron on the next call, which skips the ones already
  * handed out; nothing is copied and nothing allocated per packet.
+ *
+ * <p><b>Liveness</b> ({@link IpcOptions#LIVENESS_TIMEOUT}). The HELLO carries this client's time-out; the server's
+ * WELCOME carries its own if both have it on. Until the WELCOME is read, the {@link HeartbeatScheduler}'s thread looks
+ * for it every {@value #WELCOME_LOOK_MILLIS} ms (with {@code tryLock}: a thread of the user that polls meanwhile reads
+ * it itself), since the user may not poll for a long time; once liveness is agreed, it offers a HEARTBEAT on the
+ * control publication every quarter of the smaller time-out, whether or not the user polls. A poll that finds nothing
+ * at all to read, while nothing was read for this client's time-out, throws {@link PeerGoneException}: a living
+ * server's heartbeats would be waiting in the image.
  */
 final class AeronClient extends AbstractClient {
     private static final int FRAGMENT_LIMIT = 64;
     private static final SecureRandom NONCES = new SecureRandom();
+    /** How often the heartbeat thread looks for the WELCOME until it has been read. */
+    static final long WELCOME_LOOK_MILLIS = 25;
 
     private final Drivers.Lease lease;
     private final ReentrantLock pollLock = new ReentrantLock();
@@ -67,6 +79,26 @@ final class AeronClient extends AbstractClient {
 
     private long connectTimeoutNanos = TimeUnit.SECONDS.toNanos(10);
     private volatile boolean ended;
+
+    /** This client's liveness time-out in milliseconds, 0 if off. */
+    private int livenessMillis;
+    /** The server's liveness time-out from its WELCOME (0: off for this connection); -1 until the WELCOME is read. */
+    private volatile int serverLivenessMillis = -1;
+    /** Whether a poll that finds nothing checks the server's silence; set with the WELCOME. */
+    private volatile boolean watching;
+    /** When anything was last read from the server; guarded by {@link #pollLock}. */
+    private long lastHeard;
+    /** Set once the server was found silent: every later poll says so again. */
+    private volatile boolean silent;
+
+    /** Guards the heartbeat schedule and the control publication's heartbeats against {@code close}. */
+    private final Object beatLock = new Object();
+    /** Guarded by {@link #beatLock}. */
+    private boolean beatsStopped;
+    /** Guarded by {@link #beatLock}: the WELCOME look-out, then the heartbeats. */
+    private ScheduledFuture<?> schedule;
+
+    private final UnsafeBuffer heartbeat = new UnsafeBuffer(new byte[Protocol.HEARTBEAT_LENGTH]);
 
     // State of one poll, read by the fragment handler.
     private PacketHandler handler;
@@ -97,6 +129,7 @@ final class AeronClient extends AbstractClient {
     private void handshake(AeronName server, IpcOptions options) throws IpcException {
         Duration connectTimeout = options.get(IpcOptions.CONNECT_TIMEOUT);
         connectTimeoutNanos = connectTimeout.toNanos();
+        livenessMillis = Protocol.livenessMillis(options.get(IpcOptions.LIVENESS_TIMEOUT));
         Duration lookup = options.get(AeronOptions.LOOKUP_TIMEOUT);
         if (lookup.compareTo(connectTimeout) > 0) {
             lookup = connectTimeout;
@@ -147,6 +180,7 @@ final class AeronClient extends AbstractClient {
         UnsafeBuffer hello = new UnsafeBuffer(new byte[Protocol.HELLO_HEADER + channel.length]);
         hello.putByte(0, Protocol.HELLO);
         hello.putByte(1, Protocol.VERSION);
+        hello.putShort(Protocol.LIVENESS_OFFSET, (short) livenessMillis, Protocol.ORDER);
         hello.putInt(4, Protocol.MAGIC, Protocol.ORDER);
         hello.putLong(8, nonce, Protocol.ORDER);
         hello.putInt(16, replyStream, Protocol.ORDER);
@@ -155,6 +189,13 @@ final class AeronClient extends AbstractClient {
         while (true) {
             long result = control.offer(hello, 0, hello.capacity());
             if (result > 0) {
+                if (livenessMillis > 0) {
+                    heartbeat.putByte(0, Protocol.HEARTBEAT);
+                    synchronized (beatLock) {
+                        schedule = HeartbeatScheduler.every(
+                                TimeUnit.MILLISECONDS.toNanos(WELCOME_LOOK_MILLIS), this::lookForWelcome);
+                    }
+                }
                 return;
             }
             if (result == io.aeron.Publication.CLOSED || result == io.aeron.Publication.MAX_POSITION_EXCEEDED) {
@@ -219,6 +260,9 @@ final class AeronClient extends AbstractClient {
                 if (image == null) {
                     image = findImage();
                 }
+                if (silent) {
+                    throw silence();
+                }
                 if (image != null) {
                     int n = pollImage(handler, limit);
                     if (n > 0) {
@@ -234,6 +278,11 @@ final class AeronClient extends AbstractClient {
                                         ? "it closed the connection"
                                         : "nothing heard from it for Aeron's image liveness timeout")
                                 + ")");
+                    }
+                    if (watching && System.nanoTime() - lastHeard >= TimeUnit.MILLISECONDS.toNanos(livenessMillis)) {
+                        silent = true;
+                        stopBeats();
+                        throw silence();
                     }
                 } else if (control.isClosed() || !control.isConnected()) {
                     throw new PeerGoneException("the server " + name() + " went away before it accepted this client");
@@ -314,6 +363,88 @@ final class AeronClient extends AbstractClient {
         }
     }
 
+    private PeerGoneException silence() {
+        return new PeerGoneException("the server " + name() + " showed no sign of life for " + livenessMillis + " ms"
+                + " (no message, not even a heartbeat), so it counts as gone: it is frozen (stopped by a signal or a"
+                + " debugger), starved of CPU, or cut off from this host. If it is only slow, raise"
+                + " IpcOptions.LIVENESS_TIMEOUT; 0 on either side turns the check off. Close this client and connect"
+                + " a new one");
+    }
+
+    /**
+     * The heartbeat thread's turn until the WELCOME is read: reads it if no user thread is polling (never blocks,
+     * never throws), then starts the heartbeats if the server agreed to them, or stops.
+     */
+    private void lookForWelcome() {
+        int serverMillis = serverLivenessMillis;
+        if (serverMillis < 0) {
+            if (isClosed() || !pollLock.tryLock()) {
+                return; // a user thread polls: it reads the WELCOME itself
+            }
+            try {
+                if (!welcomed && !isClosed()) {
+                    if (image == null) {
+                        image = findImage();
+                    }
+                    if (image != null) {
+                        welcomeOnly = true;
+                        try {
+                            image.controlledPoll(assembler, FRAGMENT_LIMIT);
+                        } finally {
+                            welcomeOnly = false;
+                        }
+                    }
+                }
+            } catch (RuntimeException e) {
+                return; // closing: the user's calls find out
+            } finally {
+                pollLock.unlock();
+            }
+            serverMillis = serverLivenessMillis;
+            if (serverMillis < 0) {
+                return;
+            }
+        }
+        synchronized (beatLock) {
+            if (beatsStopped) {
+                return;
+            }
+            schedule.cancel(false);
+            schedule = serverMillis > 0 && livenessMillis > 0
+                    ? HeartbeatScheduler.every(
+                            Protocol.heartbeatIntervalNanos(livenessMillis, serverMillis), this::beat)
+                    : null;
+        }
+        if (serverMillis > 0) {
+            beat(); // the server hears from this client at once, not a quarter of the time-out later
+        }
+    }
+
+    /** One heartbeat on the control publication, on the heartbeat thread: never blocks, never throws. */
+    private void beat() {
+        synchronized (beatLock) {
+            if (beatsStopped || ended) {
+                return;
+            }
+            try {
+                control.offer(heartbeat, 0, Protocol.HEARTBEAT_LENGTH); // back pressure: the next turn tries again
+            } catch (RuntimeException e) {
+                // closing: the user's calls find out
+            }
+        }
+    }
+
+    /** Stops the heartbeats (and the look-out for the WELCOME) for good. */
+    private void stopBeats() {
+        synchronized (beatLock) {
+            beatsStopped = true;
+            if (schedule != null) {
+                schedule.cancel(false);
+                schedule = null;
+            }
+        }
+    }
+
     private Image findImage() {
         int count = data.imageCount();
         return count == 0 ? null : data.imageAtIndex(0);
@@ -324,7 +455,9 @@ final class AeronClient extends AbstractClient {
         remaining = limit;
         delivered = 0;
         try {
-            image.controlledPoll(assembler, FRAGMENT_LIMIT);
+            if (image.controlledPoll(assembler, FRAGMENT_LIMIT) > 0 && watching) {
+                lastHeard = System.nanoTime();
+            }
         } finally {
             handler = null;
         }
@@ -361,6 +494,12 @@ final class AeronClient extends AbstractClient {
                         return Action.BREAK;
                     }
                 }
+                int serverMillis = buffer.getShort(offset + Protocol.LIVENESS_OFFSET, Protocol.ORDER) & 0xFFFF;
+                if (serverMillis > 0 && livenessMillis > 0) {
+                    lastHeard = System.nanoTime();
+                    watching = true;
+                }
+                serverLivenessMillis = livenessMillis > 0 ? serverMillis : 0;
                 welcomed = true;
                 return welcomeOnly ? Action.BREAK : Action.CONTINUE;
             }
@@ -371,6 +510,9 @@ final class AeronClient extends AbstractClient {
         if (type == Protocol.END) {
             ended = true;
             return Action.BREAK;
+        }
+        if (type == Protocol.HEARTBEAT) {
+            return Action.CONTINUE; // a sign of life, counted by the poll
         }
         if (type != Protocol.BATCH || length < Protocol.BATCH_HEADER) {
             failure = new ProtocolException("an unknown message (type " + type + ", " + length + " bytes) from "
@@ -434,6 +576,7 @@ final class AeronClient extends AbstractClient {
 
     @Override
     protected void closeTransport() {
+        stopBeats();
         boolean locked = false;
         try {
             locked = pollLock.tryLock(2, TimeUnit.SECONDS);

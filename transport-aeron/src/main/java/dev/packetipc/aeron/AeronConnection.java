@@ -7,6 +7,7 @@ import dev.packetipc.IpcException;
 import dev.packetipc.IpcOptions;
 import dev.packetipc.IpcTimeoutException;
 import dev.packetipc.PeerGoneException;
+import dev.packetipc.spi.HeartbeatScheduler;
 import dev.packetipc.spi.PacketLimits;
 import dev.packetipc.spi.Timeouts;
 import io.aeron.DirectBufferVector;
@@ -16,6 +17,7 @@ import io.aeron.logbuffer.BufferClaim;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.agrona.MutableDirectBuffer;
@@ -27,6 +29,13 @@ import org.agrona.concurrent.UnsafeBuffer;
  * The server's side of one client: an exclusive publication to the client's reply channel. Packets that fit one
  * Aeron frame together are written straight into the term buffer ({@code tryClaim}); a packet too big for one frame
  * goes alone in a message that Aeron fragments and the client's assembler puts back together.
+ *
+ * <p><b>Liveness</b> ({@link IpcOptions#LIVENESS_TIMEOUT}), when both sides have it on: the {@link
+ * HeartbeatScheduler}'s thread offers a HEARTBEAT when the publication did not move since its last turn. It takes
+ * {@link #sendLock} with {@code tryLock} (the publication is exclusive, so it must not be offered to by two threads at
+ * once) and skips its turn while a send holds it: a send under way, or one waiting for room, means the client has
+ * messages to read. A send that waits for room looks for the client's heartbeats on the server's control
+ * subscription and gives up with {@link PeerGoneException} once it heard nothing for the server's time-out.
  */
 final class AeronConnection implements Connection {
     private final AeronServer server;
@@ -51,12 +60,25 @@ final class AeronConnection implements Connection {
     private volatile long bytesSent;
     private volatile long batchesSent;
 
+    /** The server's liveness time-out if both sides have it on, else 0. */
+    private final long livenessNanos;
+    /** When a message of the client was last read from the control subscription. */
+    private volatile long lastHeard;
+    /** The publication's position at the last heartbeat turn; guarded by {@link #sendLock}. */
+    private long beatPosition = -1;
+    /** When a send waiting for room last read the control subscription; guarded by {@link #sendLock}. */
+    private long lastLook;
+
+    private final ScheduledFuture<?> beats;
+
     AeronConnection(
             AeronServer server,
             ExclusivePublication publication,
             int sessionId,
             Drivers.Lease lease,
-            IpcOptions options) {
+            IpcOptions options,
+            int clientLivenessMillis,
+            int serverLivenessMillis) {
         this.server = server;
         this.publication = publication;
         this.sessionId = sessionId;
@@ -65,6 +87,65 @@ final class AeronConnection implements Connection {
         this.maxFrameBytes = options.get(IpcOptions.MAX_FRAME_BYTES);
         this.maxPacketOption = options.get(IpcOptions.MAX_PACKET_BYTES);
         this.maxPacketBytes = Math.min(maxPacketOption, maxMessage() - Protocol.BATCH_HEADER - Protocol.PACKET_HEADER);
+        boolean liveness = clientLivenessMillis > 0 && serverLivenessMillis > 0;
+        this.livenessNanos = liveness ? TimeUnit.MILLISECONDS.toNanos(serverLivenessMillis) : 0;
+        this.lastHeard = System.nanoTime();
+        this.beats = liveness
+                ? HeartbeatScheduler.every(
+                        Protocol.heartbeatIntervalNanos(clientLivenessMillis, serverLivenessMillis), this::beat)
+                : null;
+    }
+
+    /** A message of the client was read from the control subscription. */
+    void heardFromClient() {
+        lastHeard = System.nanoTime();
+    }
+
+    /** One heartbeat turn, on the {@link HeartbeatScheduler}'s thread: never blocks, never throws. */
+    private void beat() {
+        if (closed || ended || gone || !sendLock.tryLock()) {
+            return; // a send under way: the client has its messages to read
+        }
+        try {
+            if (closed || ended) {
+                return;
+            }
+            long position = publication.position();
+            if (position == beatPosition && publication.tryClaim(Protocol.HEARTBEAT_LENGTH, claim) > 0) {
+                claim.buffer().setMemory(claim.offset(), Protocol.HEARTBEAT_LENGTH, (byte) 0);
+                claim.buffer().putByte(claim.offset(), Protocol.HEARTBEAT);
+                claim.commit();
+            }
+            beatPosition = publication.position(); // what is not offered now (back pressure) waits for the next turn
+        } catch (RuntimeException e) {
+            // the publication is closing: send finds out by itself
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    /**
+     * For a send waiting for room: throws if the client sent nothing at all, not even a heartbeat, for the liveness
+     * time-out. Reads the control subscription, where a living client's heartbeats wait, every quarter of the
+     * time-out (a message read there counts from when it is read, so reading often keeps that close to when it came)
+     * and before it gives up.
+     */
+    private void checkClientAlive() throws PeerGoneException {
+        long now = System.nanoTime();
+        if (now - lastHeard < livenessNanos && now - lastLook < livenessNanos / 4) {
+            return;
+        }
+        lastLook = now;
+        if (!server.drainForConnection()) {
+            return; // the server is closed, and its control subscription with it: Aeron's time-outs remain
+        }
+        if (System.nanoTime() - lastHeard >= livenessNanos) {
+            gone = true;
+            throw new PeerGoneException(who + " showed no sign of life for " + livenessNanos / 1_000_000 + " ms (no"
+                    + " message, not even a heartbeat), so it counts as gone: it is frozen (stopped by a signal or a"
+                    + " debugger), starved of CPU, or cut off from this host. If it is only slow, raise"
+                    + " IpcOptions.LIVENESS_TIMEOUT; 0 on either side turns the check off. Close this connection");
+        }
     }
 
     /** The largest message: an eighth of the term length (Aeron's rule), and at most MAX_FRAME_BYTES. */
@@ -238,6 +319,9 @@ final class AeronConnection implements Connection {
             throw new IpcException("the stream to " + who + " reached Aeron's largest position for its term length;"
                     + " close this connection and connect a new client, or use a larger term-length");
         }
+        if (livenessNanos > 0) {
+            checkClientAlive();
+        }
         if (waitNanos != Timeouts.FOREVER && System.nanoTime() - start >= waitNanos) {
             throw new IpcTimeoutException(who + " did not make room within " + timeout + " (it is slow or stuck);"
                     + " the batch may have been sent in part: close this connection");
@@ -352,6 +436,9 @@ final class AeronConnection implements Connection {
                 return;
             }
             closed = true;
+        }
+        if (beats != null) {
+            beats.cancel(false);
         }
         boolean locked = false;
         try {

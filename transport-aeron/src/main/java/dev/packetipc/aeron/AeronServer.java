@@ -6,21 +6,24 @@ import dev.packetipc.IpcException;
 import dev.packetipc.IpcOptions;
 import dev.packetipc.IpcTimeoutException;
 import dev.packetipc.Server;
+import dev.packetipc.spi.HeartbeatScheduler;
 import dev.packetipc.spi.StreamProperties;
 import dev.packetipc.spi.Timeouts;
 import io.aeron.ChannelUri;
 import io.aeron.ExclusivePublication;
 import io.aeron.Image;
 import io.aeron.Subscription;
-import io.aeron.logbuffer.ControlledFragmentHandler.Action;
+import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
 import io.aeron.status.ChannelEndpointStatus;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -33,6 +36,12 @@ import org.agrona.concurrent.UnsafeBuffer;
  * A server: one subscription on the control channel (the name), on which every client's exclusive publication
  * delivers one HELLO. Accepting a client means adding an exclusive publication to the reply channel the HELLO names,
  * waiting for it to connect, and sending WELCOME as its first message.
+ *
+ * <p>The control subscription also carries the clients' heartbeats ({@link IpcOptions#LIVENESS_TIMEOUT}). It is read
+ * under {@link #controlLock} by whoever needs it: {@code accept}, a connection's {@code send} that waits for room and
+ * wants to know whether its client still lives, and the {@link HeartbeatScheduler}'s thread, which drains it every
+ * so often so that the clients' control publications never fill up. HELLOs read on the way wait in {@link #hellos}
+ * for {@code accept}; any message of a client counts as its sign of life.
  */
 final class AeronServer implements Server {
     /** Channel parameters of the name that the server also applies to each connection's publication. */
@@ -40,6 +49,10 @@ final class AeronServer implements Server {
 
     private static final Set<String> NAMES_IN_USE = ConcurrentHashMap.newKeySet();
     private static final long HANDSHAKE_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** The most messages read from one client's control image in one go. */
+    private static final int CONTROL_FRAGMENTS = 64;
+    /** How often at most the heartbeat thread drains the control subscription. */
+    private static final long DRAIN_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
     private final Drivers.Lease lease;
     private final IpcOptions options;
@@ -48,21 +61,29 @@ final class AeronServer implements Server {
     private final Set<Integer> goneSessions = ConcurrentHashMap.newKeySet();
     private final ReentrantLock acceptLock = new ReentrantLock();
     private final IdleStrategy idle = new BackoffIdleStrategy(10, 20, 1_000, 1_000_000);
+    private final int livenessMillis;
+    private final ReentrantLock controlLock = new ReentrantLock();
+    /** HELLOs read from the control subscription, for {@code accept}; guarded by {@link #controlLock}. */
+    private final ArrayDeque<Hello> hellos = new ArrayDeque<>();
+
+    private final FragmentHandler controlHandler = this::onControl;
     private Subscription control;
+    private ScheduledFuture<?> drains;
     private String name;
     private volatile boolean closed;
 
-    // The HELLO read by the handler, and the handshake under way (kept across accept calls that time out).
-    private Hello hello;
+    // The handshake under way (kept across accept calls that time out).
     private Pending pending;
 
-    private record Hello(int sessionId, long nonce, int replyStream, String replyChannel) {}
+    /** A client's HELLO; {@code livenessMillis} is its time-out, 0 if off or if the client predates liveness. */
+    private record Hello(int sessionId, long nonce, int replyStream, String replyChannel, int livenessMillis) {}
 
     private record Pending(Hello hello, ExclusivePublication publication, long deadline) {}
 
     private AeronServer(Drivers.Lease lease, IpcOptions options) {
         this.lease = lease;
         this.options = options;
+        this.livenessMillis = Protocol.livenessMillis(options.get(IpcOptions.LIVENESS_TIMEOUT));
     }
 
     static AeronServer start(IpcOptions options) throws IpcException {
@@ -72,6 +93,10 @@ final class AeronServer implements Server {
         AeronServer server = new AeronServer(lease, options);
         try {
             server.listen(asked);
+            if (server.livenessMillis > 0) {
+                long interval = Math.min(DRAIN_NANOS, TimeUnit.MILLISECONDS.toNanos(server.livenessMillis) / 4);
+                server.drains = HeartbeatScheduler.every(interval, server::drainQuietly);
+            }
             return server;
         } catch (IpcException | RuntimeException e) {
             server.close();
@@ -182,8 +207,7 @@ final class AeronServer implements Server {
                     }
                     progress = pending == null;
                 } else {
-                    hello = null;
-                    control.controlledPoll(this::onHello, 1);
+                    Hello hello = nextHello();
                     if (hello != null) {
                         begin(hello);
                         progress = true;
@@ -207,23 +231,90 @@ final class AeronServer implements Server {
         }
     }
 
-    private Action onHello(DirectBuffer buffer, int offset, int length, Header header) {
+    /** The next HELLO to answer, reading the control subscription if none is waiting; null if there is none. */
+    private Hello nextHello() {
+        controlLock.lock();
+        try {
+            if (hellos.isEmpty()) {
+                drain();
+            }
+            return hellos.poll();
+        } finally {
+            controlLock.unlock();
+        }
+    }
+
+    /**
+     * Reads what every client sent on the control subscription: HELLOs go to {@link #hellos}, and a connection whose
+     * client sent anything is told it heard from it. The caller holds {@link #controlLock}.
+     */
+    private void drain() {
+        Subscription subscription = control;
+        for (int i = 0, n = subscription.imageCount(); i < n; i++) {
+            Image image = subscription.imageAtIndex(i);
+            if (image.poll(controlHandler, CONTROL_FRAGMENTS) > 0) {
+                AeronConnection connection = connections.get(image.sessionId());
+                if (connection != null) {
+                    connection.heardFromClient();
+                }
+            }
+        }
+    }
+
+    /**
+     * Reads the control subscription now, for a connection's {@code send} that found its client silent for its
+     * liveness time-out: a client that lives has a heartbeat waiting there.
+     *
+     * @return false if this server is closed, so the control subscription, and with it the clients' heartbeats, is
+     *     gone
+     */
+    boolean drainForConnection() {
+        controlLock.lock();
+        try {
+            if (closed) {
+                return false;
+            }
+            drain();
+            return true;
+        } finally {
+            controlLock.unlock();
+        }
+    }
+
+    /** The heartbeat thread's drain: skipped while another thread reads the control subscription; never throws. */
+    private void drainQuietly() {
+        if (closed || !controlLock.tryLock()) {
+            return;
+        }
+        try {
+            if (!closed) {
+                drain();
+            }
+        } catch (RuntimeException e) {
+            // the Aeron client is closing; accept and send find out by themselves
+        } finally {
+            controlLock.unlock();
+        }
+    }
+
+    private void onControl(DirectBuffer buffer, int offset, int length, Header header) {
         if (length < Protocol.HELLO_HEADER
                 || buffer.getByte(offset) != Protocol.HELLO
                 || buffer.getByte(offset + 1) != Protocol.VERSION
                 || buffer.getInt(offset + 4, Protocol.ORDER) != Protocol.MAGIC) {
-            return Action.CONTINUE; // not a packet-ipc client: ignore it
+            return; // a heartbeat, or not a packet-ipc client: nothing more to do
         }
+        int liveness = buffer.getShort(offset + Protocol.LIVENESS_OFFSET, Protocol.ORDER) & 0xFFFF;
         long nonce = buffer.getLong(offset + 8, Protocol.ORDER);
         int replyStream = buffer.getInt(offset + 16, Protocol.ORDER);
         int channelLength = buffer.getInt(offset + 20, Protocol.ORDER);
         if (channelLength <= 0 || channelLength > length - Protocol.HELLO_HEADER) {
-            return Action.CONTINUE;
+            return;
         }
         byte[] channel = new byte[channelLength];
         buffer.getBytes(offset + Protocol.HELLO_HEADER, channel);
-        hello = new Hello(header.sessionId(), nonce, replyStream, new String(channel, StandardCharsets.UTF_8));
-        return Action.BREAK;
+        hellos.add(new Hello(
+                header.sessionId(), nonce, replyStream, new String(channel, StandardCharsets.UTF_8), liveness));
     }
 
     private void begin(Hello h) {
@@ -260,9 +351,12 @@ final class AeronServer implements Server {
         }
         byte[] properties = StreamProperties.encode(options.get(IpcOptions.STREAM_PROPERTIES));
         int length = Protocol.WELCOME_LENGTH + (properties.length > 4 ? properties.length : 0); // 4: none, say nothing
+        int clientLiveness = p.hello().livenessMillis();
+        int liveness = clientLiveness > 0 ? livenessMillis : 0; // on for both sides, or for neither
         UnsafeBuffer welcome = new UnsafeBuffer(new byte[length]);
         welcome.putByte(0, Protocol.WELCOME);
         welcome.putByte(1, Protocol.VERSION);
+        welcome.putShort(Protocol.LIVENESS_OFFSET, (short) liveness, Protocol.ORDER);
         welcome.putInt(4, Protocol.MAGIC, Protocol.ORDER);
         welcome.putLong(8, p.hello().nonce(), Protocol.ORDER);
         if (length > Protocol.WELCOME_LENGTH) {
@@ -275,7 +369,8 @@ final class AeronServer implements Server {
         pending = null;
         AeronConnection connection;
         try {
-            connection = new AeronConnection(this, p.publication(), p.hello().sessionId(), Drivers.local(), options);
+            connection = new AeronConnection(
+                    this, p.publication(), p.hello().sessionId(), Drivers.local(), options, clientLiveness, liveness);
         } catch (IpcException e) {
             p.publication().close();
             throw e;
@@ -316,6 +411,10 @@ final class AeronServer implements Server {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        if (drains != null) {
+            drains.cancel(false);
+        }
+        controlLock.lock(); // a drain under way finishes first; later ones see closed
         try {
             if (pending != null) {
                 pending.publication().close();
@@ -330,6 +429,7 @@ final class AeronServer implements Server {
             if (name != null) {
                 NAMES_IN_USE.remove(actualKey(AeronName.parse(name)));
             }
+            controlLock.unlock();
             if (locked) {
                 acceptLock.unlock();
             }

@@ -53,7 +53,8 @@ public final class AeronTransport implements IpcTransport {
                 TransportCapability.CROSS_PROCESS,
                 TransportCapability.MULTIPLE_CLIENTS,
                 TransportCapability.PACKET_SIZE_LIMIT,
-                TransportCapability.STREAM_PROPERTIES);
+                TransportCapability.STREAM_PROPERTIES,
+                TransportCapability.LIVENESS);
     }
 
     @Override
