@@ -14,7 +14,8 @@ import org.newsclub.net.unix.AFUNIXSocketChannel;
 import org.newsclub.net.unix.AFUNIXSocketPair;
 
 /**
- * What a process loads once, before its first connect's {@link IpcOptions#CONNECT_TIMEOUT} starts to run:
+ * What a process loads once, before its first server starts or its first connect's {@link
+ * IpcOptions#CONNECT_TIMEOUT} starts to run:
  * junixsocket's native library and socket classes, JNA's native library (for {@code poll(2)}, {@code sendmsg(2)} and
  * libc), this user's id, and the classes of a handshake, by one handshake with itself over a socket pair (with the
  * packet ring, in shared memory that is gone when it ends; no file, no listening socket). In a fresh JVM this is most

@@ -237,14 +237,14 @@ final class UnixServer implements Server {
         try {
             while (true) {
                 checkOpen();
+                // The clients waiting in the backlog first (their connect time runs), then a finished handshake.
+                AFUNIXSocketChannel client;
+                for (int i = 0; i < BACKLOG && (client = channel.accept()) != null; i++) {
+                    startHandshake(client);
+                }
                 Connection connection = ready.poll();
                 if (connection != null) {
                     return connection;
-                }
-                AFUNIXSocketChannel client = channel.accept();
-                if (client != null) {
-                    startHandshake(client);
-                    continue;
                 }
                 long left = waitNanos == Timeouts.FOREVER ? Timeouts.FOREVER : deadline - System.nanoTime();
                 if (left <= 0) {

@@ -67,6 +67,9 @@ public final class UnixTransport implements IpcTransport {
     @Override
     public Server newServer(IpcOptions options) throws IpcException {
         ensureAvailable();
+        // Loaded now, not while the first clients wait: on the accepting thread, loading JNA took 7.8 s in a storm of
+        // 64 client JVMs (load average 89), and every client behind the first waited in the backlog meanwhile.
+        FirstUse.ensure();
         return UnixServer.open(options, sharedMemory);
     }
 

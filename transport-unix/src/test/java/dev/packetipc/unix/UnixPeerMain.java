@@ -20,6 +20,7 @@ import java.util.zip.CRC32;
  * server-then-hang             serves one client 13 packets, prints SENT, then blocks until killed
  * client-hang NAME             connects, takes one packet, prints RECEIVING, then blocks until killed
  * client-check NAME            polls the whole stream, prints OK packets bytes crc32
+ * start-server                 starts a server, prints STARTED, closes it (run with -verbose:class by FirstUseTest)
  * first-connect NAME MILLIS    this process's first connect, with CONNECT_TIMEOUT = MILLIS, to a server that never
  *                              lets it in; prints TIMEOUT elapsed-ms message, or CONNECTED
  * </pre>
@@ -74,6 +75,11 @@ public final class UnixPeerMain {
                     Optional<List<dev.packetipc.IpcPacket>> after = client.receivePackets(1, Duration.ofSeconds(1));
                     System.out.println(
                             "OK " + totals[0] + " " + totals[1] + " " + crc.getValue() + " " + after.isPresent());
+                }
+                break;
+            case "start-server":
+                try (Server server = transport.newServer()) {
+                    System.out.println("STARTED " + server.name());
                 }
                 break;
             case "first-connect":
