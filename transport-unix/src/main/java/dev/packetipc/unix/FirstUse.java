@@ -14,16 +14,14 @@ import org.newsclub.net.unix.AFUNIXSocketChannel;
 import org.newsclub.net.unix.AFUNIXSocketPair;
 
 /**
- * What a process loads once, before its first server starts or its first connect's {@link
- * IpcOptions#CONNECT_TIMEOUT} starts to run:
- * junixsocket's native library and socket classes, JNA's native library (for {@code poll(2)}, {@code sendmsg(2)} and
- * libc), this user's id, and the classes of a handshake, by one handshake with itself over a socket pair (with the
- * packet ring, in shared memory that is gone when it ends; no file, no listening socket). In a fresh JVM this is most
- * of a connect's work:
- * with 64 client JVMs started at once on 2 shared cores (load average 56, 2026-12-03; each phase timed with {@code
- * System.nanoTime} in the clients) it took 17 to 21 s of first connects that took 19 to 23 s in all, so a 10 s
- * time-out ran out before the handshake began (issue 21). It is bounded by the machine, not by any peer: nothing in it
- * waits for another process.
+ * What a process loads once, before its first server starts or its first connect's {@link IpcOptions#CONNECT_TIMEOUT}
+ * starts to run: junixsocket's native library and socket classes, JNA's native library (for {@code poll(2)}, {@code
+ * sendmsg(2)} and libc), this user's id, and the classes of a handshake, by one handshake with itself over a socket
+ * pair (with the packet ring, in shared memory that is gone when it ends; no file, no listening socket). In a fresh JVM
+ * this is most of a connect's work: with 64 client JVMs started at once on 2 shared cores (load average 56,
+ * 2026-12-03; each phase timed with {@code System.nanoTime} in the clients) it took 17 to 21 s of first connects that
+ * took 19 to 23 s in all, so a 10 s time-out ran out before the handshake began (issue 21). It is bounded by the
+ * machine, not by any peer: nothing in it waits for another process.
  */
 final class FirstUse {
     /** Set when loading has ended (whatever it achieved); a field of this class, so reading it loads nothing. */
