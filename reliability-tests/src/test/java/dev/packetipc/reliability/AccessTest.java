@@ -29,7 +29,6 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
@@ -287,7 +286,6 @@ class AccessTest {
 
     @ParameterizedTest(name = "{0} {1} name {2}")
     @MethodSource("absoluteTraversals")
-    @Tag("known-defect")
     @Proves(
             injects = "unix server names (IpcOptions.SERVER_NAME) that are absolute paths with '..' segments",
             bound = "refused (IllegalArgumentException or IpcException) and no file created anywhere")

@@ -39,6 +39,30 @@ final class ReadableWaiter {
         pollfd.setShort(NativePoll.EVENTS_OFFSET, NativePoll.POLLIN);
     }
 
+    /**
+     * Whether bytes (or an end, or an error) wait to be read on {@code channel} now, without waiting: one {@code
+     * poll(2)} with no time-out. False where {@code poll} is not available, or the descriptor cannot be had.
+     */
+    static boolean readableNow(AFUNIXSocketChannel channel) {
+        if (!NativePoll.isAvailable()) {
+            return false;
+        }
+        try {
+            Integer fd = FileDescriptorCast.using(channel.getFileDescriptor()).as(Integer.class);
+            if (fd == null || fd < 0) {
+                return false;
+            }
+            try (Memory one = new Memory(NativePoll.POLLFD_BYTES)) {
+                one.setInt(0, fd);
+                one.setShort(NativePoll.EVENTS_OFFSET, NativePoll.POLLIN);
+                one.setShort(NativePoll.EVENTS_OFFSET + 2, (short) 0);
+                return NativePoll.poll(Pointer.nativeValue(one), 1, 0) > 0;
+            }
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /** A waiter for {@code channel}, or {@code null} where {@code poll} is not available (then use a selector). */
     static ReadableWaiter forChannel(AFUNIXSocketChannel channel) {
         if (!NativePoll.isAvailable()) {

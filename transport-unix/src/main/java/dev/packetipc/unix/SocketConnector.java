@@ -29,24 +29,20 @@ final class SocketConnector {
      * @throws IpcException if this process may not open the socket, or another system error
      */
     static AFUNIXSocketChannel connect(Path path, String name, long timeoutNanos) throws IpcException {
-        return connect(path, name, System.nanoTime(), timeoutNanos);
+        return connect(path, name, new UnixTransport.ConnectClock(name, System.nanoTime(), 0, timeoutNanos));
     }
 
-    /**
-     * As {@link #connect(Path, String, long)}, with the time counted from {@code start} ({@link System#nanoTime()}),
-     * the start of the caller's whole connect.
-     */
-    static AFUNIXSocketChannel connect(Path path, String name, long start, long timeoutNanos) throws IpcException {
-        long deadline = start + timeoutNanos;
+    /** As {@link #connect(Path, String, long)}, within the time {@code clock} has left of the caller's connect. */
+    static AFUNIXSocketChannel connect(Path path, String name, UnixTransport.ConnectClock clock) throws IpcException {
         long pause = TimeUnit.MILLISECONDS.toNanos(1);
         while (true) {
             AFUNIXSocketChannel socket = attempt(path, name);
             if (socket != null) {
                 return socket;
             }
-            long left = deadline - System.nanoTime();
+            long left = clock.left();
             if (left <= 0) {
-                throw new IpcTimeoutException(UnixTransport.gaveUp(name, start, timeoutNanos) + ": the server did not"
+                throw new IpcTimeoutException(clock.gaveUp() + ": the server did not"
                         + " take the connection; it is busy or stuck and its accept backlog is full; try again, or"
                         + " raise IpcOptions.CONNECT_TIMEOUT");
             }

@@ -9,7 +9,9 @@ import java.util.Locale;
 
 /**
  * Server names of the Unix transport: {@code unix://} plus the socket file's absolute path. A user may also name a
- * server by a plain name (no slash), which puts its socket in the private runtime directory.
+ * server by a plain name (no slash), which puts its socket in the private runtime directory. An absolute path may
+ * point anywhere the user can bind, but never through {@code .} or {@code ..} segments: such a name is refused,
+ * before any file is touched, so that a name that looks as if it were in one directory cannot land in another.
  */
 final class SocketPath {
     /** The scheme, with its separator. */
@@ -34,7 +36,7 @@ final class SocketPath {
             if (bare.indexOf('/') < 0) {
                 path = RuntimeDirectory.ensure().resolve(bare.endsWith(".sock") ? bare : bare + ".sock");
             } else if (bare.startsWith("/")) {
-                path = Path.of(bare);
+                path = Path.of(refuseDotSegments(bare, requested, "server"));
             } else {
                 throw new IllegalArgumentException("the Unix server name " + requested + " must be a plain name or an"
                         + " absolute path, e.g. unix:///run/user/1000/packet-ipc/app.sock");
@@ -51,7 +53,26 @@ final class SocketPath {
             throw new IllegalArgumentException("'" + name + "' is not a Unix server name: expected unix:// followed by"
                     + " the absolute path of the server's socket, as Server.name() gives it");
         }
-        return Path.of(bare);
+        return Path.of(refuseDotSegments(bare, name, "client"));
+    }
+
+    /**
+     * Returns {@code path} (absolute) if none of its segments is {@code .} or {@code ..}; otherwise refuses {@code
+     * name} with what to do instead.
+     */
+    private static String refuseDotSegments(String path, String name, String side) {
+        for (String segment : path.split("/", -1)) {
+            if (segment.equals("..") || segment.equals(".")) {
+                String advice = side.equals("server")
+                        ? "; give the socket's path without them, e.g. unix:///run/user/1000/packet-ipc/app.sock, or a"
+                                + " plain name such as app for a socket in the private runtime directory"
+                        : "; pass exactly the name the server's Server.name() returned";
+                throw new IllegalArgumentException("the Unix " + side + " name " + name + " has a '" + segment
+                        + "' segment, which is not allowed: a name may not step out of or around a directory"
+                        + advice);
+            }
+        }
+        return path;
     }
 
     /** The name users see and pass to clients. */

@@ -65,6 +65,9 @@ final class UnixServer implements Server {
     private final long ownUid;
     private final HandshakePool handshakes;
     private final Greeter greeter;
+    /** How long a client may take to send its HELLO, from its accept ({@link IpcOptions#CONNECT_TIMEOUT}). */
+    private final long helloTimeoutNanos;
+
     private final Queue<Connection> ready = new ConcurrentLinkedQueue<>();
     private volatile boolean closed;
 
@@ -83,8 +86,9 @@ final class UnixServer implements Server {
             ready.add(connection);
             selector.wakeup();
         });
-        this.greeter = new Greeter(
-                name, Timeouts.toNanos(options.get(IpcOptions.CONNECT_TIMEOUT)), handshakes, channel.provider());
+        this.helloTimeoutNanos =
+                Math.min(Timeouts.toNanos(options.get(IpcOptions.CONNECT_TIMEOUT)), Timeouts.FOREVER / 4);
+        this.greeter = new Greeter(name, helloTimeoutNanos, handshakes, channel.provider());
     }
 
     /** Binds a new server at the path the options ask for, or at a fresh one. */
@@ -237,14 +241,14 @@ final class UnixServer implements Server {
         try {
             while (true) {
                 checkOpen();
+                // The clients waiting in the backlog first (their connect time runs), then a finished handshake.
+                AFUNIXSocketChannel client;
+                for (int i = 0; i < BACKLOG && (client = channel.accept()) != null; i++) {
+                    startHandshake(client);
+                }
                 Connection connection = ready.poll();
                 if (connection != null) {
                     return connection;
-                }
-                AFUNIXSocketChannel client = channel.accept();
-                if (client != null) {
-                    startHandshake(client);
-                    continue;
                 }
                 long left = waitNanos == Timeouts.FOREVER ? Timeouts.FOREVER : deadline - System.nanoTime();
                 if (left <= 0) {
@@ -270,8 +274,8 @@ final class UnixServer implements Server {
     }
 
     /**
-     * Checks the client's credentials, then hands it to the greeter, which hands it to the handshake pool once it
-     * speaks.
+     * Checks the client's credentials, then hands it to the handshake pool if it has spoken already, else to the
+     * greeter, which hands it to the pool once it speaks.
      */
     private void startHandshake(AFUNIXSocketChannel client) {
         UnixStreamChannel stream;
@@ -288,7 +292,11 @@ final class UnixServer implements Server {
             StreamEndpoints.refuse(stream, refusal);
             return;
         }
-        greeter.add(client, stream);
+        if (ReadableWaiter.readableNow(client)) { // it spoke already (a storm's clients have): no need to wait
+            handshakes.start(stream, helloTimeoutNanos);
+        } else {
+            greeter.add(client, stream);
+        }
     }
 
     /** Why the client may not connect, or {@code null} if it may. */

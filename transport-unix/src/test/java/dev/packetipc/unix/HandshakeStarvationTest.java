@@ -117,6 +117,35 @@ class HandshakeStarvationTest {
         }
     }
 
+    /**
+     * A fresh process's first connect loads junixsocket's and JNA's native libraries and classes (in a storm of
+     * starting JVMs that took longer than the whole default time-out, issue 21). The time-out counts only from the
+     * end of that, and the message says how long each part took.
+     */
+    @Test
+    void aProcesssFirstConnectDoesNotCountLoadingTheNativeLibrariesAndSaysHowLongItTook() throws Exception {
+        long timeoutMillis = 300;
+        Pattern parts = Pattern.compile("gave up after (\\d+) ms in all \\(IpcOptions.CONNECT_TIMEOUT is "
+                + timeoutMillis + " ms; this process's first connect first spent (\\d+) ms loading junixsocket's and"
+                + " JNA's native libraries and classes, which is done once per process and not counted, then (\\d+) ms"
+                + " counted\\)");
+        try (RoomLater server = new RoomLater();
+                dev.packetipc.conformance.ChildJvm child =
+                        UnixPeerMain.start("first-connect", server.name(), Long.toString(timeoutMillis))) {
+            String line = child.awaitLine("TIMEOUT ", Duration.ofSeconds(60));
+            long elapsed = Long.parseLong(line.substring(0, line.indexOf(' ')));
+            Matcher m = parts.matcher(line);
+            assertTrue(m.find(), "the first connect's message does not say what it loaded first: " + line);
+            long inAll = Long.parseLong(m.group(1));
+            long loading = Long.parseLong(m.group(2));
+            long counted = Long.parseLong(m.group(3));
+            assertTrue(counted >= timeoutMillis, "it gave up after " + counted + " ms counted: " + line);
+            assertTrue(loading > 0, "loading the native libraries took no time at all?: " + line);
+            assertTrue(loading + counted <= inAll + 1 && inAll <= elapsed, line);
+            assertTrue(line.contains("backlog is full"), "the last step must be named: " + line);
+        }
+    }
+
     @Test
     void aFullBacklogTimeOutSaysHowLongItWaited() throws Exception {
         try (RoomLater server = new RoomLater()) {
@@ -146,7 +175,7 @@ class HandshakeStarvationTest {
     }
 
     /** A raw server whose backlog is full until {@link #makeRoom}, and which never answers a HELLO. */
-    private static final class RoomLater implements AutoCloseable {
+    static final class RoomLater implements AutoCloseable {
         private final java.nio.file.Path path;
         private final AFUNIXServerSocketChannel socket;
         private final List<AFUNIXSocketChannel> queued = new ArrayList<>();

@@ -72,6 +72,25 @@ class ReadableWaiterTest {
         }
     }
 
+    /** What lets the server hand a client that has spoken already straight to the handshake pool. */
+    @Test
+    void readableNowSaysWhetherBytesWaitWithoutConsumingThem() throws Exception {
+        assumeTrue(NativePoll.isAvailable(), "poll(2) through JNA is used only on 64-bit Linux");
+        AFUNIXSocketPair<AFUNIXSocketChannel> pair = AFUNIXSocketPair.open();
+        try {
+            assertFalse(ReadableWaiter.readableNow(pair.getSocket1()), "nothing was sent");
+            pair.getSocket2().write(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3}));
+            assertTrue(ReadableWaiter.readableNow(pair.getSocket1()));
+            assertTrue(ReadableWaiter.readableNow(pair.getSocket1()), "the first look consumed something");
+            java.nio.ByteBuffer read = java.nio.ByteBuffer.allocate(8);
+            assertEquals(3, pair.getSocket1().read(read));
+            assertFalse(ReadableWaiter.readableNow(pair.getSocket1()), "everything was read");
+        } finally {
+            pair.getSocket1().close();
+            pair.getSocket2().close();
+        }
+    }
+
     @Test
     void whenAPollerDoesNotLeaveInTimeTheLastPollerClosesTheDescriptor() throws Exception {
         assumeTrue(NativePoll.isAvailable(), "poll(2) through JNA is used only on 64-bit Linux");

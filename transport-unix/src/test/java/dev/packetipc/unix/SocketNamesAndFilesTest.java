@@ -143,6 +143,54 @@ class SocketNamesAndFilesTest {
     }
 
     @Test
+    void anAbsoluteNameWithDotSegmentsIsRefusedBeforeAnyFileIsTouched() throws Exception {
+        Path inner = Files.createDirectory(dir.resolve("inner")).toAbsolutePath();
+        Path escape = dir.resolve("escape.sock").toAbsolutePath();
+        String[] names = {
+            inner + "/../escape.sock",
+            "unix://" + inner + "/../escape.sock",
+            inner + "/./escape.sock",
+            inner + "/..",
+            dir.toAbsolutePath() + "/../" + dir.getFileName() + "/escape.sock"
+        };
+        for (String name : names) {
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> transport.newServer(named(name)).close(),
+                    name);
+            assertTrue(e.getMessage().contains(name) && e.getMessage().contains("segment"), e.getMessage());
+            assertTrue(e.getMessage().contains("plain name"), "the message must say what to do: " + e.getMessage());
+        }
+        try (java.util.stream.Stream<Path> left = Files.list(dir)) {
+            assertEquals(
+                    java.util.List.of(inner),
+                    left.map(Path::toAbsolutePath).collect(java.util.stream.Collectors.toList()));
+        }
+        try (java.util.stream.Stream<Path> left = Files.list(inner)) {
+            assertEquals(0, left.count(), "a refused name created a file in " + inner);
+        }
+        assertFalse(Files.exists(escape, LinkOption.NOFOLLOW_LINKS));
+    }
+
+    @Test
+    void aClientNameWithDotSegmentsIsRefusedEvenIfItLeadsToALiveServer() throws Exception {
+        Path inner = Files.createDirectory(dir.resolve("inner")).toAbsolutePath();
+        Path socket = dir.resolve("live.sock").toAbsolutePath();
+        try (Server server = transport.newServer(named(socket.toString()))) {
+            for (String name :
+                    new String[] {"unix://" + inner + "/../live.sock", "unix://" + dir.toAbsolutePath() + "/./live.sock"
+                    }) {
+                IllegalArgumentException e = assertThrows(
+                        IllegalArgumentException.class,
+                        () -> transport.connect(name).close(),
+                        name);
+                assertTrue(e.getMessage().contains(name) && e.getMessage().contains("Server.name()"), e.getMessage());
+            }
+            RoundTrip.assertServes(transport, server);
+        }
+    }
+
+    @Test
     void aClientNameMustBeAnAbsolutePath() {
         for (String name : new String[] {"app", "unix://app", "dir/app.sock", "tcp://localhost:1"}) {
             IllegalArgumentException e =

@@ -3,12 +3,14 @@ package dev.packetipc.unix;
 import dev.packetipc.Client;
 import dev.packetipc.Connection;
 import dev.packetipc.IpcOptions;
+import dev.packetipc.IpcTimeoutException;
 import dev.packetipc.Server;
 import dev.packetipc.conformance.ChildJvm;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
 
 /**
@@ -18,6 +20,9 @@ import java.util.zip.CRC32;
  * server-then-hang             serves one client 13 packets, prints SENT, then blocks until killed
  * client-hang NAME             connects, takes one packet, prints RECEIVING, then blocks until killed
  * client-check NAME            polls the whole stream, prints OK packets bytes crc32
+ * start-server                 starts a server, prints STARTED, closes it (run with -verbose:class by FirstUseTest)
+ * first-connect NAME MILLIS    this process's first connect, with CONNECT_TIMEOUT = MILLIS, to a server that never
+ *                              lets it in; prints TIMEOUT elapsed-ms message, or CONNECTED
  * </pre>
  */
 public final class UnixPeerMain {
@@ -70,6 +75,24 @@ public final class UnixPeerMain {
                     Optional<List<dev.packetipc.IpcPacket>> after = client.receivePackets(1, Duration.ofSeconds(1));
                     System.out.println(
                             "OK " + totals[0] + " " + totals[1] + " " + crc.getValue() + " " + after.isPresent());
+                }
+                break;
+            case "start-server":
+                try (Server server = transport.newServer()) {
+                    System.out.println("STARTED " + server.name());
+                }
+                break;
+            case "first-connect":
+                IpcOptions options = IpcOptions.builder()
+                        .set(IpcOptions.CONNECT_TIMEOUT, Duration.ofMillis(Long.parseLong(args[2])))
+                        .build();
+                long start = System.nanoTime(); // nothing of junixsocket or JNA is loaded before this connect
+                try (Client client = transport.connect(args[1], options)) {
+                    System.out.println("CONNECTED " + client.name());
+                } catch (IpcTimeoutException e) {
+                    long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                    System.out.println(
+                            "TIMEOUT " + elapsed + " " + e.getMessage().replace('\n', ' '));
                 }
                 break;
             default:

@@ -7,13 +7,18 @@ import dev.packetipc.spi.stream.StreamChannel;
 import java.io.IOException;
 import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Shared-memory regions as sections backed by the paging file, written only against {@link Win32Pipes}. The server
  * creates a section and maps it read-write; to share it, it asks the pipe for the client's process id, opens that
  * process for handle duplication and duplicates the section into it with read access only. The duplicated handle's
  * value travels in the REGION frame, with the size beside it (Windows cannot report a section's size). The client
- * maps that handle read-only and closes it at once; its view is unmapped when the buffer is no longer reachable.
+ * maps that handle read-only and closes it at once. Every view is unmapped ({@code UnmapViewOfFile}) when its side is
+ * done with it, not at a garbage collection: the server's when the engine closes the region, the client's when the
+ * engine calls {@link #unmap} as the client is closed. A client view the engine never hands back (a client that is
+ * never closed) is still unmapped once its buffer is unreachable.
  */
 final class SectionSharedMemory implements SharedMemory {
     private static final Cleaner CLEANER = Cleaner.create(runnable -> {
@@ -23,6 +28,11 @@ final class SectionSharedMemory implements SharedMemory {
     });
 
     private final Win32Pipes os;
+    /**
+     * The client's views not yet unmapped, by address. The entries hold no buffer, so that a view nobody unmaps still
+     * goes at a garbage collection.
+     */
+    private final Map<Long, View> views = new ConcurrentHashMap<>();
 
     SectionSharedMemory(Win32Pipes os) {
         this.os = os;
@@ -107,10 +117,46 @@ final class SectionSharedMemory implements SharedMemory {
         // The view keeps the section alive. A handle that mapped nothing is left alone: it might be another of this
         // process's handles, named by a hostile frame.
         os.closeHandle(section);
-        long address = os.addressOf(view);
-        Win32Pipes system = os;
-        CLEANER.register(view, () -> system.unmapView(address));
+        View mapped = new View(os, os.addressOf(view), views);
+        mapped.cleanable = CLEANER.register(view, mapped);
+        views.put(mapped.address, mapped);
         return view;
+    }
+
+    /**
+     * Unmaps, now, a view that {@link #open} or {@link #openWritable} returned (or a duplicate of it at its start). The
+     * engine calls it once no thread of the client reads the view any more; a later access would crash the JVM.
+     * Idempotent; a buffer that is not such a view is left alone.
+     */
+    @Override
+    public void unmap(ByteBuffer mapped) {
+        if (mapped == null || !mapped.isDirect()) {
+            return;
+        }
+        View view = views.remove(os.addressOf(mapped));
+        if (view != null) {
+            view.cleanable.clean(); // runs View.run once: here, or never again at a garbage collection
+        }
+    }
+
+    /** A client's view: unmapped once, by {@link #unmap} or when its buffer is unreachable, whichever comes first. */
+    private static final class View implements Runnable {
+        private final Win32Pipes os;
+        private final long address;
+        private final Map<Long, View> views;
+        private volatile Cleaner.Cleanable cleanable;
+
+        View(Win32Pipes os, long address, Map<Long, View> views) {
+            this.os = os;
+            this.address = address;
+            this.views = views;
+        }
+
+        @Override
+        public void run() {
+            views.remove(address, this); // a later view at the same address is another entry
+            os.unmapView(address);
+        }
     }
 
     /** A section and its read-write view on the server side. */

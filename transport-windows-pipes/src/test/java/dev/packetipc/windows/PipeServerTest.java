@@ -263,6 +263,30 @@ class PipeServerTest {
     }
 
     @Test
+    void theClientsViewsAreUnmappedWhenItClosesNotAtAGarbageCollection() throws Exception {
+        byte[] payload = new byte[200_000];
+        try (Server server = servers.newServer()) {
+            CompletableFuture<Client> connecting = CompletableFuture.supplyAsync(() -> connect(server.name()));
+            try (Connection connection = server.accept(WAIT)) {
+                Client client = connecting.get(30, TimeUnit.SECONDS);
+                try {
+                    connection.send(List.of(Packet.of(42, payload)));
+                    assertEquals(1, client.poll(packet -> {}, 8, WAIT));
+                    assertEquals(2, clientProcess.mappedViews(), "the ring's and the payloads' sections");
+                } finally {
+                    client.close();
+                }
+                // the emulation holds every view it mapped, so no garbage collection can unmap these: only close
+                assertEquals(0, clientProcess.mappedViews(), "the closed client's views are still mapped");
+                assertTrue(connection.isOpen());
+                assertEquals(2, serverProcess.mappedViews(), "the server's views go with its connection");
+            }
+            assertEquals(0, serverProcess.mappedViews(), "the closed connection's views are still mapped");
+        }
+        assertAllReleased();
+    }
+
+    @Test
     void aRegionFrameNamingNoSectionIsAProtocolError() throws Exception {
         SectionSharedMemory memory = new SectionSharedMemory(clientProcess);
         long pipe = serverProcess.createPipe("\\\\.\\pipe\\x", true, "D:P(A;;GA;;;SY)", 4096);
@@ -324,5 +348,6 @@ class PipeServerTest {
         assertEquals(0, serverProcess.mappedViews(), "server views left mapped");
         assertEquals(0, clientProcess.openHandles(), "client handles left open");
         assertEquals(0, clientProcess.openSlots(), "client I/O slots left");
+        assertEquals(0, clientProcess.mappedViews(), "client views left mapped");
     }
 }
