@@ -8,6 +8,7 @@ import dev.packetipc.IpcTimeoutException;
 import dev.packetipc.Server;
 import dev.packetipc.spi.Timeouts;
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -15,32 +16,67 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import net.openhft.chronicle.queue.impl.StoreFileListener;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 
 /**
  * An shm server: a directory with a lease. Clients announce themselves by renaming a prepared connection directory
- * into it; {@link #accept} picks them up, opens each one's queue and marks its side of the control file open.
+ * into it. {@link #accept} finds the announcements and hands each to a handshake thread, which takes it, opens its
+ * queue and marks the server's side of the control file open; {@code accept} itself only returns finished
+ * connections. Handshakes run on threads started as they are needed (one per handshake under way, up to {@value
+ * #MAX_HANDSHAKES}; idle ones end after 10 s), so a burst of clients is set up in parallel rather than one after
+ * the other on the accepting thread, and a handshake that is slow (Chronicle's first queue in a JVM takes a large
+ * part of a second) holds up no other.
  */
 final class ShmServer implements Server {
+    private static final System.Logger LOG = System.getLogger(ShmServer.class.getName());
     /** How often a waiting accept removes what dead clients left in this server's directory. */
     private static final long CLEANUP_EVERY_NANOS = 1_000_000_000L;
+    /** Handshakes under way at once; more announcements wait, unseen, for the next look at the directory. */
+    static final int MAX_HANDSHAKES = 1024;
+    /** The longest pause of a waiting accept between two looks at the directory. */
+    private static final long MAX_PAUSE_NANOS = 1_000_000L;
+    /** How long close waits for handshakes under way (each takes milliseconds). */
+    private static final long CLOSE_WAIT_SECONDS = 10;
 
     private final Path directory;
     private final String name;
     private final Side self;
     private final ShmSettings settings;
-    private final Set<Path> taken = new HashSet<>();
+    /** Connection directories already looked at (taken, left alone, or being handled): not looked at again. */
+    private final Set<Path> seen = ConcurrentHashMap.newKeySet();
+    /** Connection directories whose handshake is under way: cleanup leaves them alone. */
+    private final Set<Path> handshaking = ConcurrentHashMap.newKeySet();
+    /** Finished connections that accept has not handed out yet. */
+    private final LinkedBlockingQueue<ShmConnection> ready = new LinkedBlockingQueue<>();
+
+    private final ThreadPoolExecutor handshakes;
     private final Object acceptLock = new Object();
     private long nextCleanup = System.nanoTime();
     private volatile boolean closed;
+    /** Whether this JVM has opened a Chronicle queue once already ({@link #warmUp}). */
+    private static volatile boolean warmedUp;
 
     private ShmServer(Path directory, ControlFile lease, ShmSettings settings) {
         this.directory = directory;
         this.name = ShmFiles.nameOf(directory);
         this.self = lease.server();
         this.settings = settings;
+        // No thread until the first handshake; one per handshake under way; idle ones end.
+        this.handshakes =
+                new ThreadPoolExecutor(0, MAX_HANDSHAKES, 10, TimeUnit.SECONDS, new SynchronousQueue<>(), runnable -> {
+                    Thread thread = new Thread(runnable, "packet-ipc-shm-handshake " + name);
+                    thread.setDaemon(true);
+                    return thread;
+                });
     }
 
     /** Starts a server, cleaning what crashed servers left behind first. */
@@ -75,6 +111,7 @@ final class ShmServer implements Server {
                 Heartbeats.stop(server.self);
                 throw e;
             }
+            warmUp(directory);
             return server;
         } catch (FileAlreadyExistsException e) {
             ShmFiles.deleteTree(fresh);
@@ -85,6 +122,46 @@ final class ShmServer implements Server {
         } catch (IOException e) {
             ShmFiles.deleteTree(fresh);
             throw new IpcException("cannot create the shm server directory " + directory + ": " + e, e);
+        }
+    }
+
+    /**
+     * Once per JVM, opens and deletes a throw-away queue, so that Chronicle's one-time start-up (loading and
+     * initialising its classes: about half a second on an idle machine, seconds on a loaded one) is paid by the first
+     * {@code newServer}, not by the handshake of its first client, within that client's {@code CONNECT_TIMEOUT}.
+     * The queue lives in a {@code t-} directory with a control file naming this process, so that what a crash in
+     * the middle leaves is removed like any dead client's directory. A failure here changes nothing: the first
+     * handshake then pays.
+     */
+    private static void warmUp(Path directory) {
+        if (warmedUp) {
+            return;
+        }
+        synchronized (ShmServer.class) {
+            if (warmedUp) {
+                return;
+            }
+            warmedUp = true;
+        }
+        Path warm = directory.resolve(ShmFiles.ANNOUNCING + "warm-up-" + UUID.randomUUID());
+        try {
+            Files.createDirectory(warm, ShmFiles.privateDirectory());
+            Side owner =
+                    ControlFile.create(warm.resolve(ShmFiles.CONTROL), true).client();
+            Path queueDirectory = Files.createDirectory(warm.resolve(ShmFiles.QUEUE), ShmFiles.privateDirectory());
+            try (SingleChronicleQueue queue = Queues.open(
+                    queueDirectory,
+                    ShmFiles.WARM_UP_DOCUMENT_BYTES,
+                    new RollingClock(Queues.ROLL_CYCLE.lengthInMillis()),
+                    StoreFileListener.noOp())) {
+                ShmConnection.createFirstCycle(queue.createAppender());
+                queue.createTailer().readingDocument().close();
+            }
+            owner.markClosed();
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.DEBUG, "warming up Chronicle failed (the first handshake pays instead): {0}", e);
+        } finally {
+            ShmFiles.deleteTree(warm);
         }
     }
 
@@ -107,65 +184,135 @@ final class ShmServer implements Server {
         long deadline = timeoutNanos == Timeouts.FOREVER ? Long.MAX_VALUE : System.nanoTime() + timeoutNanos;
         Backoff backoff = new Backoff();
         while (true) {
-            if (closed) {
-                throw new ClosedException("the shm server " + name + " is closed");
-            }
+            checkOpen();
             synchronized (acceptLock) {
                 long now = System.nanoTime();
                 if (now - nextCleanup >= 0) {
                     // What clients that died while connecting left here (t-* and c-* of dead processes).
-                    Leftovers.cleanConnections(directory, settings.leaseMillis);
-                    taken.removeIf(entry -> !Files.exists(entry, LinkOption.NOFOLLOW_LINKS));
+                    Leftovers.cleanConnections(directory, settings.leaseMillis, handshaking);
+                    seen.removeIf(entry -> !Files.exists(entry, LinkOption.NOFOLLOW_LINKS));
                     nextCleanup = now + CLEANUP_EVERY_NANOS;
                 }
-                Connection connection = acceptWaiting();
+                if (discover()) {
+                    backoff.reset();
+                }
+            }
+            ShmConnection connection = ready.poll();
+            if (connection != null) {
+                return connection;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new IpcTimeoutException("no client connected to " + name + " within " + timeout);
+            }
+            if (!handshaking.isEmpty()) {
+                // A handshake is under way: wait for it rather than spin (it may take a while on a busy machine).
+                try {
+                    connection = ready.poll(Math.min(left, MAX_PAUSE_NANOS), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IpcException("accept on " + name + " was interrupted; the server stays open", e);
+                }
                 if (connection != null) {
                     return connection;
                 }
+            } else {
+                backoff.idle();
             }
-            if (System.nanoTime() - deadline >= 0) {
-                throw new IpcTimeoutException("no client connected to " + name + " within " + timeout);
-            }
-            backoff.idle();
         }
     }
 
-    /** Accepts the first announced client that still lives; deletes announcements of clients that died. */
-    private Connection acceptWaiting() throws IpcException {
+    /**
+     * Starts a handshake for each announcement not seen yet (as many as {@value #MAX_HANDSHAKES} at once); true if
+     * it started any.
+     */
+    private boolean discover() throws IpcException {
+        boolean started = false;
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory, ShmFiles.CONNECTION + "*")) {
             for (Path entry : entries) {
-                if (taken.contains(entry) || closed) {
+                if (closed || handshaking.size() >= MAX_HANDSHAKES) {
+                    break;
+                }
+                if (!seen.add(entry)) {
                     continue;
                 }
-                ControlFile control;
+                handshaking.add(entry);
                 try {
-                    control = ControlFile.open(entry.resolve(ShmFiles.CONTROL));
-                } catch (IpcException e) {
-                    taken.add(entry); // not a connection of this transport: left alone
-                    continue;
-                }
-                Side client = control.client();
-                taken.add(entry);
-                if (client.state() != Side.OPEN) {
-                    continue; // the client gave up and deletes its directory itself (or a later cleanup does)
-                }
-                if (client.isVerifiablyGone()) {
-                    ShmFiles.deleteTree(entry);
-                    continue;
-                }
-                try {
-                    return new ShmConnection(entry, control, settings);
-                } catch (RuntimeException e) {
-                    ShmFiles.deleteTree(entry);
-                    throw new IpcException("cannot open the queue for the client in " + entry + ": " + e, e);
+                    handshakes.execute(() -> handshake(entry));
+                    started = true;
+                } catch (RejectedExecutionException e) { // closed meanwhile, or every thread busy
+                    handshaking.remove(entry);
+                    seen.remove(entry);
+                    break;
                 }
             }
-            return null;
+            return started;
         } catch (IOException e) {
-            if (closed) {
-                throw new ClosedException("the shm server " + name + " is closed");
-            }
+            checkOpen();
             throw new IpcException("cannot list the shm server directory " + directory + ": " + e, e);
+        }
+    }
+
+    /**
+     * On a handshake thread: takes the announced client (unless it withdrew, or is not the transport's), opens its
+     * queue, marks side 0 open and queues the connection for {@link #accept}.
+     */
+    private void handshake(Path entry) {
+        try {
+            ControlFile control;
+            try {
+                control = ControlFile.open(entry.resolve(ShmFiles.CONTROL));
+            } catch (IpcException e) {
+                return; // not a connection of this transport (left alone), or withdrawn and deleted meanwhile
+            }
+            Side client = control.client();
+            if (client.state() != Side.OPEN || !control.take()) {
+                return; // the client gave up before it was taken: it deletes its directory itself
+            }
+            if (client.state() != Side.OPEN || client.isVerifiablyGone()) {
+                leave(entry, control); // gave up (or died) just as it was taken: the connection ends here
+                return;
+            }
+            ShmConnection connection;
+            try {
+                connection = new ShmConnection(entry, control, settings);
+            } catch (RuntimeException e) {
+                if (client.state() == Side.OPEN && !closed) {
+                    LOG.log(
+                            Level.WARNING,
+                            "could not set up the connection of a client of {0} in {1}: {2}",
+                            name,
+                            entry,
+                            e.toString());
+                }
+                leave(entry, control); // side 0 CLOSED: the waiting client gives up at once
+                return;
+            }
+            synchronized (this) {
+                if (!closed) {
+                    ready.add(connection);
+                    return;
+                }
+            }
+            connection.close(); // finished after close: the client gets the close marker
+        } finally {
+            handshaking.remove(entry);
+        }
+    }
+
+    /** Ends a taken connection that was not set up: side 0 closed; the side that leaves last deletes it. */
+    private static void leave(Path entry, ControlFile control) {
+        control.server().markClosed();
+        boolean clientDead =
+                control.client().state() == Side.OPEN && control.client().isVerifiablyGone();
+        if (control.leaveAndIsLast() || clientDead) {
+            ShmFiles.deleteTree(entry);
+        }
+    }
+
+    private void checkOpen() throws ClosedException {
+        if (closed) {
+            throw new ClosedException("the shm server " + name + " is closed");
         }
     }
 
@@ -174,15 +321,38 @@ final class ShmServer implements Server {
         return !closed;
     }
 
+    /**
+     * Marks the lease closed (clients still waiting give up), ends the handshakes under way and closes the
+     * connections never handed out, then removes what dead clients left (the connections of clients that were
+     * frozen when their connection closed and died later included) and, if nothing else is left, the directory.
+     */
     @Override
     public void close() {
-        if (closed) {
-            return;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
         }
-        closed = true;
         self.markClosed();
         Heartbeats.stop(self);
+        handshakes.shutdown();
+        try {
+            if (!handshakes.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                LOG.log(
+                        Level.WARNING,
+                        "handshakes of {0} were still under way {1} s after close",
+                        name,
+                        CLOSE_WAIT_SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (ShmConnection connection; (connection = ready.poll()) != null; ) {
+            connection.close(); // set up, but never handed out
+        }
         synchronized (acceptLock) {
+            Leftovers.cleanConnections(directory, settings.leaseMillis, handshaking);
             // The lease stays while connections remain: it marks the directory as the transport's to delete.
             ShmFiles.removeServerIfDone(directory);
         }
