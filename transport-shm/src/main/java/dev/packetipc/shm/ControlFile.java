@@ -21,7 +21,8 @@ import java.nio.file.StandardOpenOption;
  * offset  field
  *   0     magic 0x5049_5043_5348_4d31 ("PIPCSHM1")
  *   8     left: how many sides have closed (the side that makes it 2 deletes the connection's files)
- *  16     handshake: 0 announced, 1 taken (the server is accepting it), 2 withdrawn (the client gave up first)
+ *  16     handshake: 0 announced, 1 taken (the server is accepting it), 2 withdrawn (the client gave up first),
+ *         3 failed (the server took it but could not set the connection up)
  *  64     side 0 (the server): pid, heartbeat counter, state, -, -, produced bytes, start time, pid namespace
  * 128     side 1 (the client): pid, heartbeat counter, state, consumed bytes, consumed cycle, -, start time,
  *         pid namespace
@@ -41,6 +42,8 @@ final class ControlFile {
     static final long TAKEN = 1;
     /** The handshake word: the client gave up waiting before a server took it; it deletes its own directory. */
     static final long WITHDRAWN = 2;
+    /** The handshake word: the server took the client but could not set the connection up (written before side 0). */
+    static final long FAILED = 3;
 
     private static final int SIDE_0 = 64;
     private static final int SIDE_1 = 128;
@@ -185,7 +188,16 @@ final class ControlFile {
         return LONGS.compareAndSet(buffer, HANDSHAKE, ANNOUNCED, WITHDRAWN);
     }
 
-    /** The handshake word: {@link #ANNOUNCED}, {@link #TAKEN} or {@link #WITHDRAWN}. */
+    /**
+     * The server, having taken the client, could not set its connection up: written before side 0 is marked closed,
+     * so that a client that finds side 0 closed can tell this from a connection that was set up and has already
+     * ended.
+     */
+    void markFailed() {
+        set(HANDSHAKE, FAILED);
+    }
+
+    /** The handshake word: {@link #ANNOUNCED}, {@link #TAKEN}, {@link #WITHDRAWN} or {@link #FAILED}. */
     long handshake() {
         return get(HANDSHAKE);
     }

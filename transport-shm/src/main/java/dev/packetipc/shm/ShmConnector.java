@@ -168,11 +168,11 @@ final class ShmConnector {
         long waitStart = System.nanoTime();
         long nextLeaseCheck = waitStart;
         while (true) {
-            long state = control.server().state();
-            if (state == Side.OPEN) {
-                return;
-            }
-            if (state != Side.NONE) {
+            if (control.server().state() != Side.NONE) {
+                // Open, or closed already: a connection that was set up may end before this client looks.
+                if (control.handshake() != ControlFile.FAILED) {
+                    return;
+                }
                 throw new IpcException("the shm server " + name + " took this client but could not set up its"
                         + " connection (see the server's log); connect again");
             }

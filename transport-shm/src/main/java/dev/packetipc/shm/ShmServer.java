@@ -300,8 +300,12 @@ final class ShmServer implements Server {
         }
     }
 
-    /** Ends a taken connection that was not set up: side 0 closed; the side that leaves last deletes it. */
+    /**
+     * Ends a taken connection that was not set up: the handshake word failed, then side 0 closed; the side that leaves
+     * last deletes it.
+     */
     private static void leave(Path entry, ControlFile control) {
+        control.markFailed();
         control.server().markClosed();
         boolean clientDead =
                 control.client().state() == Side.OPEN && control.client().isVerifiablyGone();
