@@ -196,8 +196,8 @@ final class ShmConnector {
                 throw new IpcTimeoutException("the shm server " + name + " did not accept this client within "
                         + timeout + " (IpcOptions.CONNECT_TIMEOUT): connect() gave up after " + waited + " ms, "
                         + (now - waitStart) / 1_000_000L + " ms of them waiting for the accept" + taken
-                        + "; is the server calling Server.accept()? A server busy with many clients at once may"
-                        + " need a longer CONNECT_TIMEOUT");
+                        + "; the server is alive (its heartbeat advances) but did not answer in time: a server or"
+                        + " machine busy with many clients at once may need a longer CONNECT_TIMEOUT");
             }
             long waited = now - waitStart;
             if (waited < Backoff.SPIN_NANOS + Backoff.YIELD_NANOS) {

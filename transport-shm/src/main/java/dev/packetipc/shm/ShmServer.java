@@ -16,34 +16,56 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import net.openhft.chronicle.queue.impl.StoreFileListener;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 
 /**
  * An shm server: a directory with a lease. Clients announce themselves by renaming a prepared connection directory
- * into it. {@link #accept} finds the announcements and hands each to a handshake thread, which takes it, opens its
- * queue and marks the server's side of the control file open; {@code accept} itself only returns finished
- * connections. Handshakes run on threads started as they are needed (one per handshake under way, up to {@value
- * #MAX_HANDSHAKES}; idle ones end after 10 s), so a burst of clients is set up in parallel rather than one after
- * the other on the accepting thread, and a handshake that is slow (Chronicle's first queue in a JVM takes a large
- * part of a second) holds up no other.
+ * into it. A listener thread (and every waiting {@link #accept}) finds the announcements and queues them, oldest
+ * first, for handshake threads, which take each client, open its queue and mark the server's side of the control
+ * file open; the finished connections wait for {@code accept}, as a listening socket's backlog does, so clients are
+ * answered whether or not anyone is in {@code accept} at the moment (a burst of client processes started one after
+ * the other, say, before the first {@code accept}).
+ *
+ * <p>A handshake is work for the processor and the file system, not a wait for the client, so handshake threads are
+ * started as they are needed until {@link #RUNNING_HANDSHAKES} of them are running; with all of a burst running at
+ * once on a busy machine every handshake finished late together, past its client's deadline, where taking them in
+ * order serves the oldest first. A handshake thread that blocks (waiting for a lock on a queue file, say) does not
+ * count, so a stuck handshake holds up no other: more threads are started, for up to {@value #MAX_HANDSHAKES}
+ * announcements in hand at once. Threads end when no announcement is waiting.
  */
 final class ShmServer implements Server {
     private static final System.Logger LOG = System.getLogger(ShmServer.class.getName());
     /** How often a waiting accept removes what dead clients left in this server's directory. */
     private static final long CLEANUP_EVERY_NANOS = 1_000_000_000L;
-    /** Handshakes under way at once; more announcements wait, unseen, for the next look at the directory. */
+    /**
+     * Announcements in hand at once (queued, being set up, or set up and waiting for {@code accept}); more wait,
+     * unseen, for a later look at the directory.
+     */
     static final int MAX_HANDSHAKES = 1024;
+    /**
+     * Handshake threads running (not blocked) at once: four per processor, at least 16. Enough that a server's
+     * handshakes get their share of a processor that many other threads and processes compete for (the client JVMs
+     * of a burst starting up, say), few enough that a burst is served oldest first rather than all at once.
+     */
+    static final int RUNNING_HANDSHAKES = Math.max(16, 4 * Runtime.getRuntime().availableProcessors());
     /** The longest pause of a waiting accept between two looks at the directory. */
     private static final long MAX_PAUSE_NANOS = 1_000_000L;
+    /** The listener's shortest pause between two looks at the directory. */
+    private static final long MIN_LISTENER_PAUSE_NANOS = 1_000_000L;
+    /** The listener's longest pause between two looks at the directory, while no client comes. */
+    static final long LISTENER_MAX_PAUSE_MILLIS = 50;
     /** How long close waits for handshakes under way (each takes milliseconds). */
     private static final long CLOSE_WAIT_SECONDS = 10;
 
@@ -53,13 +75,19 @@ final class ShmServer implements Server {
     private final ShmSettings settings;
     /** Connection directories already looked at (taken, left alone, or being handled): not looked at again. */
     private final Set<Path> seen = ConcurrentHashMap.newKeySet();
-    /** Connection directories whose handshake is under way: cleanup leaves them alone. */
+    /** Connection directories whose handshake is queued or under way: cleanup leaves them alone. */
     private final Set<Path> handshaking = ConcurrentHashMap.newKeySet();
+    /** Announcements waiting for a handshake thread, oldest first; guarded by itself, as is {@link #workers}. */
+    private final ArrayDeque<Path> pending = new ArrayDeque<>();
+    /** The handshake threads. */
+    private final Set<Thread> workers = new HashSet<>();
     /** Finished connections that accept has not handed out yet. */
     private final LinkedBlockingQueue<ShmConnection> ready = new LinkedBlockingQueue<>();
 
-    private final ThreadPoolExecutor handshakes;
     private final Object acceptLock = new Object();
+    /** Answers clients in the background: see {@link #listen()}. */
+    private final Thread listener;
+
     private long nextCleanup = System.nanoTime();
     private volatile boolean closed;
     /** Whether this JVM has opened a Chronicle queue once already ({@link #warmUp}). */
@@ -70,13 +98,8 @@ final class ShmServer implements Server {
         this.name = ShmFiles.nameOf(directory);
         this.self = lease.server();
         this.settings = settings;
-        // No thread until the first handshake; one per handshake under way; idle ones end.
-        this.handshakes =
-                new ThreadPoolExecutor(0, MAX_HANDSHAKES, 10, TimeUnit.SECONDS, new SynchronousQueue<>(), runnable -> {
-                    Thread thread = new Thread(runnable, "packet-ipc-shm-handshake " + name);
-                    thread.setDaemon(true);
-                    return thread;
-                });
+        this.listener = new Thread(this::listen, "packet-ipc-shm-listener " + name);
+        listener.setDaemon(true);
     }
 
     /** Starts a server, cleaning what crashed servers left behind first. */
@@ -112,6 +135,7 @@ final class ShmServer implements Server {
                 throw e;
             }
             warmUp(directory);
+            server.listener.start();
             return server;
         } catch (FileAlreadyExistsException e) {
             ShmFiles.deleteTree(fresh);
@@ -185,17 +209,8 @@ final class ShmServer implements Server {
         Backoff backoff = new Backoff();
         while (true) {
             checkOpen();
-            synchronized (acceptLock) {
-                long now = System.nanoTime();
-                if (now - nextCleanup >= 0) {
-                    // What clients that died while connecting left here (t-* and c-* of dead processes).
-                    Leftovers.cleanConnections(directory, settings.leaseMillis, handshaking);
-                    seen.removeIf(entry -> !Files.exists(entry, LinkOption.NOFOLLOW_LINKS));
-                    nextCleanup = now + CLEANUP_EVERY_NANOS;
-                }
-                if (discover()) {
-                    backoff.reset();
-                }
+            if (lookAround()) {
+                backoff.reset();
             }
             ShmConnection connection = ready.poll();
             if (connection != null) {
@@ -223,33 +238,130 @@ final class ShmServer implements Server {
     }
 
     /**
-     * Starts a handshake for each announcement not seen yet (as many as {@value #MAX_HANDSHAKES} at once); true if
-     * it started any.
+     * Removes, once a second, what clients that died while connecting left; queues new announcements for handshakes
+     * and starts handshake threads. True if it found new announcements. Called by waiting accepts and by the
+     * listener.
+     */
+    private boolean lookAround() throws IpcException {
+        boolean found;
+        synchronized (acceptLock) {
+            long now = System.nanoTime();
+            if (now - nextCleanup >= 0) {
+                // What clients that died while connecting left here (t-* and c-* of dead processes).
+                Leftovers.cleanConnections(directory, settings.leaseMillis, handshaking);
+                seen.removeIf(entry -> !Files.exists(entry, LinkOption.NOFOLLOW_LINKS));
+                nextCleanup = now + CLEANUP_EVERY_NANOS;
+            }
+            found = discover();
+        }
+        dispatch();
+        return found;
+    }
+
+    /**
+     * The listener: looks for announcements while the server is open, whether or not anyone is in {@link #accept},
+     * so that clients are answered (their handshakes done, the connections queued for {@code accept}) as a listening
+     * socket's backlog answers them. It looks every millisecond while clients come, and less often, down to every
+     * {@value #LISTENER_MAX_PAUSE_MILLIS} ms, while none do (a waiting {@code accept} looks every millisecond
+     * itself).
+     */
+    private void listen() {
+        long pause = MIN_LISTENER_PAUSE_NANOS;
+        while (!closed) {
+            try {
+                pause = lookAround()
+                        ? MIN_LISTENER_PAUSE_NANOS
+                        : Math.min(2 * pause, LISTENER_MAX_PAUSE_MILLIS * 1_000_000L);
+            } catch (IpcException | RuntimeException e) {
+                if (!closed) {
+                    LOG.log(Level.DEBUG, "the listener of {0} could not look for clients: {1}", name, e.toString());
+                }
+                pause = LISTENER_MAX_PAUSE_MILLIS * 1_000_000L;
+            }
+            LockSupport.parkNanos(this, pause); // close unparks it
+        }
+    }
+
+    /**
+     * Queues each announcement not seen yet for a handshake, oldest first (as far as the directories' times tell),
+     * as many as {@value #MAX_HANDSHAKES} in hand at once; true if it found any.
      */
     private boolean discover() throws IpcException {
-        boolean started = false;
+        List<Path> found = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory, ShmFiles.CONNECTION + "*")) {
             for (Path entry : entries) {
-                if (closed || handshaking.size() >= MAX_HANDSHAKES) {
+                if (closed || handshaking.size() + ready.size() + found.size() >= MAX_HANDSHAKES) {
                     break;
                 }
-                if (!seen.add(entry)) {
-                    continue;
-                }
-                handshaking.add(entry);
-                try {
-                    handshakes.execute(() -> handshake(entry));
-                    started = true;
-                } catch (RejectedExecutionException e) { // closed meanwhile, or every thread busy
-                    handshaking.remove(entry);
-                    seen.remove(entry);
-                    break;
+                if (seen.add(entry)) {
+                    found.add(entry);
                 }
             }
-            return started;
         } catch (IOException e) {
             checkOpen();
             throw new IpcException("cannot list the shm server directory " + directory + ": " + e, e);
+        }
+        if (found.isEmpty()) {
+            return false;
+        }
+        found.sort(Comparator.comparingLong(ShmServer::modified));
+        handshaking.addAll(found);
+        synchronized (pending) {
+            pending.addAll(found);
+        }
+        return true;
+    }
+
+    private static long modified(Path entry) {
+        try {
+            return Files.getLastModifiedTime(entry, LinkOption.NOFOLLOW_LINKS).toMillis();
+        } catch (IOException e) {
+            return Long.MAX_VALUE; // gone meanwhile: its handshake will find nothing
+        }
+    }
+
+    /**
+     * Starts handshake threads while announcements wait and fewer than {@link #RUNNING_HANDSHAKES} threads are
+     * running (a thread blocked or waiting does not count).
+     */
+    private void dispatch() {
+        synchronized (pending) {
+            if (pending.isEmpty() || closed) {
+                return;
+            }
+            int running = 0;
+            for (Thread worker : workers) {
+                Thread.State state = worker.getState();
+                if (state == Thread.State.RUNNABLE || state == Thread.State.NEW) {
+                    running++;
+                }
+            }
+            for (int i = running; i < Math.min(RUNNING_HANDSHAKES, running + pending.size()); i++) {
+                Thread worker = new Thread(this::work, "packet-ipc-shm-handshake " + name);
+                worker.setDaemon(true);
+                workers.add(worker);
+                worker.start();
+            }
+        }
+    }
+
+    /** A handshake thread: handles waiting announcements, oldest first, and ends when none is left. */
+    private void work() {
+        while (true) {
+            Path entry;
+            synchronized (pending) {
+                entry = closed ? null : pending.poll();
+                if (entry == null) {
+                    workers.remove(Thread.currentThread());
+                    pending.notifyAll(); // close waits for the last one
+                    return;
+                }
+            }
+            try {
+                handshake(entry);
+            } catch (RuntimeException | Error e) {
+                LOG.log(Level.WARNING, "a handshake of {0} failed: {1}", name, e.toString());
+            }
         }
     }
 
@@ -340,17 +452,34 @@ final class ShmServer implements Server {
         }
         self.markClosed();
         Heartbeats.stop(self);
-        handshakes.shutdown();
+        LockSupport.unpark(listener);
         try {
-            if (!handshakes.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
-                LOG.log(
-                        Level.WARNING,
-                        "handshakes of {0} were still under way {1} s after close",
-                        name,
-                        CLOSE_WAIT_SECONDS);
-            }
+            listener.join(TimeUnit.SECONDS.toMillis(CLOSE_WAIT_SECONDS));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        synchronized (pending) {
+            for (Path entry : pending) {
+                handshaking.remove(entry); // never taken: its client sees the lease closed and withdraws
+            }
+            pending.clear();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CLOSE_WAIT_SECONDS);
+            try {
+                while (!workers.isEmpty()) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        LOG.log(
+                                Level.WARNING,
+                                "handshakes of {0} were still under way {1} s after close",
+                                name,
+                                CLOSE_WAIT_SECONDS);
+                        break;
+                    }
+                    TimeUnit.NANOSECONDS.timedWait(pending, left);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         for (ShmConnection connection; (connection = ready.poll()) != null; ) {
             connection.close(); // set up, but never handed out
