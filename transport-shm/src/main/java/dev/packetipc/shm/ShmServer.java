@@ -55,11 +55,12 @@ final class ShmServer implements Server {
      */
     static final int MAX_HANDSHAKES = 1024;
     /**
-     * Handshake threads running (not blocked) at once: four per processor, at least 16. Enough that a server's
-     * handshakes get their share of a processor that many other threads and processes compete for (the client JVMs
-     * of a burst starting up, say), few enough that a burst is served oldest first rather than all at once.
+     * Handshake threads running (not blocked) at once: eight per processor, at least 64. Enough that a server's
+     * handshakes get their share of processors that many other threads and processes compete for (the client JVMs
+     * of a burst starting up, say: with 16 a burst of 256 client threads failed where 64 passed, on a shared 2-core
+     * machine), few enough that a burst larger than that is served oldest first rather than all at once.
      */
-    static final int RUNNING_HANDSHAKES = Math.max(16, 4 * Runtime.getRuntime().availableProcessors());
+    static final int RUNNING_HANDSHAKES = Math.max(64, 8 * Runtime.getRuntime().availableProcessors());
     /** The longest pause of a waiting accept between two looks at the directory. */
     private static final long MAX_PAUSE_NANOS = 1_000_000L;
     /** The listener's shortest pause between two looks at the directory. */
