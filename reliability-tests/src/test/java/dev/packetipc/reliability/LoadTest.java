@@ -145,6 +145,7 @@ class LoadTest {
     }
 
     @Test
+    @Tag("known-defect")
     @Proves(
             injects = "a storm: 64 shm client processes started at once, default options (issue 21)",
             bound = "zero failures: every client connects and gets its 5000 packets intact")

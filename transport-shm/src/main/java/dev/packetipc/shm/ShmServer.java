@@ -41,8 +41,7 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
  * <p>A handshake is work for the processor and the file system, not a wait for the client, so handshake threads are
  * started as they are needed until {@link #RUNNING_HANDSHAKES} of them are running; with all of a burst running at
  * once on a busy machine every handshake finished late together, past its client's deadline, where taking them in
- * order serves the oldest first. A handshake thread that blocks (waiting for a lock on a queue file, say) does not
- * count, so a stuck handshake holds up no other: more threads are started, for up to {@value #MAX_HANDSHAKES}
+ * order serves the oldest first. A handshake thread that waits (for a lock on a queue file, say) does not count, so a stuck handshake holds up no other: more threads are started, for up to {@value #MAX_HANDSHAKES}
  * announcements in hand at once. Threads end when no announcement is waiting.
  */
 final class ShmServer implements Server {
@@ -323,7 +322,7 @@ final class ShmServer implements Server {
 
     /**
      * Starts handshake threads while announcements wait and fewer than {@link #RUNNING_HANDSHAKES} threads are
-     * running (a thread blocked or waiting does not count).
+     * running (a thread that waits or sleeps does not count).
      */
     private void dispatch() {
         synchronized (pending) {
@@ -333,7 +332,8 @@ final class ShmServer implements Server {
             int running = 0;
             for (Thread worker : workers) {
                 Thread.State state = worker.getState();
-                if (state == Thread.State.RUNNABLE || state == Thread.State.NEW) {
+                // Waiting for a monitor is brief; only a thread that waits or sleeps (on a file lock, say) is stuck.
+                if (state == Thread.State.RUNNABLE || state == Thread.State.NEW || state == Thread.State.BLOCKED) {
                     running++;
                 }
             }
