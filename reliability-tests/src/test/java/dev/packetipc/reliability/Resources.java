@@ -152,7 +152,7 @@ final class Resources {
     }
 
     /** Threads of the JDK or of the test harness that come and go on their own. */
-    private static boolean isHarmless(String thread) {
+    static boolean isHarmless(String thread) {
         return thread.startsWith("process reaper")
                 || thread.startsWith("ForkJoinPool")
                 || thread.startsWith("packet-ipc-conformance-child-output")
