@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -341,6 +342,33 @@ class AccessTest {
     }
 
     // ---- aeron: what transport-aeron's README promises about other users ----
+
+    /**
+     * After every test: this JVM's embedded aeron driver, which closes 2 s after its last user (and may wait up to
+     * 10 s for publications to drain), is gone with its directory, so that the mode checks of the other tests do
+     * not find it in the runtime directory.
+     */
+    @AfterEach
+    void ownAeronDriverIsGone() throws Exception {
+        String prefix = "aeron-" + ProcessHandle.current().pid() + "-";
+        long deadline = System.nanoTime() + Resources.AERON_SETTLE.toNanos();
+        while (true) {
+            List<String> left;
+            try (Stream<Path> dirs = Files.list(RuntimeDirectory.ensure())) {
+                left = dirs.map(d -> d.getFileName().toString())
+                        .filter(n -> n.startsWith(prefix))
+                        .collect(Collectors.toList());
+            }
+            if (left.isEmpty()) {
+                return;
+            }
+            assertTrue(
+                    System.nanoTime() - deadline < 0,
+                    "the embedded aeron driver's directory " + left + " is still there after "
+                            + Resources.AERON_SETTLE);
+            Thread.sleep(50); // polling the directory until the deadline above
+        }
+    }
 
     /** The embedded media driver's directory of this JVM, under the runtime directory (transport-aeron's README). */
     private static Path aeronDriverDirectory() throws IOException {

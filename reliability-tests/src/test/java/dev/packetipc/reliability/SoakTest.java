@@ -38,7 +38,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Load and crash rounds repeated for a while against long-lived servers in this JVM, with a trend check of this
- * (the server's) process: {@code -Dreliability.soakMinutes} (0.75 in the default run, 60 with {@code -Psoak}).
+ * (the server's) process: {@code -Dreliability.soakMinutes} (0.5 in the default run, 60 with {@code -Psoak}).
  *
  * <p>Each round, for unix and shm each, one server per transport living through the whole soak: {@value #CLIENTS}
  * client threads connect and each receives its own checked stream of {@value #PACKETS} packets; then one client
@@ -171,7 +171,7 @@ class SoakTest {
 
     @Test
     @Proves(
-            injects = "load and crash rounds for -Dreliability.soakMinutes (0.75 by default, 60 with -Psoak) against"
+            injects = "load and crash rounds for -Dreliability.soakMinutes (0.5 by default, 60 with -Psoak) against"
                     + " one long-lived unix and one shm server: each round 8 client threads per transport with 2000"
                     + " checked packets each, and one client process killed (SIGKILL) mid-stream",
             bound = "every client served in full, every killed client's send fails with IpcException within the"
@@ -180,7 +180,7 @@ class SoakTest {
                     + " and second-half least-squares slope adding more than it; descriptors 8, threads 4 (handshake pool threads, up to 64 a server by design, bounded apart), heap 16 MiB"
                     + " + 10%, RSS 64 MiB + 15%); nothing left after close")
     void loadAndCrashRoundsLeaveNoUpwardTrend(TestInfo info) throws Exception {
-        double minutes = Double.parseDouble(System.getProperty("reliability.soakMinutes", "0.75"));
+        double minutes = Double.parseDouble(System.getProperty("reliability.soakMinutes", "0.5"));
         int leak = Integer.getInteger("reliability.soakLeak", 0);
         long end = System.nanoTime() + (long) (minutes * 60e9);
         Resources before = Resources.now();
