@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
@@ -335,6 +336,246 @@ class AccessTest {
                 assertTrue(open.isEmpty(), "paths open to group or others: " + open);
                 assertTrue(connection.isOpen() && client.name() != null);
             }
+        }
+    }
+
+    // ---- aeron: what transport-aeron's README promises about other users ----
+
+    /**
+     * After every test: this JVM's embedded aeron driver, which closes 2 s after its last user (and may wait up to
+     * 10 s for publications to drain), is gone with its directory, so that the mode checks of the other tests do
+     * not find it in the runtime directory.
+     */
+    @AfterEach
+    void ownAeronDriverIsGone() throws Exception {
+        String prefix = "aeron-" + ProcessHandle.current().pid() + "-";
+        long deadline = System.nanoTime() + Resources.AERON_SETTLE.toNanos();
+        while (true) {
+            List<String> left;
+            try (Stream<Path> dirs = Files.list(RuntimeDirectory.ensure())) {
+                left = dirs.map(d -> d.getFileName().toString())
+                        .filter(n -> n.startsWith(prefix))
+                        .collect(Collectors.toList());
+            }
+            if (left.isEmpty()) {
+                return;
+            }
+            assertTrue(
+                    System.nanoTime() - deadline < 0,
+                    "the embedded aeron driver's directory " + left + " is still there after "
+                            + Resources.AERON_SETTLE);
+            Thread.sleep(50); // polling the directory until the deadline above
+        }
+    }
+
+    /** The embedded media driver's directory of this JVM, under the runtime directory (transport-aeron's README). */
+    private static Path aeronDriverDirectory() throws IOException {
+        String prefix = "aeron-" + ProcessHandle.current().pid() + "-";
+        try (Stream<Path> dirs = Files.list(RuntimeDirectory.path())) {
+            return dirs.filter(d -> d.getFileName().toString().startsWith(prefix))
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError(
+                            "no embedded aeron driver directory " + prefix + "* in " + RuntimeDirectory.path()
+                                    + " (a driver of an earlier test class may still run elsewhere)"));
+        }
+    }
+
+    /**
+     * User nobody lists and reads every directory and file of an aeron server's embedded media driver (its CnC file,
+     * the connection's term buffers, which hold the stream's packets) while a client is connected and packets flow.
+     */
+    private static void anotherUserReadsAnAeronDriversFiles(boolean opened) throws Exception {
+        assumeOtherUser();
+        try (Server server = PacketIpc.transport("aeron").newServer()) {
+            CompletableFuture<Connection> accepted = server.acceptAsync();
+            try (Client client = PacketIpc.connect(server.name());
+                    Connection connection = accepted.get(30, TimeUnit.SECONDS)) {
+                connection.send(List.of(Checked.packet(0, 100)), WAIT);
+                assertTrue(client.receivePackets(1, WAIT).isPresent());
+                Path driver = aeronDriverDirectory();
+                try (Opened open = opened ? new Opened(RuntimeDirectory.path()) : null) {
+                    assertEquals(opened, open != null);
+                    List<String> paths;
+                    try (Stream<Path> all = Files.walk(driver)) {
+                        paths = all.map(Path::toString).collect(Collectors.toList());
+                    }
+                    assertTrue(paths.stream().anyMatch(p -> p.endsWith(".logbuffer")), "no term buffers: " + paths);
+                    List<String> out = output(asNobody(READ, paths.toArray(String[]::new)));
+                    assertEquals(paths.size(), out.size(), "one line per path: " + out);
+                    List<String> read =
+                            out.stream().filter(l -> l.startsWith("READ")).collect(Collectors.toList());
+                    assertTrue(
+                            read.isEmpty(), "the other user read " + read.size() + " of " + out.size() + ": " + read);
+                }
+            }
+        }
+    }
+
+    @Test
+    @Proves(
+            injects = "user nobody lists and reads every directory and file of an aeron server's embedded media driver"
+                    + " (CnC file, term buffers with the stream's packets) while a client is connected",
+            bound = "every one denied: the driver lives in the runtime directory (0700), as transport-aeron's README"
+                    + " says")
+    void anotherUserCannotReadAnAeronDriversFiles() throws Exception {
+        anotherUserReadsAnAeronDriversFiles(false);
+    }
+
+    @Test
+    @Tag("known-defect")
+    @Proves(
+            injects = "as above, with the runtime directory opened to 0755 (as a unix server for other users needs)",
+            bound = "every one denied, as for shm (aeron's own directories are 0755 and its files 0644)")
+    void anotherUserCannotReadAnAeronDriversFilesInAnOpenedRuntimeDirectory() throws Exception {
+        anotherUserReadsAnAeronDriversFiles(true);
+    }
+
+    /** A copy of this JVM's class path that user nobody can read (the local Maven repository may not be). */
+    private static List<String> nobodyClassPath;
+
+    private static synchronized List<String> nobodyClassPath() throws IOException {
+        if (nobodyClassPath != null) {
+            return nobodyClassPath;
+        }
+        Path dir = runtimeParent.resolve("cp");
+        Files.createDirectories(dir);
+        List<String> entries = new ArrayList<>();
+        int i = 0;
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            Path from = Path.of(entry);
+            if (entry.isBlank() || !Files.exists(from)) {
+                continue;
+            }
+            Path to = dir.resolve((i++) + "-" + from.getFileName());
+            try (Stream<Path> all = Files.walk(from)) {
+                for (Path p : all.collect(Collectors.toList())) {
+                    Files.copy(p, to.resolve(from.relativize(p).toString()));
+                }
+            }
+            entries.add(to.toString());
+        }
+        try (Stream<Path> all = Files.walk(runtimeParent.resolve("cp"))) {
+            for (Path p : all.collect(Collectors.toList())) {
+                Files.setPosixFilePermissions(
+                        p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
+            }
+        }
+        nobodyClassPath = entries;
+        return entries;
+    }
+
+    /**
+     * Runs {@link Peer} as user nobody in a JVM of its own, with a runtime directory of its own (0700, nobody's), and
+     * returns its output once it ended (at most {@code limit}).
+     */
+    private static List<String> peerAsNobody(Duration limit, String... arguments) throws Exception {
+        Path runtime = runtimeParent.resolve("nobody-rt");
+        if (!Files.isDirectory(runtime)) {
+            Files.createDirectory(runtime);
+            Files.setPosixFilePermissions(runtime, PosixFilePermissions.fromString("rwx------"));
+            Files.setAttribute(runtime, "unix:uid", 65534);
+            Files.setAttribute(runtime, "unix:gid", 65534);
+        }
+        List<String> command = new ArrayList<>(List.of(
+                "/usr/bin/setpriv",
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        for (String flag : Children.flags()) {
+            if (!flag.startsWith("-D" + RuntimeDirectory.PROPERTY + "=")) {
+                command.add(flag);
+            }
+        }
+        command.add("-D" + RuntimeDirectory.PROPERTY + "=" + runtime);
+        command.add("-Djava.io.tmpdir=" + runtime);
+        command.add("-cp");
+        command.add(String.join(java.io.File.pathSeparator, nobodyClassPath()));
+        command.add(Peer.class.getName());
+        command.addAll(List.of(arguments));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        try {
+            assertTrue(process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS), "nobody's client hung for " + limit);
+            return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+                    .lines()
+                    .collect(Collectors.toList());
+        } finally {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    @Proves(
+            injects =
+                    "user nobody, in a JVM of its own, connects to an aeron UDP server on loopback (run by this user)",
+            bound = "it is served the whole checked stream: transport-aeron's README says there is no authentication"
+                    + " (any host that can reach the port connects)")
+    void anotherUserIsServedByAnAeronUdpServer(TestInfo info) throws Exception {
+        assumeOtherUser();
+        try (Server server = PacketIpc.transport("aeron").newServer()) {
+            CompletableFuture<List<String>> client = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return peerAsNobody(Duration.ofMinutes(2), "client", server.name(), "read", "0");
+                } catch (Exception e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+            try (Connection connection = server.accept(Duration.ofSeconds(90))) {
+                connection.send(Checked.batch(0, 500, 200), WAIT);
+                connection.sendEnd(WAIT);
+            }
+            List<String> out = client.get(3, TimeUnit.MINUTES);
+            Results.observe(Results.id(info), "nobody's client printed " + out.subList(1, out.size()));
+            assertTrue(out.contains("OK 500"), "the other user's client: " + out);
+        }
+    }
+
+    @Test
+    @Proves(
+            injects =
+                    "user nobody, in a JVM of its own, connects to an aeron:ipc server (run by this user) by its name,"
+                            + " which names the server's media driver directory",
+            bound = "its connect fails with an IpcException within 60 s and the server accepts nothing: the driver"
+                    + " directory lies in the server user's runtime directory (0700)")
+    void anotherUserCannotAttachToAnAeronIpcServer(TestInfo info) throws Exception {
+        String failure = anotherUserAttachesToAnAeronIpcServer();
+        Results.observe(Results.id(info), "nobody's client: " + failure);
+    }
+
+    @Test
+    @Tag("known-defect")
+    @Proves(
+            injects = "as above",
+            bound = "the client's exception says why: the driver directory is not accessible to it (another user's),"
+                    + " not that the server closed")
+    void anotherUserAttachingToAnAeronIpcServerIsToldWhy(TestInfo info) throws Exception {
+        String failure = anotherUserAttachesToAnAeronIpcServer();
+        Results.observe(Results.id(info), "nobody's client: " + failure);
+        assertTrue(
+                failure.matches("(?is).*(permission|not accessible|cannot read|another user|owner).*")
+                        && !failure.contains("has closed or its process ended"),
+                "the message blames a closed server, not the directory's access: " + failure);
+    }
+
+    /** User nobody's client connects to a live aeron:ipc server; returns its FAIL line after the checks. */
+    private static String anotherUserAttachesToAnAeronIpcServer() throws Exception {
+        assumeOtherUser();
+        try (Server server = PacketIpc.transport("aeron")
+                .newServer(IpcOptions.builder()
+                        .set(IpcOptions.SERVER_NAME, "aeron:ipc")
+                        .build())) {
+            CompletableFuture<Connection> accepted = server.acceptAsync();
+            List<String> out = peerAsNobody(Duration.ofSeconds(60), "client", server.name(), "read", "0");
+            String failure =
+                    out.stream().filter(l -> l.startsWith("FAIL")).findFirst().orElse(null);
+            assertTrue(
+                    failure != null && failure.matches("FAIL after 0: dev\\.packetipc\\.[A-Za-z]*Exception: .{20,}"),
+                    "the other user's client did not fail with an IpcException that says why: " + out);
+            assertFalse(out.stream().anyMatch(l -> l.startsWith("CONNECTED")), "the other user connected: " + out);
+            assertFalse(accepted.isDone() && !accepted.isCompletedExceptionally(), "accept returned a connection");
+            accepted.cancel(true);
+            return failure;
         }
     }
 

@@ -58,9 +58,7 @@ class LoadTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(
-            value = Transports.class,
-            names = {"UNIX", "SHM"})
+    @EnumSource(Transports.class)
     @Proves(
             injects = "16 client processes (64 with -Psoak) on one server, one of them never reads",
             bound = "every reading client gets its 5000 packets intact while the stalled one blocks its own"
@@ -69,12 +67,14 @@ class LoadTest {
     void clientProcessesWithOneStalledClient(Transports transport, TestInfo info) throws Exception {
         Resources before = Resources.now();
         int n = processes();
+        long stalledPid = -1;
         Sampler sampler = new Sampler();
         try (Server server = PacketIpc.transport(transport.id).newServer()) {
             List<ChildJvm> clients = new ArrayList<>();
             try {
                 ChildJvm stalled = Children.peer("client", server.name(), "stall", "0");
                 clients.add(stalled);
+                stalledPid = Children.pid(stalled);
                 Connection stalledConnection = server.accept(WAIT);
                 stalled.awaitLine("CONNECTED", Children.STARTUP);
                 ExecutorService stalledSender = Executors.newSingleThreadExecutor();
@@ -112,7 +112,9 @@ class LoadTest {
         }
         sampler.stop();
         sampler.check(n, info);
-        before.assertNothingLeftSince("the load run", Set.of());
+        // The stalled client is killed: its embedded aeron driver's directory stays until the next driver starts
+        // (transport-aeron's README); any other file is a leak.
+        before.assertNothingLeftSince("the load run", Set.of("aeron-" + stalledPid + "-"), transport.settle());
     }
 
     @Test

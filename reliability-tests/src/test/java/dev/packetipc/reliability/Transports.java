@@ -13,7 +13,8 @@ enum Transports {
      * image liveness time-out, a dead client by its publication connection time-out. This module's pom sets them to
      * 3 s and 2 s (Aeron's defaults: 10 s and 5 s; transport-aeron's README measured 11-12 s and 5 s with those), so
      * the bound is the larger, 3 s, plus the README's observed overshoot of 2 s and 5 s of slack for this loaded
-     * machine. Only crash-matrix rows run it; each injection half as often as the others (every one costs a time-out).
+     * machine. The crash matrix, the frozen-peer tests and the load of client processes run it; each crash
+     * injection half as often as the others (every one costs a time-out).
      */
     AERON("aeron", Duration.ofSeconds(10), 2);
 
@@ -27,6 +28,11 @@ enum Transports {
         this.id = id;
         this.killedBound = killedBound;
         this.divisor = divisor;
+    }
+
+    /** How long what a run leaves may take to go away (see {@link Resources#AERON_SETTLE}). */
+    Duration settle() {
+        return this == AERON ? Resources.AERON_SETTLE : Duration.ofSeconds(10);
     }
 
     /** How many times each injection repeats: a few in the default run, many with -Psoak. */
