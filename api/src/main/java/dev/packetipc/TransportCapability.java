@@ -29,7 +29,9 @@ public enum TransportCapability {
     /**
      * {@link IpcOptions#LIVENESS_TIMEOUT} is honoured: a peer in another process that is frozen (stopped, never
      * scheduled) or killed is reported to a side blocked in receive or in send, within the time-out plus the
-     * transport's stated slack, as a {@link PeerGoneException}, not left to the call's own time-out.
+     * transport's stated slack, as a {@link PeerGoneException}, not left to the call's own time-out. Its conformance
+     * rules (R207 to R210) freeze and kill a peer in another process, so a transport that declares it declares {@link
+     * #CROSS_PROCESS} too.
      */
     LIVENESS
 }

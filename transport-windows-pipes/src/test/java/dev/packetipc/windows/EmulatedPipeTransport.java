@@ -48,6 +48,7 @@ final class EmulatedPipeTransport implements IpcTransport {
     public Set<TransportCapability> capabilities() {
         Set<TransportCapability> capabilities = EnumSet.copyOf(servers.capabilities());
         capabilities.remove(TransportCapability.CROSS_PROCESS);
+        capabilities.remove(TransportCapability.LIVENESS); // its rules freeze and kill a peer in another process
         return capabilities;
     }
 
