@@ -58,13 +58,32 @@ class LoadTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(Transports.class)
+    @EnumSource(
+            value = Transports.class,
+            names = {"UNIX", "SHM"})
     @Proves(
             injects = "16 client processes (64 with -Psoak) on one server, one of them never reads",
             bound = "every reading client gets its 5000 packets intact while the stalled one blocks its own"
                     + " connection only; server fds <= base + 8/client + 64, threads <= base + 4/client + 32,"
                     + " RSS <= base + 40 MiB/client + 256 MiB; nothing left after close")
     void clientProcessesWithOneStalledClient(Transports transport, TestInfo info) throws Exception {
+        load(transport, info);
+    }
+
+    /**
+     * The same load on aeron. Known defect: in the CI run of 2026-12-03 on JDK 25 a client JVM exited without its
+     * stream ("exited without a line starting with 'OK '"); it passed on JDK 17 there and in two earlier runs here.
+     */
+    @Test
+    @Tag("known-defect")
+    @Proves(
+            injects = "16 aeron client processes (64 with -Psoak) on one server, one of them never reads",
+            bound = "as for unix and shm")
+    void aeronClientProcessesWithOneStalledClient(TestInfo info) throws Exception {
+        load(Transports.AERON, info);
+    }
+
+    private void load(Transports transport, TestInfo info) throws Exception {
         Resources before = Resources.now();
         int n = processes();
         long stalledPid = -1;
