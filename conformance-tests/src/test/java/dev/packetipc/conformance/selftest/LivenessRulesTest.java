@@ -3,9 +3,8 @@ package dev.packetipc.conformance.selftest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.packetipc.conformance.ChildJvm;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.DisabledOnOs;
-import org.junit.jupiter.api.condition.OS;
 
 /**
  * The liveness rules (R207 to R210) catch a transport that claims {@link dev.packetipc.TransportCapability#LIVENESS}
@@ -13,7 +12,6 @@ import org.junit.jupiter.api.condition.OS;
  */
 class LivenessRulesTest {
     @Test
-    @DisabledOnOs(value = OS.WINDOWS, disabledReason = "the rules that freeze a process need SIGSTOP")
     void aTransportWithoutHeartbeatsFailsTheFrozenPeerRulesAndPassesTheKilledPeerRules() {
         ContractRun run = ContractRun.ofRules(
                 HeartbeatlessTransportContract.class,
@@ -21,6 +19,13 @@ class LivenessRulesTest {
                 "optional_R208_",
                 "optional_R209_",
                 "optional_R210_");
+        if (!ChildJvm.canFreeze()) { // no SIGSTOP (Windows): the frozen-peer rules must say they were skipped
+            assertEquals(ContractRun.Status.SKIPPED, run.rule("R207").status(), run::toString);
+            assertEquals(ContractRun.Status.SKIPPED, run.rule("R208").status(), run::toString);
+            assertEquals(ContractRun.Status.PASSED, run.rule("R209").status(), run::toString);
+            assertEquals(ContractRun.Status.PASSED, run.rule("R210").status(), run::toString);
+            return;
+        }
         ContractRun.Outcome r207 = run.rule("R207");
         assertEquals(ContractRun.Status.FAILED, r207.status(), run::toString);
         assertTrue(
