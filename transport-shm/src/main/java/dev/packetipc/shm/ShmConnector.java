@@ -31,7 +31,7 @@ final class ShmConnector {
         ShmSettings settings = new ShmSettings(options);
         checkServer(name, server, null);
         String id = UUID.randomUUID().toString();
-        Path announcing = server.resolve(ShmFiles.ANNOUNCING + id);
+        Path announcing = server.resolve(ShmFiles.announcingName(id));
         Path connection = server.resolve(ShmFiles.CONNECTION + id);
         Side self = null;
         boolean done = false;

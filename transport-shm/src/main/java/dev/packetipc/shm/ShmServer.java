@@ -183,6 +183,8 @@ final class ShmServer implements Server {
         self.markClosed();
         Heartbeats.stop(self);
         synchronized (acceptLock) {
+            // What clients that died while connecting left since the last look (accept looks once a second).
+            Leftovers.cleanConnections(directory, settings.leaseMillis);
             // The lease stays while connections remain: it marks the directory as the transport's to delete.
             ShmFiles.removeServerIfDone(directory);
         }
