@@ -65,7 +65,6 @@ class FrozenPeerTest {
     }
 
     @Test
-    @Tag("known-defect")
     @Proves(
             injects = "SIGSTOP of an shm client while the server sends, then SIGKILL of it, then server close",
             bound = "nothing of the server is left in the runtime directory after its close")

@@ -152,7 +152,6 @@ class LoadTest {
     }
 
     @Test
-    @Tag("known-defect")
     @Proves(
             injects = "256 shm client threads in one JVM (at most 8 connecting at a time), each with its own stream"
                     + " of 5000 packets",
@@ -226,7 +225,6 @@ class LoadTest {
     }
 
     @Test
-    @Tag("known-defect")
     @Proves(
             injects = "a storm: 256 shm client threads connecting at once, default options (issue 21)",
             bound = "zero failures: every client connects and gets its 5000 packets intact")

@@ -44,6 +44,9 @@ final class ShmFiles {
     static final String PROPERTIES = "properties";
 
     static final String ANNOUNCING = "t-";
+    /** The largest document of the throw-away queue a server opens once per JVM to warm Chronicle up. */
+    static final int WARM_UP_DOCUMENT_BYTES = 64 << 10;
+
     static final String CONNECTION = "c-";
     static final String NEW_SERVER = ".new-";
     /** The longest server name (the last segment of the directory). */
