@@ -48,7 +48,8 @@ import net.openhft.chronicle.wire.DocumentContext;
  * connection's Chronicle queue file: fields of a batch document (kind, count, a packet's length) set to impossible
  * values, Chronicle's 4-byte document headers rewritten (lengths, the not-complete and metadata bits), bits flipped
  * and runs of garbage written anywhere in the used part of the file (Chronicle's own header, its index and sequence
- * numbers included), or the file truncated. Then the client reads to the end.
+ * numbers included), or the file cut short (and grown back, so that the rest reads as zeros: a file that stays
+ * shorter than a live mapping of it is outside what a reader can survive, see transport-shm's README). Then the client reads to the end.
  *
  * <p>Every input must end, within the lease plus a few seconds, in the packets and the end of the stream, or in a
  * {@link ProtocolException} with a message (possibly after some packets): no other exception (the server is alive
@@ -424,9 +425,17 @@ class HostileShmQueueFuzzTest {
                     note("garbage", at, garbage.length);
                     return;
                 }
-                default: // truncation, inside the documents or anywhere before them
-                    raw.setLength(
-                            random.nextBoolean() ? doc[0] + nextLong(random, doc[1] + 1) : nextLong(random, used));
+                default: { // the file cut short, inside the documents or anywhere before them
+                    // Cut, then grown back to its length: the rest reads as zeros. A file that stays shorter than
+                    // the client's mapping of it faults the client's reads (SIGBUS), which the JVM reports as an
+                    // InternalError at a later point of the thread: transport-shm's README says so, and only the
+                    // owner of the 0700 directory can do it. Chronicle itself grows a file it maps past the end.
+                    long length = raw.length();
+                    long at = random.nextBoolean() ? doc[0] + nextLong(random, doc[1] + 1) : nextLong(random, used);
+                    raw.setLength(at);
+                    raw.setLength(length);
+                    note("truncated at", at, length);
+                }
             }
         }
     }
