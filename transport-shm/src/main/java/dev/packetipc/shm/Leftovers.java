@@ -84,6 +84,8 @@ final class Leftovers {
                     if (!isConnectionAlive(entry, leaseMillis)) {
                         ShmFiles.deleteTree(entry);
                     }
+                } else if (name.startsWith(ShmFiles.ANNOUNCING) && ShmFiles.announcerIsVerifiablyGone(name)) {
+                    deleteUnfinishedAnnouncement(entry); // its client died before its control file was complete
                 } else if (!isYoung(entry)) {
                     ShmFiles.deleteIfEmpty(entry); // a client that died before writing its control file
                 }
@@ -91,6 +93,25 @@ final class Leftovers {
         } catch (IOException e) {
             // best effort
         }
+    }
+
+    /**
+     * Deletes an announcing directory whose client died while writing its control file: only if it holds nothing but
+     * a regular file named {@code control} (or nothing at all).
+     */
+    private static void deleteUnfinishedAnnouncement(Path entry) {
+        Path control = entry.resolve(ShmFiles.CONTROL);
+        try (DirectoryStream<Path> inside = Files.newDirectoryStream(entry)) {
+            for (Path path : inside) {
+                if (!path.equals(control) || !Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
+                    return; // not the transport's alone: left alone
+                }
+            }
+            Files.deleteIfExists(control);
+        } catch (IOException e) {
+            return;
+        }
+        ShmFiles.deleteIfEmpty(entry);
     }
 
     /** A server directory that was being created: deleted if its creator died, or if it is old and empty. */

@@ -40,7 +40,7 @@ final class ShmConnector {
         ShmSettings settings = new ShmSettings(options);
         checkServer(name, server);
         String id = UUID.randomUUID().toString();
-        Path announcing = server.resolve(ShmFiles.ANNOUNCING + id);
+        Path announcing = server.resolve(ShmFiles.announcingName(id));
         Path connection = server.resolve(ShmFiles.CONNECTION + id);
         ControlFile control = null;
         Side self = null;

@@ -15,6 +15,7 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -23,7 +24,7 @@ import java.util.regex.Pattern;
  * <pre>
  * $RUNTIME/shm/                    all shm servers of this user (RUNTIME is {@link RuntimeDirectory}, mode 0700)
  * $RUNTIME/shm/&lt;server&gt;/server.lease   the server's {@link ControlFile}: pid, heartbeat, open or closed
- * $RUNTIME/shm/&lt;server&gt;/t-&lt;id&gt;/        a client announcing itself (being written)
+ * $RUNTIME/shm/&lt;server&gt;/t-&lt;pid&gt;.&lt;start&gt;.&lt;ns&gt;-&lt;id&gt;/  a client announcing itself (being written)
  * $RUNTIME/shm/&lt;server&gt;/c-&lt;id&gt;/        a client waiting for accept, then its connection:
  *     control                        the connection's {@link ControlFile}
  *     queue/                         the connection's Chronicle queue (server appends, client tails)
@@ -44,6 +45,8 @@ final class ShmFiles {
     static final String PROPERTIES = "properties";
 
     static final String ANNOUNCING = "t-";
+    /** {@code t-<pid>.<start>.<namespace>-<id>}: the announcing client's {@link ProcessIdentity} in the name. */
+    private static final Pattern ANNOUNCER = Pattern.compile("t-(\\d{1,19})\\.(\\d{1,19})\\.(-?\\d{1,19})-.+");
     /** The largest document of the throw-away queue a server opens once per JVM to warm Chronicle up. */
     static final int WARM_UP_DOCUMENT_BYTES = 64 << 10;
 
@@ -223,6 +226,35 @@ final class ShmFiles {
             // already gone
         } catch (IOException e) {
             // best effort: a later server start cleans what is left
+        }
+    }
+
+    /**
+     * The name of a directory in which this process announces itself as a client: its {@link ProcessIdentity} is in
+     * the name, so that a server can remove the directory once this process is verifiably gone even if it died
+     * before its control file was complete (a control file without its magic number proves nothing).
+     */
+    static String announcingName(String id) {
+        return ANNOUNCING + ProcessIdentity.PID + "." + ProcessIdentity.START + "." + ProcessIdentity.NAMESPACE + "-"
+                + id;
+    }
+
+    /**
+     * Whether the process named in an announcing directory's name ({@link #announcingName}) is verifiably gone;
+     * false for any other name.
+     */
+    static boolean announcerIsVerifiablyGone(String name) {
+        Matcher identity = ANNOUNCER.matcher(name);
+        if (!identity.matches()) {
+            return false;
+        }
+        try {
+            return ProcessIdentity.isVerifiablyGone(
+                    Long.parseLong(identity.group(1)),
+                    Long.parseLong(identity.group(2)),
+                    Long.parseLong(identity.group(3)));
+        } catch (NumberFormatException e) {
+            return false; // beyond a long: not a name this transport made
         }
     }
 

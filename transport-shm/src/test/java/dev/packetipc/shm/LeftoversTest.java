@@ -74,6 +74,45 @@ class LeftoversTest {
         }
     }
 
+    /**
+     * A client killed between creating its announcing directory and writing its control file's magic number leaves a
+     * directory that no control file marks as the transport's. Its name carries its process identity, so the server
+     * removes it as soon as that process is verifiably gone (at its close at the latest), not 30 s later or never.
+     */
+    @Test
+    void aClientKilledBeforeItsControlFileWasCompleteIsRemovedByTheServersClose() throws Exception {
+        Path deadEmptyControl;
+        Path deadZeroedControl;
+        Path deadNoControl;
+        Path deadWithOtherFiles;
+        Path liveUnfinished;
+        Path directory;
+        try (Server server = transport.newServer()) {
+            directory = ShmFiles.directoryOf(server.name());
+            String dead = "t-" + FakeClient.NO_SUCH_PID + ".1." + ProcessIdentity.NAMESPACE + "-";
+            deadEmptyControl = Files.createDirectory(directory.resolve(dead + "empty-control"));
+            Files.createFile(deadEmptyControl.resolve(ShmFiles.CONTROL));
+            deadZeroedControl = Files.createDirectory(directory.resolve(dead + "zeroed-control"));
+            Files.write(deadZeroedControl.resolve(ShmFiles.CONTROL), new byte[ControlFile.SIZE]);
+            deadNoControl = Files.createDirectory(directory.resolve(dead + "no-control"));
+            deadWithOtherFiles = Files.createDirectory(directory.resolve(dead + "other-files"));
+            Files.writeString(deadWithOtherFiles.resolve("file"), "kept");
+            liveUnfinished = Files.createDirectory(directory.resolve(ShmFiles.announcingName("live")));
+            Files.createFile(liveUnfinished.resolve(ShmFiles.CONTROL));
+        }
+        try {
+            assertFalse(Files.exists(deadEmptyControl), "an empty control file of a dead client");
+            assertFalse(Files.exists(deadZeroedControl), "a control file without its magic number");
+            assertFalse(Files.exists(deadNoControl), "no control file yet");
+            assertEquals("kept", Files.readString(deadWithOtherFiles.resolve("file")), "what is not the transport's");
+            assertTrue(Files.exists(liveUnfinished.resolve(ShmFiles.CONTROL)), "a live client's, still being written");
+        } finally {
+            ShmFiles.deleteTree(deadWithOtherFiles);
+            ShmFiles.deleteTree(liveUnfinished);
+            ShmFiles.deleteTree(directory);
+        }
+    }
+
     @Test
     void aClientKilledWhileConnectingLeavesAPrivateDirectoryThatIsRemovedOnceItsServerIsGone() throws Exception {
         // A real server answers at once, in the background; this one (played by the test) never answers.
