@@ -98,7 +98,7 @@ final class ShmConnection implements Connection {
         try {
             this.appender = queue.createAppender();
             appender.singleThreadedCheckDisabled(true);
-            createFirstCycle(appender);
+            createFirstCycle(queue, appender);
         } catch (RuntimeException | Error e) {
             queue.close();
             throw e;
@@ -112,11 +112,20 @@ final class ShmConnection implements Connection {
      * client opens the queue. A tailer that meets a cycle file whose header is still being written waits for it only
      * Chronicle's time-out ({@link Queues#CHRONICLE_TIMEOUT_MILLIS}) and then passes over the whole cycle: on a
      * loaded machine a server descheduled while it created the first cycle made its client miss every document of
-     * it (found with hundreds of clients connecting at once).
+     * it (found with hundreds of clients connecting at once). The file's first part is written before Chronicle maps
+     * it ({@link Queues#prepareCycleFile}).
      */
-    static void createFirstCycle(ExcerptAppender appender) {
+    static void createFirstCycle(SingleChronicleQueue queue, ExcerptAppender appender) {
+        Path prepared;
+        try {
+            prepared = Queues.prepareCycleFile(queue);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the first cycle file of " + queue.file() + ": " + e, e);
+        }
         try (DocumentContext document = appender.writingDocument(true)) {
             document.wire().bytes().writeInt(0);
+        } finally {
+            Queues.discardUnused(prepared);
         }
     }
 

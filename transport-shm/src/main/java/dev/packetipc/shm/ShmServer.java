@@ -178,7 +178,7 @@ final class ShmServer implements Server {
                     ShmFiles.WARM_UP_DOCUMENT_BYTES,
                     new RollingClock(Queues.ROLL_CYCLE.lengthInMillis()),
                     StoreFileListener.noOp())) {
-                ShmConnection.createFirstCycle(queue.createAppender());
+                ShmConnection.createFirstCycle(queue, queue.createAppender());
                 queue.createTailer().readingDocument().close();
             }
             owner.markClosed();

@@ -14,8 +14,11 @@ import dev.packetipc.Packet;
 import dev.packetipc.Server;
 import dev.packetipc.conformance.ChildJvm;
 import java.io.IOException;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +37,7 @@ import org.junit.jupiter.api.Test;
  * The handshake (docs/shm-layout.md §2): bursts of clients at default options, as threads and as processes, are all
  * served; a client whose connection cannot be set up is told so and does not stop {@code accept}; a client that
  * gives up withdraws; {@code CONNECT_TIMEOUT} ends in {@link IpcTimeoutException} saying how long it waited; the
- * first cycle file is complete before the client opens the queue.
+ * first cycle file is complete before the client opens the queue, and only its start becomes memory.
  */
 class HandshakeTest {
     private static final Duration WAIT = Duration.ofMinutes(3);
@@ -242,6 +245,55 @@ class HandshakeTest {
                 connection.send(List.of(ShmPeerMain.packet(0)));
                 assertEquals(1, client.receivePackets(10, WAIT).orElseThrow().size());
             }
+        }
+    }
+
+    /**
+     * A new connection's first cycle file is sparse (160 MiB at default options) and mapped by both sides; only what
+     * is used of it becomes memory. Chronicle used to touch its first page as a hole, and the kernel then read around
+     * that page as far as the device's read-ahead reaches, filling all of it with zeros (8 MiB on a device with
+     * {@code read_ahead_kb} 8192, as on the 2-core machine where a burst of 256 clients spent most of its time on
+     * that): the server now writes the part it uses first ({@link Queues#PREPARED_BYTES}). Counted through the page
+     * cache ({@link MappedByteBuffer#isLoaded}, mincore), not by time.
+     */
+    @Test
+    void aNewConnectionMakesOnlyTheStartOfItsCycleFileMemory() throws Exception {
+        try (LocalPair pair = LocalPair.open(IpcOptions.defaults())) {
+            pair.connection.send(List.of(ShmPeerMain.packet(0)));
+            assertEquals(1, pair.client.receivePackets(10, WAIT).orElseThrow().size());
+            Path queue = pair.connectionDirectory().resolve(ShmFiles.QUEUE);
+            List<String> files = entries(queue);
+            assertEquals(
+                    2, files.size(), "the cycle file and Chronicle's metadata, no pre-created file left: " + files);
+            Path cycle = files.stream()
+                    .filter(name -> name.endsWith(".cq4"))
+                    .map(queue::resolve)
+                    .findFirst()
+                    .orElseThrow();
+            long resident = residentBytes(cycle);
+            assertTrue(
+                    resident <= Queues.PREPARED_BYTES,
+                    resident + " bytes of " + Files.size(cycle) + " of the cycle file are in memory, more than the "
+                            + Queues.PREPARED_BYTES + " bytes written before Chronicle mapped it");
+        }
+    }
+
+    /** How many bytes of a file are in the page cache, page by page. */
+    private static long residentBytes(Path file) throws IOException {
+        final int page = 4096;
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = channel.size();
+            long resident = 0;
+            for (long from = 0; from < size; from += Integer.MAX_VALUE / page * page) {
+                int length = (int) Math.min(size - from, Integer.MAX_VALUE / page * page);
+                MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_ONLY, from, length);
+                for (int at = 0; at < length; at += page) {
+                    if (mapped.slice(at, Math.min(page, length - at)).isLoaded()) { // touches nothing
+                        resident += page;
+                    }
+                }
+            }
+            return resident;
         }
     }
 
