@@ -16,7 +16,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -24,6 +23,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -77,10 +77,17 @@ final class ShmServer implements Server {
     private final Set<Path> seen = ConcurrentHashMap.newKeySet();
     /** Connection directories whose handshake is queued or under way: cleanup leaves them alone. */
     private final Set<Path> handshaking = ConcurrentHashMap.newKeySet();
-    /** Announcements waiting for a handshake thread, oldest first; guarded by itself, as is {@link #workers}. */
-    private final ArrayDeque<Path> pending = new ArrayDeque<>();
-    /** The handshake threads. */
+    /**
+     * Announcements waiting for a handshake thread, oldest first. Taken without a lock: with a lock, a handshake
+     * thread descheduled while it held it (hundreds of threads on two processors) held up every other; in a burst of
+     * 256 client threads the handshake threads waited 37 s in all for that lock, and 2 s for the one left (taken only
+     * when nothing is pending), by JFR's monitor-enter events.
+     */
+    private final ConcurrentLinkedQueue<Path> pending = new ConcurrentLinkedQueue<>();
+    /** The handshake threads; guarded by {@link #workersLock}. */
     private final Set<Thread> workers = new HashSet<>();
+    /** Guards {@link #workers}: starting them, and a thread's end once nothing is pending; close waits on it. */
+    private final Object workersLock = new Object();
     /** Finished connections that accept has not handed out yet. */
     private final LinkedBlockingQueue<ShmConnection> ready = new LinkedBlockingQueue<>();
 
@@ -306,9 +313,7 @@ final class ShmServer implements Server {
         }
         found.sort(Comparator.comparingLong(ShmServer::modified));
         handshaking.addAll(found);
-        synchronized (pending) {
-            pending.addAll(found);
-        }
+        pending.addAll(found);
         return true;
     }
 
@@ -325,7 +330,7 @@ final class ShmServer implements Server {
      * running (a thread that waits or sleeps does not count).
      */
     private void dispatch() {
-        synchronized (pending) {
+        synchronized (workersLock) {
             if (pending.isEmpty() || closed) {
                 return;
             }
@@ -349,14 +354,18 @@ final class ShmServer implements Server {
     /** A handshake thread: handles waiting announcements, oldest first, and ends when none is left. */
     private void work() {
         while (true) {
-            Path entry;
-            synchronized (pending) {
-                entry = closed ? null : pending.poll();
-                if (entry == null) {
-                    workers.remove(Thread.currentThread());
-                    pending.notifyAll(); // close waits for the last one
-                    return;
+            Path entry = closed ? null : pending.poll();
+            if (entry == null) {
+                synchronized (workersLock) {
+                    // Looked at again under the lock dispatch holds: an announcement queued since the poll is seen
+                    // here, or else its dispatch finds this thread gone and starts another.
+                    if (closed || pending.isEmpty()) {
+                        workers.remove(Thread.currentThread());
+                        workersLock.notifyAll(); // close waits for the last one
+                        return;
+                    }
                 }
+                continue;
             }
             try {
                 handshake(entry);
@@ -459,11 +468,10 @@ final class ShmServer implements Server {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        synchronized (pending) {
-            for (Path entry : pending) {
-                handshaking.remove(entry); // never taken: its client sees the lease closed and withdraws
-            }
-            pending.clear();
+        for (Path entry; (entry = pending.poll()) != null; ) {
+            handshaking.remove(entry); // never taken: its client sees the lease closed and withdraws
+        }
+        synchronized (workersLock) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CLOSE_WAIT_SECONDS);
             try {
                 while (!workers.isEmpty()) {
@@ -476,7 +484,7 @@ final class ShmServer implements Server {
                                 CLOSE_WAIT_SECONDS);
                         break;
                     }
-                    TimeUnit.NANOSECONDS.timedWait(pending, left);
+                    TimeUnit.NANOSECONDS.timedWait(workersLock, left);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
