@@ -216,10 +216,16 @@ final class ShmServer implements Server {
         Backoff backoff = new Backoff();
         while (true) {
             checkOpen();
+            // The backlog first: a look around lists the directory, and while clients wait in the backlog the listener
+            // looks for new ones anyway.
+            ShmConnection connection = ready.poll();
+            if (connection != null) {
+                return connection;
+            }
             if (lookAround()) {
                 backoff.reset();
             }
-            ShmConnection connection = ready.poll();
+            connection = ready.poll();
             if (connection != null) {
                 return connection;
             }
