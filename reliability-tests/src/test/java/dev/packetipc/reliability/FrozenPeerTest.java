@@ -13,7 +13,6 @@ import dev.packetipc.conformance.ChildJvm;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
@@ -65,7 +64,6 @@ class FrozenPeerTest {
     }
 
     @Test
-    @Tag("known-defect")
     @Proves(
             injects = "SIGSTOP of an shm client while the server sends, then SIGKILL of it, then server close",
             bound = "nothing of the server is left in the runtime directory after its close")
@@ -175,8 +173,8 @@ class FrozenPeerTest {
             }
         }
         Results.observe(Results.id(info), Transports.repetitions() + " runs; slowest report " + worstMillis + " ms");
-        // A frozen shm client's files are kept while it lives (README); that they outlive the server's close once
-        // the client is dead is the known defect the test with nothingLeft shows.
+        // A frozen shm client's files are kept while it lives (README); once it is dead, the server's close removes
+        // them (the test with nothingLeft).
         // A killed aeron peer's embedded driver directory (aeron-<pid>-...) stays until the next aeron transport
         // starts in this runtime directory and removes those of dead processes, as a killed unix server's socket does.
         before.assertNothingLeftSince(

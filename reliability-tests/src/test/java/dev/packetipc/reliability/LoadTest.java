@@ -152,11 +152,10 @@ class LoadTest {
     }
 
     @Test
-    @Tag("known-defect")
     @Proves(
             injects = "256 shm client threads in one JVM (at most 8 connecting at a time), each with its own stream"
                     + " of 5000 packets",
-            bound = "every client gets its packets intact (on JDK 25, 1 of 256 times out in connect: issue 21);"
+            bound = "every client gets its packets intact;"
                     + " server fds, threads and RSS bounded as for unix; nothing left after close")
     void twoHundredFiftySixShmClientThreads(TestInfo info) throws Exception {
         clientThreads(Transports.SHM, 256, 8, info);
@@ -226,7 +225,6 @@ class LoadTest {
     }
 
     @Test
-    @Tag("known-defect")
     @Proves(
             injects = "a storm: 256 shm client threads connecting at once, default options (issue 21)",
             bound = "zero failures: every client connects and gets its 5000 packets intact")

@@ -21,6 +21,8 @@ import java.nio.file.StandardOpenOption;
  * offset  field
  *   0     magic 0x5049_5043_5348_4d31 ("PIPCSHM1")
  *   8     left: how many sides have closed (the side that makes it 2 deletes the connection's files)
+ *  16     handshake: 0 announced, 1 taken (the server is accepting it), 2 withdrawn (the client gave up first),
+ *         3 failed (the server took it but could not set the connection up)
  *  64     side 0 (the server): pid, heartbeat counter, state, -, -, produced bytes, start time, pid namespace
  * 128     side 1 (the client): pid, heartbeat counter, state, consumed bytes, consumed cycle, -, start time,
  *         pid namespace
@@ -33,6 +35,16 @@ final class ControlFile {
     static final int SIZE = 192;
     static final long MAGIC = 0x5049_5043_5348_4d31L;
     private static final int LEFT = 8;
+    private static final int HANDSHAKE = 16;
+    /** The handshake word: the client has announced itself and nobody has acted on it yet. */
+    static final long ANNOUNCED = 0;
+    /** The handshake word: a server has begun accepting the client (it sets up the queue, then marks side 0). */
+    static final long TAKEN = 1;
+    /** The handshake word: the client gave up waiting before a server took it; it deletes its own directory. */
+    static final long WITHDRAWN = 2;
+    /** The handshake word: the server took the client but could not set the connection up (written before side 0). */
+    static final long FAILED = 3;
+
     private static final int SIDE_0 = 64;
     private static final int SIDE_1 = 128;
     private static final VarHandle LONGS = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
@@ -157,14 +169,51 @@ final class ControlFile {
         return (long) LONGS.getAndAdd(buffer, LEFT, 1L) == 1L;
     }
 
+    /**
+     * The server takes the announced client, before it does anything with the connection's files: false if the
+     * client withdrew first (then it deletes its directory itself), or another server took it.
+     */
+    boolean take() {
+        checkWritable();
+        return LONGS.compareAndSet(buffer, HANDSHAKE, ANNOUNCED, TAKEN);
+    }
+
+    /**
+     * The client withdraws its announcement (it gave up waiting): true if no server had taken it, so that nothing
+     * but the client touches the directory any more; false if a server is accepting it (or did), after which the
+     * two sides leave as in any connection ({@link #leaveAndIsLast()}).
+     */
+    boolean withdraw() {
+        checkWritable();
+        return LONGS.compareAndSet(buffer, HANDSHAKE, ANNOUNCED, WITHDRAWN);
+    }
+
+    /**
+     * The server, having taken the client, could not set its connection up: written before side 0 is marked closed,
+     * so that a client that finds side 0 closed can tell this from a connection that was set up and has already
+     * ended.
+     */
+    void markFailed() {
+        set(HANDSHAKE, FAILED);
+    }
+
+    /** The handshake word: {@link #ANNOUNCED}, {@link #TAKEN}, {@link #WITHDRAWN} or {@link #FAILED}. */
+    long handshake() {
+        return get(HANDSHAKE);
+    }
+
+    private void checkWritable() {
+        if (snapshot) {
+            throw new IllegalStateException("a copy of a control file cannot be written");
+        }
+    }
+
     long get(int offset) {
         return snapshot ? buffer.getLong(offset) : (long) LONGS.getVolatile(buffer, offset);
     }
 
     void set(int offset, long value) {
-        if (snapshot) {
-            throw new IllegalStateException("a copy of a control file cannot be written");
-        }
+        checkWritable();
         LONGS.setVolatile(buffer, offset, value);
     }
 }

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Set;
 
 /**
  * Removes what crashed servers and clients left in the shm directory: a server directory whose server is dead, and
@@ -60,8 +61,19 @@ final class Leftovers {
 
     /** Deletes the connections in a server directory whose sides are both closed or dead. */
     static void cleanConnections(Path server, long leaseMillis) {
+        cleanConnections(server, leaseMillis, Set.of());
+    }
+
+    /**
+     * Deletes the connections in a server directory whose sides are both closed or dead, except those in {@code
+     * busy} (connections the calling server is setting up: side 0 is not open yet, but it is at work on them).
+     */
+    static void cleanConnections(Path server, long leaseMillis, Set<Path> busy) {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(server)) {
             for (Path entry : entries) {
+                if (busy.contains(entry)) {
+                    continue;
+                }
                 String name = entry.getFileName().toString();
                 boolean ours = name.startsWith(ShmFiles.CONNECTION) || name.startsWith(ShmFiles.ANNOUNCING);
                 if (!ours || !Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {

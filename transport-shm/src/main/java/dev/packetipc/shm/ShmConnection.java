@@ -57,7 +57,13 @@ final class ShmConnection implements Connection {
     private volatile long bytes;
     private volatile long batches;
 
-    /** Accepts the client whose connection directory this is: opens the queue, then tells the client. */
+    /**
+     * Accepts the client whose connection directory this is (the caller has {@linkplain ControlFile#take() taken}
+     * it): opens the queue, then tells the client by marking side 0 open.
+     *
+     * @throws UncheckedIOException if the queue directory or the properties cannot be written
+     * @throws RuntimeException if Chronicle cannot open the queue; nothing of it stays open
+     */
     ShmConnection(Path directory, ControlFile control, ShmSettings settings) {
         this.directory = directory;
         this.control = control;
@@ -89,10 +95,38 @@ final class ShmConnection implements Connection {
         }
         this.queue = Queues.open(
                 queueDirectory, settings.maxDocumentBytes, clock, (cycle, file) -> released.put(cycle, file));
-        this.appender = queue.createAppender();
-        appender.singleThreadedCheckDisabled(true);
+        try {
+            this.appender = queue.createAppender();
+            appender.singleThreadedCheckDisabled(true);
+            createFirstCycle(queue, appender);
+        } catch (RuntimeException | Error e) {
+            queue.close();
+            throw e;
+        }
         self.openAsThisProcess();
         Heartbeats.start(self);
+    }
+
+    /**
+     * Writes one metadata document (which tailers skip), so that the first cycle file exists, complete, before the
+     * client opens the queue. A tailer that meets a cycle file whose header is still being written waits for it only
+     * Chronicle's time-out ({@link Queues#CHRONICLE_TIMEOUT_MILLIS}) and then passes over the whole cycle: on a
+     * loaded machine a server descheduled while it created the first cycle made its client miss every document of
+     * it (found with hundreds of clients connecting at once). The file's first part is written before Chronicle maps
+     * it ({@link Queues#prepareCycleFile}).
+     */
+    static void createFirstCycle(SingleChronicleQueue queue, ExcerptAppender appender) {
+        Path prepared;
+        try {
+            prepared = Queues.prepareCycleFile(queue);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the first cycle file of " + queue.file() + ": " + e, e);
+        }
+        try (DocumentContext document = appender.writingDocument(true)) {
+            document.wire().bytes().writeInt(0);
+        } finally {
+            Queues.discardUnused(prepared);
+        }
     }
 
     @Override

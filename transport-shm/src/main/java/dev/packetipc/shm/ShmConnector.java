@@ -18,47 +18,67 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The client's half of the handshake: check the server's lease, prepare a connection directory with a control file,
- * rename it into the server's directory (the announcement), and wait until the server marks its side open.
+ * rename it into the server's directory (the announcement), and wait until the server marks its side open. A client
+ * that gives up first withdraws its announcement, so that no server starts on it; one the server had already taken
+ * leaves the connection as either side leaves any connection.
  */
 final class ShmConnector {
+    /** How often a waiting client looks at the server's lease (mapped: two words read, no file opened). */
+    private static final long LEASE_CHECK_EVERY_NANOS = 20_000_000L;
+    /** The longest pause between two looks at the control file while waiting for the accept. */
+    private static final long MAX_PAUSE_NANOS = 10_000_000L;
+
     private ShmConnector() {}
 
     static ShmClient connect(String name, IpcOptions options) throws IpcException {
+        long start = System.nanoTime(); // IpcOptions.CONNECT_TIMEOUT counts from here
         Path server = ShmFiles.directoryOf(name);
         ShmSettings settings = new ShmSettings(options);
-        checkServer(name, server, null);
+        checkServer(name, server);
         String id = UUID.randomUUID().toString();
         Path announcing = server.resolve(ShmFiles.announcingName(id));
         Path connection = server.resolve(ShmFiles.CONNECTION + id);
+        ControlFile control = null;
         Side self = null;
+        boolean announced = false;
         boolean done = false;
         try {
-            Files.createDirectory(announcing, ShmFiles.privateDirectory());
-            ControlFile control = ControlFile.create(announcing.resolve(ShmFiles.CONTROL), true);
-            self = control.client();
-            Heartbeats.start(self);
-            Files.move(announcing, connection, StandardCopyOption.ATOMIC_MOVE);
-            awaitAccept(name, server, control, options.get(IpcOptions.CONNECT_TIMEOUT), settings.leaseMillis);
+            try {
+                Files.createDirectory(announcing, ShmFiles.privateDirectory());
+                control = ControlFile.create(announcing.resolve(ShmFiles.CONTROL), true);
+                self = control.client();
+                Heartbeats.start(self);
+                Files.move(announcing, connection, StandardCopyOption.ATOMIC_MOVE);
+                announced = true;
+            } catch (IpcException e) {
+                throw e;
+            } catch (IOException e) {
+                throw new NoSuchServerException(
+                        "cannot announce a client in " + server + " (" + e + "); the server " + name
+                                + " has closed, or the name is not a server's name",
+                        e);
+            }
+            awaitAccept(name, server, control, start, options.get(IpcOptions.CONNECT_TIMEOUT), settings.leaseMillis);
             ShmClient client =
                     new ShmClient(name, connection, control, self, settings, readProperties(name, connection));
             done = true;
             return client;
-        } catch (IOException e) {
-            throw new NoSuchServerException(
-                    "cannot announce a client in " + server + " (" + e + "); the server " + name
-                            + " has closed, or the name is not a server's name",
-                    e);
         } finally {
             if (!done) {
                 if (self != null) {
                     self.markClosed();
                     Heartbeats.stop(self);
                 }
-                ShmFiles.deleteTree(announcing);
-                ShmFiles.deleteTree(connection);
+                if (!announced) {
+                    ShmFiles.deleteTree(announcing);
+                } else if (control.withdraw() || control.leaveAndIsLast()) {
+                    // Withdrawn before any server took it, or left last: nobody else uses the directory.
+                    ShmFiles.deleteTree(connection);
+                }
                 ShmFiles.removeServerIfDone(server);
             }
         }
@@ -94,16 +114,17 @@ final class ShmConnector {
         }
     }
 
-    private static void checkServer(String name, Path server, PeerWatch watch) throws NoSuchServerException {
-        Optional<String> problem = serverProblem(server, watch);
+    /** The one-shot look at the server's lease before announcing (read, not mapped). */
+    private static void checkServer(String name, Path server) throws NoSuchServerException {
+        Optional<String> problem = serverProblem(server);
         if (problem.isPresent()) {
             throw new NoSuchServerException("no shm server answers to " + name + ": " + problem.get()
                     + "; check that the server is running and the name is exactly its Server.name()");
         }
     }
 
-    /** What is wrong with the server: no lease, closed, its process gone, or (with a watch) silent for the lease. */
-    private static Optional<String> serverProblem(Path server, PeerWatch watch) {
+    /** What is wrong with the server: no lease, closed, or its process gone. */
+    private static Optional<String> serverProblem(Path server) {
         if (!Files.isDirectory(server, LinkOption.NOFOLLOW_LINKS)) {
             return Optional.of(server + " is not a directory (symbolic links are not followed)");
         }
@@ -119,37 +140,72 @@ final class ShmConnector {
             if (side.isVerifiablyGone()) {
                 return Optional.of("the server is gone: its process " + side.pid() + " is no longer alive");
             }
-            return watch == null
-                    ? Optional.empty()
-                    : watch.check().map(verdict -> "the server is gone: " + verdict.reason());
+            return Optional.empty();
         } catch (IpcException e) {
             return Optional.of(e.getMessage());
         }
     }
 
-    private static void awaitAccept(String name, Path server, ControlFile control, Duration timeout, long leaseMillis)
+    /**
+     * Waits until the server marks side 0 open, at most until {@code timeout} after {@code start} (the start of
+     * {@code connect}). Watches the server's lease meanwhile through one mapping of it: closed, or gone (its process,
+     * or its heartbeat for the lease), ends the wait with {@link NoSuchServerException}. The pauses between looks
+     * grow with the wait, to a tenth of what has been waited (at most 10 ms), so that hundreds of waiting clients
+     * leave the processor to the server that is accepting them.
+     */
+    private static void awaitAccept(
+            String name, Path server, ControlFile control, long start, Duration timeout, long leaseMillis)
             throws IpcException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        PeerWatch lease;
+        long deadline = start + timeout.toNanos();
+        Side lease;
         try {
-            lease = new PeerWatch(
-                    ControlFile.open(server.resolve(ShmFiles.SERVER_LEASE)).server(), leaseMillis);
+            lease = ControlFile.open(server.resolve(ShmFiles.SERVER_LEASE)).server();
         } catch (IpcException e) {
             throw new NoSuchServerException("no shm server answers to " + name + ": " + e.getMessage(), e);
         }
+        PeerWatch watch = new PeerWatch(lease, leaseMillis);
         Backoff backoff = new Backoff();
-        long nextServerCheck = 0;
-        while (control.server().state() == Side.NONE) {
+        long waitStart = System.nanoTime();
+        long nextLeaseCheck = waitStart;
+        while (true) {
+            if (control.server().state() != Side.NONE) {
+                // Open, or closed already: a connection that was set up may end before this client looks.
+                if (control.handshake() != ControlFile.FAILED) {
+                    return;
+                }
+                throw new IpcException("the shm server " + name + " took this client but could not set up its"
+                        + " connection (see the server's log); connect again");
+            }
             long now = System.nanoTime();
-            if (now - nextServerCheck >= 0) {
-                checkServer(name, server, lease);
-                nextServerCheck = now + 20_000_000L;
+            if (now - nextLeaseCheck >= 0) {
+                if (lease.state() != Side.OPEN) {
+                    throw new NoSuchServerException("no shm server answers to " + name + ": the server has closed");
+                }
+                Optional<PeerWatch.Verdict> gone = watch.check();
+                if (gone.isPresent()) {
+                    throw new NoSuchServerException("no shm server answers to " + name + ": the server is gone: "
+                            + gone.get().reason());
+                }
+                nextLeaseCheck = now + LEASE_CHECK_EVERY_NANOS;
             }
             if (now - deadline >= 0) {
-                throw new IpcTimeoutException("the shm server " + name + " did not accept this client within " + timeout
-                        + " (IpcOptions.CONNECT_TIMEOUT); is it calling Server.accept()?");
+                long waited = (now - start) / 1_000_000L;
+                String taken = control.handshake() == ControlFile.TAKEN
+                        ? "; the server had begun to set up the connection, but not finished"
+                        : "";
+                throw new IpcTimeoutException("the shm server " + name + " did not accept this client within "
+                        + timeout + " (IpcOptions.CONNECT_TIMEOUT): connect() gave up after " + waited + " ms, "
+                        + (now - waitStart) / 1_000_000L + " ms of them waiting for the accept" + taken
+                        + "; the server is alive (its heartbeat advances) but did not answer in time: a server or"
+                        + " machine busy with many clients at once may need a longer CONNECT_TIMEOUT");
             }
-            backoff.idle();
+            long waited = now - waitStart;
+            if (waited < Backoff.SPIN_NANOS + Backoff.YIELD_NANOS) {
+                backoff.idle();
+            } else {
+                LockSupport.parkNanos(
+                        Math.min(Math.min(MAX_PAUSE_NANOS, Math.max(10_000L, waited / 10)), deadline - now));
+            }
         }
     }
 }

@@ -47,6 +47,8 @@ final class ShmFiles {
     static final String ANNOUNCING = "t-";
     /** {@code t-<pid>.<start>.<namespace>-<id>}: the announcing client's {@link ProcessIdentity} in the name. */
     private static final Pattern ANNOUNCER = Pattern.compile("t-(\\d{1,19})\\.(\\d{1,19})\\.(-?\\d{1,19})-.+");
+    /** The largest document of the throw-away queue a server opens once per JVM to warm Chronicle up. */
+    static final int WARM_UP_DOCUMENT_BYTES = 64 << 10;
 
     static final String CONNECTION = "c-";
     static final String NEW_SERVER = ".new-";

@@ -74,6 +74,33 @@ class FrozenPeerTest {
     }
 
     @Test
+    void aFrozenThenKilledClientLeavesNothingOnceTheServerCloses() throws Exception {
+        Path serverDirectory;
+        Path connectionDirectory;
+        try (Server server = transport.newServer(options);
+                ChildJvm peer = ShmPeerMain.withFlags("client", server.name())) {
+            serverDirectory = ShmFiles.directoryOf(server.name());
+            long pid = Long.parseLong(peer.awaitLine("PID ", STARTUP));
+            try (Connection connection = server.accept(STARTUP)) {
+                List<Packet> batch = List.of(Packet.of(7, new byte[64]));
+                connection.send(batch);
+                peer.awaitLine("RECEIVED", STARTUP);
+                connectionDirectory = onlyConnection(server);
+                signal("STOP", pid);
+                assertThrows(PeerGoneException.class, () -> {
+                    while (true) {
+                        connection.send(batch, STARTUP);
+                    }
+                });
+            }
+            assertTrue(Files.isDirectory(connectionDirectory), "a frozen peer's files are kept");
+            peer.kill(); // SIGKILL ends a stopped process too; kill() waits until it is gone
+        }
+        assertFalse(Files.exists(connectionDirectory), "the dead client's connection is removed by the server's close");
+        assertFalse(Files.exists(serverDirectory), "and then the lease and the server's directory");
+    }
+
+    @Test
     void aFrozenServerIsReportedToItsClientAfterTheLease() throws Exception {
         try (ChildJvm peer = ShmPeerMain.withFlags("server")) {
             long pid = Long.parseLong(peer.awaitLine("PID ", STARTUP));

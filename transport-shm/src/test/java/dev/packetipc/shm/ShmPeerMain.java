@@ -16,7 +16,10 @@ import java.util.List;
  *   <li>{@code availability}: prints {@code AVAILABLE true|false} and {@code CAUSE <message>};
  *   <li>{@code server}: starts a server, prints {@code NAME <name>}, accepts one client and sends to it until killed;
  *   <li>{@code client <name>}: connects, receives one batch, prints {@code RECEIVED}, then sleeps until killed;
- *   <li>{@code connecting <name>}: prints {@code CONNECTING} and connects, waiting up to 10 minutes for the accept.
+ *   <li>{@code connecting <name>}: prints {@code CONNECTING} and connects, waiting up to 10 minutes for the accept;
+ *   <li>{@code read <name>}: connects at default options, reads to the end of the stream, checking that packet
+ *       {@code i} has timestamp {@code i} and {@code i % 251} in each byte, and prints {@code RESULT OK <packets>},
+ *       or {@code RESULT FAIL <what>}.
  * </ul>
  *
  * Every role first prints {@code PID <pid>}.
@@ -32,6 +35,38 @@ public final class ShmPeerMain {
     /** Starts this class in a child JVM with exactly these JVM flags. */
     static ChildJvm start(List<String> flags, String... arguments) throws IOException {
         return ChildJvm.start(flags, ShmPeerMain.class, List.of(arguments));
+    }
+
+    /** Connects, reads the whole stream and checks it (see {@link #packet}); what to print. */
+    static String read(ShmTransport transport, String name) {
+        long count = 0;
+        try (Client client = transport.connect(name, IpcOptions.defaults())) {
+            while (true) {
+                java.util.Optional<List<dev.packetipc.IpcPacket>> batch =
+                        client.receivePackets(256, java.time.Duration.ofMinutes(2));
+                if (batch.isEmpty()) {
+                    return "OK " + count;
+                }
+                for (dev.packetipc.IpcPacket packet : batch.get()) {
+                    if (packet.timestampNanos() != count
+                            || !java.util.Arrays.equals(
+                                    packet.toByteArray(), packet(count).toByteArray())) {
+                        return "FAIL packet " + count + " is not the one sent (timestamp " + packet.timestampNanos()
+                                + ")";
+                    }
+                    count++;
+                }
+            }
+        } catch (Exception e) {
+            return "FAIL after " + count + " packets: " + e;
+        }
+    }
+
+    /** Packet {@code i} of a checked stream: timestamp {@code i}, 64 bytes of {@code i % 251}. */
+    static Packet packet(long i) {
+        byte[] bytes = new byte[64];
+        java.util.Arrays.fill(bytes, (byte) (i % 251));
+        return Packet.of(i, bytes);
     }
 
     /** Runs the role named by the first argument. */
@@ -76,6 +111,9 @@ public final class ShmPeerMain {
                                 .build())) {
                     System.out.println("CONNECTED " + client.name());
                 }
+                break;
+            case "read":
+                System.out.println("RESULT " + read(transport, args[1]));
                 break;
             default:
                 throw new IllegalArgumentException("unknown role " + args[0]);
