@@ -249,13 +249,14 @@ class AeronBehaviourTest {
     void pollAllocatesNothingPerPacket() throws Exception {
         try (LocalPair pair = LocalPair.open(DEFAULTS)) {
             int perBatch = 1000;
-            int batches = 200; // per pass: one to warm up, one measured
+            int batches = 200; // per pass: one to warm up, then measured ones
+            int measured = 3;
             List<Packet> batch = batch(perBatch, 64, 0);
             long[] sum = new long[1];
             PacketHandler handler = packet -> sum[0] += packet.data().remaining();
             CompletableFuture<Void> sender = CompletableFuture.runAsync(() -> {
                 try {
-                    for (int i = 0; i < 2 * batches; i++) {
+                    for (int i = 0; i < (1 + measured) * batches; i++) {
                         pair.connection.send(batch, LocalPair.WAIT);
                     }
                 } catch (Exception e) {
@@ -265,14 +266,25 @@ class AeronBehaviourTest {
             pollAll(pair, handler, batches * perBatch);
             com.sun.management.ThreadMXBean threads =
                     (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-            long before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
-            pollAll(pair, handler, batches * perBatch);
-            long allocated =
-                    threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
+            // The least of several passes: an allocation per packet shows in every pass, a one-off (the JIT
+            // replacing a method while it runs, a first wait on an idle strategy) in one only. Seen in CI on JDK 25:
+            // one pass of 200000 packets allocated 303536 bytes.
+            long least = Long.MAX_VALUE;
+            for (int pass = 0; pass < measured; pass++) {
+                long before =
+                        threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+                pollAll(pair, handler, batches * perBatch);
+                least = Math.min(
+                        least,
+                        threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before);
+            }
             sender.get(LocalPair.WAIT.toSeconds(), TimeUnit.SECONDS);
             int packets = batches * perBatch;
-            assertTrue(allocated < packets, "polling " + packets + " packets allocated " + allocated + " bytes");
-            assertEquals(2L * packets * 64, sum[0]);
+            assertTrue(
+                    least < packets,
+                    "polling " + packets + " packets allocated at least " + least + " bytes in each of " + measured
+                            + " passes");
+            assertEquals((1L + measured) * packets * 64, sum[0]);
         }
     }
 
