@@ -1,5 +1,6 @@
 package dev.packetipc.shm;
 
+import dev.packetipc.IpcException;
 import dev.packetipc.Server;
 import java.io.IOException;
 import java.nio.ByteOrder;
@@ -56,6 +57,19 @@ final class FakeClient implements AutoCloseable {
         words.putLong(CLIENT + 16, 1); // OPEN
         words.putLong(0, ControlFile.MAGIC);
         return new FakeClient(announcing, channel, words);
+    }
+
+    /**
+     * Plays a server that never answers: creates {@code directory} (0700) with an open lease of this process and
+     * starts its heartbeat, so that a waiting client finds it alive. The caller stops the heartbeat ({@link
+     * Heartbeats#stop}) and deletes the directory.
+     */
+    static Side silentServer(Path directory) throws IOException, IpcException {
+        Files.createDirectory(directory, ShmFiles.privateDirectory());
+        writeLease(directory, ProcessIdentity.PID, ProcessIdentity.NAMESPACE);
+        Side lease = ControlFile.open(directory.resolve(ShmFiles.SERVER_LEASE)).server();
+        Heartbeats.start(lease);
+        return lease;
     }
 
     /** Writes a server lease byte by byte: a server of this pid and namespace, state OPEN. */

@@ -176,12 +176,9 @@ class HandshakeTest {
     @Test
     void aClientThatGivesUpWithdrawsLeavesNothingAndSaysHowLongItWaited() throws Exception {
         // A real server answers at once, in the background; this one (played by the test) never answers.
-        Path silent = Files.createDirectory(
-                ShmFiles.root().resolve("silent-" + ProcessIdentity.PID), ShmFiles.privateDirectory());
+        Path silent = ShmFiles.root().resolve("silent-" + ProcessIdentity.PID);
         try {
-            FakeClient.writeLease(silent, ProcessIdentity.PID, ProcessIdentity.NAMESPACE);
-            Side lease = ControlFile.open(silent.resolve(ShmFiles.SERVER_LEASE)).server();
-            Heartbeats.start(lease);
+            Side lease = FakeClient.silentServer(silent);
             try {
                 IpcOptions impatient = IpcOptions.builder()
                         .set(IpcOptions.CONNECT_TIMEOUT, Duration.ofMillis(300))

@@ -116,12 +116,9 @@ class LeftoversTest {
     @Test
     void aClientKilledWhileConnectingLeavesAPrivateDirectoryThatIsRemovedOnceItsServerIsGone() throws Exception {
         // A real server answers at once, in the background; this one (played by the test) never answers.
-        Path silent = Files.createDirectory(
-                ShmFiles.root().resolve("silent-" + ProcessIdentity.PID), ShmFiles.privateDirectory());
+        Path silent = ShmFiles.root().resolve("silent-" + ProcessIdentity.PID);
         try {
-            FakeClient.writeLease(silent, ProcessIdentity.PID, ProcessIdentity.NAMESPACE);
-            Side lease = ControlFile.open(silent.resolve(ShmFiles.SERVER_LEASE)).server();
-            Heartbeats.start(lease);
+            Side lease = FakeClient.silentServer(silent);
             Path connection;
             try (ChildJvm peer = ShmPeerMain.withFlags("connecting", ShmFiles.nameOf(silent))) {
                 peer.awaitLine("CONNECTING", STARTUP);
