@@ -1,6 +1,7 @@
 package dev.packetipc.shm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -145,19 +146,38 @@ class HostileQueueTest {
         }
     }
 
-    /** Receives until the damage is reported; timeouts while the client waits for the damaged document are fine. */
+    /**
+     * Receives until the damage is reported; timeouts while the client waits for the damaged document are fine.
+     *
+     * <p>A read of the part of a mapped file that was cut off faults. HotSpot reports that fault as an {@link
+     * InternalError} at a later point of the same thread, which on JDK 17 can be after {@code receivePackets} returned
+     * (the module's README states this limit). Such a late report is tolerated here, and only it: the next receive
+     * reads the damaged part again, and the client must still end in a {@link ProtocolException}.
+     */
     private static void assertFailsOrEnds(LocalPair pair) {
         long deadline = System.nanoTime() + LocalPair.WAIT.toNanos();
-        ProtocolException e = assertThrows(ProtocolException.class, () -> {
-            while (System.nanoTime() - deadline < 0) {
-                try {
-                    pair.client.receivePackets(10, Duration.ofMillis(100));
-                } catch (IpcTimeoutException timeout) {
-                    // the damaged header looks like a write in progress until the lease runs out
+        ProtocolException reported = null;
+        while (reported == null && System.nanoTime() - deadline < 0) {
+            try {
+                pair.client.receivePackets(10, Duration.ofMillis(100));
+            } catch (IpcTimeoutException timeout) {
+                // the damaged header looks like a write in progress until the lease runs out
+            } catch (ProtocolException e) {
+                reported = e;
+            } catch (InternalError late) {
+                if (!isTheJvmsReportOfAFaultInAMappedFile(late)) {
+                    throw late;
                 }
+            } catch (Exception other) {
+                throw new AssertionError("expected ProtocolException, got " + other, other);
             }
-        });
-        assertTrue(e.getMessage().contains("corrupt"), e.getMessage());
+        }
+        assertNotNull(reported, "the damage was not reported within " + LocalPair.WAIT);
+        assertTrue(reported.getMessage().contains("corrupt"), reported.getMessage());
+    }
+
+    private static boolean isTheJvmsReportOfAFaultInAMappedFile(InternalError e) {
+        return String.valueOf(e.getMessage()).contains("unsafe memory access");
     }
 
     private static Path cycleFile(Path queue) throws Exception {
