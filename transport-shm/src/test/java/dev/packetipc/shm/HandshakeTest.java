@@ -173,6 +173,40 @@ class HandshakeTest {
         }
     }
 
+    /**
+     * A fresh JVM's first connect loads the classes of an announcement before its {@code CONNECT_TIMEOUT} starts: in a
+     * storm of 64 starting client JVMs, that loading alone outlasted the 10 s default, and clients gave up before they
+     * had announced themselves (issue 21). Here a fresh child JVM connects to a server that never answers with a
+     * time-out of 100 ms, which its loading takes about as long as on an idle machine: it must spend most of it
+     * waiting for the accept, and say how long it loaded.
+     */
+    @Test
+    void aFreshJvmsFirstConnectSpendsItsTimeoutWaitingForTheAcceptNotLoading() throws Exception {
+        Path silent = ShmFiles.root().resolve("silent-first-" + ProcessIdentity.PID);
+        try {
+            Side lease = FakeClient.silentServer(silent);
+            try {
+                ChildJvm child = ShmPeerMain.withFlags("impatient", ShmFiles.nameOf(silent), "100");
+                try {
+                    String message = child.awaitLine("TIMEOUT ", Duration.ofSeconds(60));
+                    long waiting =
+                            Long.parseLong(message.replaceAll(".* (\\d+) ms of them waiting for the accept.*", "$1"));
+                    assertTrue(waiting >= 50, "waited only " + waiting + " ms of 100 for the accept: " + message);
+                    assertTrue(message.matches(".*and \\d+ ms before them loading .* not counted.*"), message);
+                    assertEquals(0, child.awaitExit(Duration.ofSeconds(60)), child.describe());
+                } finally {
+                    child.close();
+                }
+                assertEquals(
+                        List.of(ShmFiles.SERVER_LEASE), entries(silent), "the rehearsal and the client cleaned up");
+            } finally {
+                Heartbeats.stop(lease);
+            }
+        } finally {
+            ShmFiles.deleteTree(silent);
+        }
+    }
+
     @Test
     void aClientThatGivesUpWithdrawsLeavesNothingAndSaysHowLongItWaited() throws Exception {
         // A real server answers at once, in the background; this one (played by the test) never answers.

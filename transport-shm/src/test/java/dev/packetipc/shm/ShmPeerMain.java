@@ -17,6 +17,8 @@ import java.util.List;
  *   <li>{@code server}: starts a server, prints {@code NAME <name>}, accepts one client and sends to it until killed;
  *   <li>{@code client <name>}: connects, receives one batch, prints {@code RECEIVED}, then sleeps until killed;
  *   <li>{@code connecting <name>}: prints {@code CONNECTING} and connects, waiting up to 10 minutes for the accept;
+ *   <li>{@code impatient <name> <millis>}: connects with that {@code CONNECT_TIMEOUT}, prints {@code CONNECTED
+ *       <name>} or {@code TIMEOUT <message>};
  *   <li>{@code read <name>}: connects at default options, reads to the end of the stream, checking that packet
  *       {@code i} has timestamp {@code i} and {@code i % 251} in each byte, and prints {@code RESULT OK <packets>},
  *       or {@code RESULT FAIL <what>}.
@@ -110,6 +112,17 @@ public final class ShmPeerMain {
                                 .set(IpcOptions.CONNECT_TIMEOUT, java.time.Duration.ofMinutes(10))
                                 .build())) {
                     System.out.println("CONNECTED " + client.name());
+                }
+                break;
+            case "impatient":
+                try (Client client = transport.connect(
+                        args[1],
+                        IpcOptions.builder()
+                                .set(IpcOptions.CONNECT_TIMEOUT, java.time.Duration.ofMillis(Long.parseLong(args[2])))
+                                .build())) {
+                    System.out.println("CONNECTED " + client.name());
+                } catch (dev.packetipc.IpcTimeoutException e) {
+                    System.out.println("TIMEOUT " + e.getMessage());
                 }
                 break;
             case "read":
