@@ -308,8 +308,23 @@ final class ShmConnection implements Connection {
         if (bytesInCycle >= settings.rollBytes) {
             bytesInCycle = 0;
             clock.roll();
+            prepareNextCycle();
         }
         deletePassedCycles();
+    }
+
+    /**
+     * Writes the first part of the cycle file the next document goes into, as the handshake does for the first one
+     * ({@link Queues#PREPARED_BYTES}): otherwise the first touch of each new cycle's sparse mapping makes the kernel
+     * read around it on a disk file system (8 MiB of zeros per roll where that was measured). Once per roll, not per
+     * batch. A failure costs only that read-ahead: Chronicle then creates the file itself.
+     */
+    private void prepareNextCycle() {
+        try {
+            Queues.prepareCycleFile(queue);
+        } catch (IOException e) {
+            // the cycle file is created sparse by Chronicle, as without this
+        }
     }
 
     /** Deletes released cycle files older than the cycle the client reads; never the current one. */

@@ -15,10 +15,8 @@ import dev.packetipc.Server;
 import dev.packetipc.conformance.ChildJvm;
 import java.io.IOException;
 import java.nio.MappedByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -301,30 +299,11 @@ class HandshakeTest {
                     .map(queue::resolve)
                     .findFirst()
                     .orElseThrow();
-            long resident = residentBytes(cycle);
+            long resident = PageCache.residentBytes(cycle);
             assertTrue(
                     resident <= Queues.PREPARED_BYTES,
                     resident + " bytes of " + Files.size(cycle) + " of the cycle file are in memory, more than the "
                             + Queues.PREPARED_BYTES + " bytes written before Chronicle mapped it");
-        }
-    }
-
-    /** How many bytes of a file are in the page cache, page by page. */
-    private static long residentBytes(Path file) throws IOException {
-        final int page = 4096;
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = channel.size();
-            long resident = 0;
-            for (long from = 0; from < size; from += Integer.MAX_VALUE / page * page) {
-                int length = (int) Math.min(size - from, Integer.MAX_VALUE / page * page);
-                MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_ONLY, from, length);
-                for (int at = 0; at < length; at += page) {
-                    if (mapped.slice(at, Math.min(page, length - at)).isLoaded()) { // touches nothing
-                        resident += page;
-                    }
-                }
-            }
-            return resident;
         }
     }
 

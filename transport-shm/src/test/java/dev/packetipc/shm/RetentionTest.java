@@ -52,6 +52,54 @@ class RetentionTest {
         }
     }
 
+    /**
+     * A cycle file the stream rolls into is prepared as the first one is ({@link Queues#PREPARED_BYTES} written
+     * before Chronicle maps it): otherwise the first touch of its sparse mapping makes the kernel read around it on a
+     * disk file system, 8 MiB of zeros per roll where {@code read_ahead_kb} is 8192. Counted through the page cache,
+     * not by time; a machine whose read-ahead is small cannot show the difference.
+     */
+    @Test
+    void aCycleTheStreamRollsIntoMakesOnlyTheStartOfItsFileMemory() throws Exception {
+        IpcOptions options =
+                IpcOptions.builder().set(IpcOptions.BUFFER_BYTES, BUFFER).build();
+        long rollBytes = new ShmSettings(options).rollBytes;
+        int payload = 60_000;
+        long documents =
+                (rollBytes + BatchLayout.documentBytes(1, payload) - 1) / BatchLayout.documentBytes(1, payload);
+        try (LocalPair pair = LocalPair.open(options)) {
+            Path queue = pair.connectionDirectory().resolve(ShmFiles.QUEUE);
+            String first = newestCycleFile(queue).getFileName().toString();
+            for (long i = 0; i < documents; i++) { // the last of them rolls the cycle
+                pair.connection.send(List.of(Packet.of(i, new byte[payload])));
+                assertEquals(
+                        1,
+                        pair.client
+                                .receivePackets(10, LocalPair.WAIT)
+                                .orElseThrow()
+                                .size());
+            }
+            pair.connection.send(List.of(Packet.of(-1, new byte[10]))); // the first document of the new cycle
+            assertEquals(
+                    1,
+                    pair.client.receivePackets(10, LocalPair.WAIT).orElseThrow().size());
+            Path rolled = newestCycleFile(queue);
+            assertTrue(!rolled.getFileName().toString().equals(first), "the stream did not roll: " + rolled);
+            long resident = PageCache.residentBytes(rolled);
+            assertTrue(
+                    resident <= Queues.PREPARED_BYTES,
+                    resident + " bytes of " + Files.size(rolled) + " of the rolled-into cycle file are in memory, more"
+                            + " than the " + Queues.PREPARED_BYTES + " bytes written before Chronicle mapped it");
+        }
+    }
+
+    private static Path newestCycleFile(Path queue) throws IOException {
+        try (Stream<Path> files = Files.list(queue)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".cq4"))
+                    .max(java.util.Comparator.comparing(f -> f.getFileName().toString()))
+                    .orElseThrow();
+        }
+    }
+
     @Test
     void closingBothSidesDeletesTheConnectionAndTheServerDirectory() throws Exception {
         Path connection;
