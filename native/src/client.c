@@ -18,7 +18,7 @@
 #include "internal.h"
 
 #define DEFAULT_MAX_FRAME (16u << 20)
-#define DEFAULT_CONNECT_TIMEOUT_MS 10000
+#define DEFAULT_CONNECT_TIMEOUT_MS 30000
 #define INITIAL_BUFFER (64u << 10)
 /* With the ring: how often the client looks at P before it sleeps on the stream (a few microseconds). */
 #define RING_SPINS 200

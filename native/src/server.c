@@ -18,7 +18,7 @@
 #define DEFAULT_MAX_FRAME (16u << 20)
 #define DEFAULT_THRESHOLD (32u << 10)
 #define DEFAULT_REGION_BYTES (32 << 20)
-#define DEFAULT_HELLO_TIMEOUT_MS 10000
+#define DEFAULT_HELLO_TIMEOUT_MS 30000
 #define SEND_BUFFER_BYTES (1u << 20)
 /* The largest frame this server reads: it only ever receives HELLO, RELEASE and CLOSE. WELCOME announces it. */
 #define SERVER_MAX_FRAME PIPC_MIN_MAX_FRAME

@@ -13,7 +13,7 @@ import java.util.UUID;
  * process, the heartbeat thread, an atomic rename, a look at the server's lease), done once on a throw-away directory
  * in the server's directory that no server ever takes (its name keeps the announcing prefix). In a fresh JVM this is
  * most of what a connect does before it waits for the accept: with 64 client JVMs started at once on 2 shared cores
- * (JDK 25, load average 73 to 98, 2026-12-03), some spent the whole 10 s default in it before they could announce
+ * (JDK 25, load average 73 to 98, 2026-12-03), some spent the whole 10 s default of then in it before they could announce
  * themselves (issue 21). It is bounded by the machine, not by any peer: nothing in it waits for another process. A
  * crash in the middle leaves a directory that a server removes as any dead client's announcement.
  */

@@ -40,7 +40,8 @@ final class ShmConnector {
         ShmSettings settings = new ShmSettings(options);
         checkServer(name, server);
         // A process's first connect loads the classes of an announcement first; CONNECT_TIMEOUT counts from the end of
-        // that (issue 21: under a storm of starting JVMs it alone outlasted the 10 s default). Nothing in it waits for
+        // that (issue 21: under a storm of starting JVMs it alone outlasted the 10 s default of then). Nothing in it
+        // waits for
         // a peer.
         long loading = FirstUse.ensure(server, settings.leaseMillis);
         long start = begun + loading; // IpcOptions.CONNECT_TIMEOUT counts from here
@@ -161,8 +162,11 @@ final class ShmConnector {
     /**
      * Waits until the server marks side 0 open, at most until {@code timeout} after {@code start} (the start of
      * {@code connect}, or the end of the {@code loading} nanoseconds of a process's first connect that it spent in
-     * {@link FirstUse}). Watches the server's lease meanwhile through one mapping of it: closed, or gone (its process,
-     * or its heartbeat for the lease), ends the wait with {@link NoSuchServerException}. The pauses between looks
+     * {@link FirstUse}). Watches the server's lease meanwhile through one mapping of it: closed, or its process
+     * verifiably gone, ends the wait with {@link NoSuchServerException}; a heartbeat that stands still (a frozen or
+     * overloaded server: in a storm of 64 starting client JVMs on 2 cores a server's heartbeat stood still for 5 s)
+     * only waits out the deadline, whose message then says so, as a server that does not answer does on every
+     * transport. The pauses between looks
      * grow with the wait, to a tenth of what has been waited (at most 10 ms), so that hundreds of waiting clients
      * leave the processor to the server that is accepting them.
      */
@@ -180,6 +184,7 @@ final class ShmConnector {
         Backoff backoff = new Backoff();
         long waitStart = System.nanoTime();
         long nextLeaseCheck = waitStart;
+        PeerWatch.Verdict stale = null;
         while (true) {
             if (control.server().state() != Side.NONE) {
                 // Open, or closed already: a connection that was set up may end before this client looks.
@@ -195,10 +200,13 @@ final class ShmConnector {
                     throw new NoSuchServerException("no shm server answers to " + name + ": the server has closed");
                 }
                 Optional<PeerWatch.Verdict> gone = watch.check();
-                if (gone.isPresent()) {
+                if (gone.isPresent() && gone.get().verified()) {
                     throw new NoSuchServerException("no shm server answers to " + name + ": the server is gone: "
                             + gone.get().reason());
                 }
+                // A heartbeat that stands still while the process lives is a frozen or overloaded server: as a
+                // server that does not answer on any transport, it gets the rest of CONNECT_TIMEOUT.
+                stale = gone.orElse(null);
                 nextLeaseCheck = now + LEASE_CHECK_EVERY_NANOS;
             }
             if (now - deadline >= 0) {
@@ -214,8 +222,10 @@ final class ShmConnector {
                                         + " for its first connect, not counted)"
                                 : "")
                         + taken
-                        + "; the server is alive (its heartbeat advances) but did not answer in time: a server or"
-                        + " machine busy with many clients at once may need a longer CONNECT_TIMEOUT");
+                        + (stale == null
+                                ? "; the server is alive (its heartbeat advances) but did not answer in time: a server"
+                                        + " or machine busy with many clients at once may need a longer CONNECT_TIMEOUT"
+                                : "; the server's process is alive, but " + stale.reason()));
             }
             long waited = now - waitStart;
             if (waited < Backoff.SPIN_NANOS + Backoff.YIELD_NANOS) {

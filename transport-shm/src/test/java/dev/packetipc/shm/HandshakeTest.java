@@ -173,7 +173,7 @@ class HandshakeTest {
 
     /**
      * A fresh JVM's first connect loads the classes of an announcement before its {@code CONNECT_TIMEOUT} starts: in a
-     * storm of 64 starting client JVMs, that loading alone outlasted the 10 s default, and clients gave up before they
+     * storm of 64 starting client JVMs, that loading alone outlasted the 10 s default of then, and clients gave up before they
      * had announced themselves (issue 21). Here a fresh child JVM connects to a server that never answers with a
      * time-out of 100 ms, which its loading takes about as long as on an idle machine: it must spend most of it
      * waiting for the accept, and say how long it loaded.
@@ -202,6 +202,34 @@ class HandshakeTest {
             }
         } finally {
             ShmFiles.deleteTree(silent);
+        }
+    }
+
+    /**
+     * A server whose heartbeat stands still while its process lives (frozen, or starved: in a storm of 64 starting
+     * client JVMs on 2 cores a live server's heartbeat stood still for 5 s) gets the whole {@code CONNECT_TIMEOUT},
+     * as a server that does not answer on any transport, and the time-out says why it may not have answered.
+     */
+    @Test
+    void aServerWhoseHeartbeatStandsStillGetsTheWholeConnectTimeout() throws Exception {
+        Path still = ShmFiles.root().resolve("still-" + ProcessIdentity.PID);
+        try {
+            Files.createDirectory(still, ShmFiles.privateDirectory());
+            FakeClient.writeLease(still, ProcessIdentity.PID, ProcessIdentity.NAMESPACE); // alive, never beats
+            IpcOptions options = IpcOptions.builder()
+                    .set(ShmOptions.LEASE_TIMEOUT, Duration.ofMillis(400))
+                    .set(IpcOptions.CONNECT_TIMEOUT, Duration.ofMillis(1500))
+                    .build();
+            long start = System.nanoTime();
+            IpcTimeoutException timeout =
+                    assertThrows(IpcTimeoutException.class, () -> transport.connect(ShmFiles.nameOf(still), options));
+            long waited = (System.nanoTime() - start) / 1_000_000;
+            String message = timeout.getMessage();
+            assertTrue(waited >= 1500, "gave up after " + waited + " ms, before CONNECT_TIMEOUT: " + message);
+            assertTrue(message.contains("heartbeat has not advanced"), message);
+            assertEquals(List.of(ShmFiles.SERVER_LEASE), entries(still), "the client withdrew and cleaned up");
+        } finally {
+            ShmFiles.deleteTree(still);
         }
     }
 

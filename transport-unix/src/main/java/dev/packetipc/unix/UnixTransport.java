@@ -79,7 +79,8 @@ public final class UnixTransport implements IpcTransport {
         long timeout = Math.min(Timeouts.toNanos(options.get(IpcOptions.CONNECT_TIMEOUT)), Timeouts.FOREVER / 4);
         Path path = SocketPath.forClient(name);
         // A process's first connect loads the native libraries and classes first; CONNECT_TIMEOUT counts from the end
-        // of that (issue 21: under a storm of starting JVMs it alone outlasted the 10 s default). Nothing in it waits
+        // of that (issue 21: under a storm of starting JVMs it alone outlasted the 10 s default of then). Nothing in it
+        // waits
         // for a peer.
         long loading = FirstUse.ensure();
         ensureAvailable();

@@ -37,7 +37,7 @@ import org.newsclub.net.unix.AFUNIXSocketChannel;
 @Timeout(120)
 class HandshakeStarvationTest {
     private static final int SILENT_PEERS = 16;
-    /** The real client's whole connect must fit in this, although the server gives each silent peer 10 s. */
+    /** The real client's whole connect must fit in this, although the server gives each silent peer 30 s. */
     private static final Duration CLIENT_CONNECT_TIMEOUT = Duration.ofSeconds(1);
 
     private final UnixTransport transport = new UnixTransport();
@@ -46,7 +46,7 @@ class HandshakeStarvationTest {
     @ValueSource(ints = {0, 1})
     void stalledPeersDelayNoOtherClientsHandshake(int bytesSent) throws Exception {
         List<AFUNIXSocket> stalled = new ArrayList<>();
-        try (Server server = transport.newServer()) { // the default 10 s for the HELLO
+        try (Server server = transport.newServer()) { // the default 30 s for the HELLO
             // one handshake first, so that the one measured does not load the classes of this JVM's first one
             CompletableFuture<Connection> warm = acceptInBackground(server);
             try (Client client = transport.connect(server.name());
