@@ -41,8 +41,7 @@ final class ShmConnector {
         checkServer(name, server);
         // A process's first connect loads the classes of an announcement first; CONNECT_TIMEOUT counts from the end of
         // that (issue 21: under a storm of starting JVMs it alone outlasted the 10 s default of then). Nothing in it
-        // waits for
-        // a peer.
+        // waits for a peer.
         long loading = FirstUse.ensure(server, settings.leaseMillis);
         long start = begun + loading; // IpcOptions.CONNECT_TIMEOUT counts from here
         String id = UUID.randomUUID().toString();
@@ -166,9 +165,8 @@ final class ShmConnector {
      * verifiably gone, ends the wait with {@link NoSuchServerException}; a heartbeat that stands still (a frozen or
      * overloaded server: in a storm of 64 starting client JVMs on 2 cores a server's heartbeat stood still for 5 s)
      * only waits out the deadline, whose message then says so, as a server that does not answer does on every
-     * transport. The pauses between looks
-     * grow with the wait, to a tenth of what has been waited (at most 10 ms), so that hundreds of waiting clients
-     * leave the processor to the server that is accepting them.
+     * transport. The pauses between looks grow with the wait, to a tenth of what has been waited (at most 10 ms), so
+     * that hundreds of waiting clients leave the processor to the server that is accepting them.
      */
     private static void awaitAccept(
             String name, Path server, ControlFile control, long start, long loading, Duration timeout, long leaseMillis)
