@@ -64,8 +64,10 @@ final class ControlFile {
 
     /**
      * Creates a new control file and opens one side of it for this process; fails if the file exists. The owner of
-     * that side (pid, start time, namespace) is written before the magic number, so a file that carries the magic
-     * always names a process that can be checked.
+     * that side (pid, start time, namespace) and its state OPEN are written before the magic number, so a file that
+     * carries the magic always names a process that can be checked, and one whose side is open: a server's cleanup
+     * that read the magic with the side not yet open took a live client's announcement for an abandoned one and
+     * deleted it (one client of 12 starting at once, in 1 of 6 runs).
      */
     static ControlFile create(Path path, boolean clientSide) throws IpcException {
         try (FileChannel channel = FileChannel.open(
@@ -73,8 +75,8 @@ final class ControlFile {
             ControlFile file = new ControlFile(channel.map(FileChannel.MapMode.READ_WRITE, 0, SIZE));
             Side side = clientSide ? file.client() : file.server();
             side.claimForThisProcess();
-            file.set(0, MAGIC);
             side.markOpen();
+            file.set(0, MAGIC); // last: a file with the magic has an open side (a cleanup deletes one without)
             return file;
         } catch (IOException e) {
             throw new IpcException("cannot create the control file " + path + ": " + e, e);

@@ -79,6 +79,10 @@ final class Leftovers {
                 if (!ours || !Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
                     continue;
                 }
+                if (ShmFiles.announcerMayLive(name)) {
+                    continue; // its client still announces itself (its control file may be half written) or gave up
+                    // and deletes it itself; once its process is gone, a later cleanup removes what is left
+                }
                 Path control = entry.resolve(ShmFiles.CONTROL);
                 if (ControlFile.isOurs(control)) {
                     if (!isConnectionAlive(entry, leaseMillis)) {

@@ -240,6 +240,14 @@ final class ShmFiles {
     }
 
     /**
+     * Whether an announcing directory's name ({@link #announcingName}) names a process that may live: one not
+     * verifiably gone. False for any other name.
+     */
+    static boolean announcerMayLive(String name) {
+        return ANNOUNCER.matcher(name).matches() && !announcerIsVerifiablyGone(name);
+    }
+
+    /**
      * Whether the process named in an announcing directory's name ({@link #announcingName}) is verifiably gone;
      * false for any other name.
      */

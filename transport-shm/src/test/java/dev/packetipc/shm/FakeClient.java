@@ -32,9 +32,23 @@ final class FakeClient implements AutoCloseable {
         this.words = words;
     }
 
+    /** What a test puts into a fake client's directory before it is announced. */
+    interface Contents {
+        void write(Path directory) throws IOException;
+    }
+
     /** A client announced to the server (its directory renamed to {@code c-<id>}), state OPEN. */
     static FakeClient announce(Server server, long pid, long namespace) throws IOException {
+        return announce(server, pid, namespace, directory -> {});
+    }
+
+    /**
+     * As {@link #announce(Server, long, long)}, with {@code contents} written into the directory before it is renamed
+     * into place: the server's listener may take an announcement at once, so nothing can be added after.
+     */
+    static FakeClient announce(Server server, long pid, long namespace, Contents contents) throws IOException {
         FakeClient prepared = prepare(ShmFiles.directoryOf(server.name()), pid, namespace);
+        contents.write(prepared.directory);
         Path announced = prepared.directory.resolveSibling(ShmFiles.CONNECTION
                 + prepared.directory.getFileName().toString().substring(2));
         Files.move(prepared.directory, announced, StandardCopyOption.ATOMIC_MOVE);

@@ -103,7 +103,7 @@ class HandshakeTest {
             } finally {
                 clients.forEach(ChildJvm::close);
             }
-            assertTrue(failures.isEmpty(), failures.size() + " of " + n + " failed, e.g. " + failures.peek());
+            assertTrue(failures.isEmpty(), failures.size() + " of " + n + " failed: " + String.join("\n", failures));
             assertEquals(List.of(ShmFiles.SERVER_LEASE), entries(ShmFiles.directoryOf(server.name())));
         }
     }
@@ -112,9 +112,12 @@ class HandshakeTest {
     void aClientWhoseConnectionCannotBeSetUpIsDroppedAndAcceptGoesOn() throws Exception {
         try (Server server = transport.newServer()) {
             // Announced by a live process (this one), with a file where the queue's directory must go.
-            FakeClient broken = FakeClient.announce(server, ProcessIdentity.PID, ProcessIdentity.NAMESPACE);
+            FakeClient broken = FakeClient.announce(
+                    server,
+                    ProcessIdentity.PID,
+                    ProcessIdentity.NAMESPACE,
+                    directory -> Files.writeString(directory.resolve(ShmFiles.QUEUE), "not a directory"));
             try {
-                Files.writeString(broken.directory.resolve(ShmFiles.QUEUE), "not a directory");
                 // The old accept threw "cannot open the queue" here, for one bad client, instead of waiting on.
                 assertThrows(IpcTimeoutException.class, () -> server.accept(Duration.ofMillis(300)));
                 ControlFile control = ControlFile.open(broken.directory.resolve(ShmFiles.CONTROL));

@@ -9,6 +9,8 @@ import dev.packetipc.IpcOptions;
 import dev.packetipc.IpcTimeoutException;
 import dev.packetipc.Server;
 import dev.packetipc.conformance.ChildJvm;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -86,6 +88,7 @@ class LeftoversTest {
         Path deadNoControl;
         Path deadWithOtherFiles;
         Path liveUnfinished;
+        Path liveHalfWritten;
         Path directory;
         try (Server server = transport.newServer()) {
             directory = ShmFiles.directoryOf(server.name());
@@ -99,6 +102,15 @@ class LeftoversTest {
             Files.writeString(deadWithOtherFiles.resolve("file"), "kept");
             liveUnfinished = Files.createDirectory(directory.resolve(ShmFiles.announcingName("live")));
             Files.createFile(liveUnfinished.resolve(ShmFiles.CONTROL));
+            // The magic written, its side not open yet: as the old ControlFile.create left it for an instant, when
+            // a cleanup deleted a live client's announcement (1 client of 12 starting at once, in 1 of 6 runs).
+            liveHalfWritten = Files.createDirectory(directory.resolve(ShmFiles.announcingName("half-written")));
+            ByteBuffer words = ByteBuffer.allocate(ControlFile.SIZE).order(ByteOrder.nativeOrder());
+            words.putLong(128, ProcessIdentity.PID);
+            words.putLong(128 + 8, ProcessIdentity.START);
+            words.putLong(128 + 56, ProcessIdentity.NAMESPACE);
+            words.putLong(0, ControlFile.MAGIC);
+            Files.write(liveHalfWritten.resolve(ShmFiles.CONTROL), words.array());
         }
         try {
             assertFalse(Files.exists(deadEmptyControl), "an empty control file of a dead client");
@@ -106,9 +118,11 @@ class LeftoversTest {
             assertFalse(Files.exists(deadNoControl), "no control file yet");
             assertEquals("kept", Files.readString(deadWithOtherFiles.resolve("file")), "what is not the transport's");
             assertTrue(Files.exists(liveUnfinished.resolve(ShmFiles.CONTROL)), "a live client's, still being written");
+            assertTrue(Files.exists(liveHalfWritten.resolve(ShmFiles.CONTROL)), "a live client's, magic but not open");
         } finally {
             ShmFiles.deleteTree(deadWithOtherFiles);
             ShmFiles.deleteTree(liveUnfinished);
+            ShmFiles.deleteTree(liveHalfWritten);
             ShmFiles.deleteTree(directory);
         }
     }
