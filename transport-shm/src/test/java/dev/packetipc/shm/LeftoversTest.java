@@ -9,11 +9,13 @@ import dev.packetipc.IpcOptions;
 import dev.packetipc.IpcTimeoutException;
 import dev.packetipc.Server;
 import dev.packetipc.conformance.ChildJvm;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
@@ -92,25 +94,42 @@ class LeftoversTest {
         Path directory;
         try (Server server = transport.newServer()) {
             directory = ShmFiles.directoryOf(server.name());
-            String dead = "t-" + FakeClient.NO_SUCH_PID + ".1." + ProcessIdentity.NAMESPACE + "-";
-            deadEmptyControl = Files.createDirectory(directory.resolve(dead + "empty-control"));
-            Files.createFile(deadEmptyControl.resolve(ShmFiles.CONTROL));
-            deadZeroedControl = Files.createDirectory(directory.resolve(dead + "zeroed-control"));
-            Files.write(deadZeroedControl.resolve(ShmFiles.CONTROL), new byte[ControlFile.SIZE]);
-            deadNoControl = Files.createDirectory(directory.resolve(dead + "no-control"));
-            deadWithOtherFiles = Files.createDirectory(directory.resolve(dead + "other-files"));
-            Files.writeString(deadWithOtherFiles.resolve("file"), "kept");
-            liveUnfinished = Files.createDirectory(directory.resolve(ShmFiles.announcingName("live")));
-            Files.createFile(liveUnfinished.resolve(ShmFiles.CONTROL));
-            // The magic written, its side not open yet: as the old ControlFile.create left it for an instant, when
-            // a cleanup deleted a live client's announcement (1 client of 12 starting at once, in 1 of 6 runs).
-            liveHalfWritten = Files.createDirectory(directory.resolve(ShmFiles.announcingName("half-written")));
-            ByteBuffer words = ByteBuffer.allocate(ControlFile.SIZE).order(ByteOrder.nativeOrder());
-            words.putLong(128, ProcessIdentity.PID);
-            words.putLong(128 + 8, ProcessIdentity.START);
-            words.putLong(128 + 56, ProcessIdentity.NAMESPACE);
-            words.putLong(0, ControlFile.MAGIC);
-            Files.write(liveHalfWritten.resolve(ShmFiles.CONTROL), words.array());
+            // Each directory is made complete beside the server's and then moved in: the server's cleanup runs
+            // meanwhile, and may remove a dead client's directory between its creation and its control file.
+            Path stage = Files.createDirectories(directory.resolveSibling("stage-" + ProcessIdentity.PID));
+            try {
+                String dead = "t-" + FakeClient.NO_SUCH_PID + ".1." + ProcessIdentity.NAMESPACE + "-";
+                deadEmptyControl = moveIn(
+                        stage, directory, dead + "empty-control", d -> Files.createFile(d.resolve(ShmFiles.CONTROL)));
+                deadZeroedControl = moveIn(
+                        stage,
+                        directory,
+                        dead + "zeroed-control",
+                        d -> Files.write(d.resolve(ShmFiles.CONTROL), new byte[ControlFile.SIZE]));
+                deadNoControl = moveIn(stage, directory, dead + "no-control", d -> {});
+                deadWithOtherFiles = moveIn(
+                        stage, directory, dead + "other-files", d -> Files.writeString(d.resolve("file"), "kept"));
+                liveUnfinished = moveIn(
+                        stage,
+                        directory,
+                        ShmFiles.announcingName("live"),
+                        d -> Files.createFile(d.resolve(ShmFiles.CONTROL)));
+                // The magic written, its side not open yet: as the old ControlFile.create left it for an instant,
+                // when a cleanup deleted a live client's announcement (1 client of 12 starting at once, in 1 of 6
+                // runs).
+                ByteBuffer words = ByteBuffer.allocate(ControlFile.SIZE).order(ByteOrder.nativeOrder());
+                words.putLong(128, ProcessIdentity.PID);
+                words.putLong(128 + 8, ProcessIdentity.START);
+                words.putLong(128 + 56, ProcessIdentity.NAMESPACE);
+                words.putLong(0, ControlFile.MAGIC);
+                liveHalfWritten = moveIn(
+                        stage,
+                        directory,
+                        ShmFiles.announcingName("half-written"),
+                        d -> Files.write(d.resolve(ShmFiles.CONTROL), words.array()));
+            } finally {
+                ShmFiles.deleteTree(stage);
+            }
         }
         try {
             assertFalse(Files.exists(deadEmptyControl), "an empty control file of a dead client");
@@ -125,6 +144,14 @@ class LeftoversTest {
             ShmFiles.deleteTree(liveHalfWritten);
             ShmFiles.deleteTree(directory);
         }
+    }
+
+    /** Makes {@code name} in {@code stage} with {@code contents}, then moves it into {@code directory} whole. */
+    private static Path moveIn(Path stage, Path directory, String name, FakeClient.Contents contents)
+            throws IOException {
+        Path staged = Files.createDirectory(stage.resolve(name));
+        contents.write(staged);
+        return Files.move(staged, directory.resolve(name), StandardCopyOption.ATOMIC_MOVE);
     }
 
     @Test
