@@ -138,9 +138,10 @@ public final class IpcOptions {
             "a map within the limits of stream properties");
 
     /**
-     * How long {@link IpcTransport#connect(String, IpcOptions)} waits for the server to answer; a server waits as long
-     * for a new client's first message. Default 30 s, as Netty's connect time-out: a server that is gone is reported at
-     * once whatever this says, and only a live server that does not answer takes this long. 10 s, the first default,
+     * How long {@link IpcTransport#connect(String, IpcOptions)} waits for the server to answer (the unix transport's
+     * server also waits as long for a new client's HELLO). Default 30 s, as Netty's connect time-out: a server that has
+     * closed is reported within seconds whatever this says (conformance rule R106), and a live server that does not
+     * answer takes this long. 10 s, the first default,
      * was too short for 64 client JVMs started at once on 2 cores (JDK 25): the server's handshakes, which competed
      * with 64 starting JVMs for the processors, took up to 9.7 s after clients had waited 3 s to load their own
      * classes.

@@ -78,6 +78,38 @@ final class FakeClient implements AutoCloseable {
      * starts its heartbeat, so that a waiting client finds it alive. The caller stops the heartbeat ({@link
      * Heartbeats#stop}) and deletes the directory.
      */
+    /** A {@link #silentServer} that, when closed, stops its heartbeat and deletes its directory. */
+    static final class SilentServer implements AutoCloseable {
+        final Path directory;
+        private final Side lease;
+
+        private SilentServer(Path directory, Side lease) {
+            this.directory = directory;
+            this.lease = lease;
+        }
+
+        /** The server's name, for {@code connect}. */
+        String name() {
+            return ShmFiles.nameOf(directory);
+        }
+
+        @Override
+        public void close() {
+            Heartbeats.stop(lease);
+            ShmFiles.deleteTree(directory);
+        }
+    }
+
+    /** Starts a {@link SilentServer} in {@code directory}; what it made is deleted if it cannot start. */
+    static SilentServer startSilentServer(Path directory) throws IOException, IpcException {
+        try {
+            return new SilentServer(directory, silentServer(directory));
+        } catch (IOException | RuntimeException e) {
+            ShmFiles.deleteTree(directory);
+            throw e;
+        }
+    }
+
     static Side silentServer(Path directory) throws IOException, IpcException {
         Files.createDirectory(directory, ShmFiles.privateDirectory());
         writeLease(directory, ProcessIdentity.PID, ProcessIdentity.NAMESPACE);

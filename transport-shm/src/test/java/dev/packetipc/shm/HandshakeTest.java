@@ -176,35 +176,30 @@ class HandshakeTest {
 
     /**
      * A fresh JVM's first connect loads the classes of an announcement before its {@code CONNECT_TIMEOUT} starts: in a
-     * storm of 64 starting client JVMs, that loading alone outlasted the 10 s default of then, and clients gave up before they
-     * had announced themselves (issue 21). Here a fresh child JVM connects to a server that never answers with a
+     * storm of 64 starting client JVMs, that loading alone outlasted the 10 s default of then, and clients gave up
+     * before they had announced themselves (issue 21). Here a fresh child JVM connects to a server that never answers with a
      * time-out of 100 ms, which its loading takes about as long as on an idle machine: it must spend most of it
      * waiting for the accept, and say how long it loaded.
      */
     @Test
     void aFreshJvmsFirstConnectSpendsItsTimeoutWaitingForTheAcceptNotLoading() throws Exception {
-        Path silent = ShmFiles.root().resolve("silent-first-" + ProcessIdentity.PID);
-        try {
-            Side lease = FakeClient.silentServer(silent);
+        try (FakeClient.SilentServer silent =
+                FakeClient.startSilentServer(ShmFiles.root().resolve("silent-first-" + ProcessIdentity.PID))) {
+            ChildJvm child = ShmPeerMain.withFlags("impatient", silent.name(), "100");
             try {
-                ChildJvm child = ShmPeerMain.withFlags("impatient", ShmFiles.nameOf(silent), "100");
-                try {
-                    String message = child.awaitLine("TIMEOUT ", Duration.ofSeconds(60));
-                    long waiting =
-                            Long.parseLong(message.replaceAll(".* (\\d+) ms of them waiting for the accept.*", "$1"));
-                    assertTrue(waiting >= 50, "waited only " + waiting + " ms of 100 for the accept: " + message);
-                    assertTrue(message.matches(".*and \\d+ ms before them loading .* not counted.*"), message);
-                    assertEquals(0, child.awaitExit(Duration.ofSeconds(60)), child.describe());
-                } finally {
-                    child.close();
-                }
-                assertEquals(
-                        List.of(ShmFiles.SERVER_LEASE), entries(silent), "the rehearsal and the client cleaned up");
+                String message = child.awaitLine("TIMEOUT ", Duration.ofSeconds(60));
+                long waiting =
+                        Long.parseLong(message.replaceAll(".* (\\d+) ms of them waiting for the accept.*", "$1"));
+                assertTrue(waiting >= 50, "waited only " + waiting + " ms of 100 for the accept: " + message);
+                assertTrue(message.matches(".*and \\d+ ms before them loading .* not counted.*"), message);
+                assertEquals(0, child.awaitExit(Duration.ofSeconds(60)), child.describe());
             } finally {
-                Heartbeats.stop(lease);
+                child.close();
             }
-        } finally {
-            ShmFiles.deleteTree(silent);
+            assertEquals(
+                    List.of(ShmFiles.SERVER_LEASE),
+                    entries(silent.directory),
+                    "the rehearsal and the client cleaned up");
         }
     }
 
@@ -239,27 +234,21 @@ class HandshakeTest {
     @Test
     void aClientThatGivesUpWithdrawsLeavesNothingAndSaysHowLongItWaited() throws Exception {
         // A real server answers at once, in the background; this one (played by the test) never answers.
-        Path silent = ShmFiles.root().resolve("silent-" + ProcessIdentity.PID);
-        try {
-            Side lease = FakeClient.silentServer(silent);
-            try {
-                IpcOptions impatient = IpcOptions.builder()
-                        .set(IpcOptions.CONNECT_TIMEOUT, Duration.ofMillis(300))
-                        .build();
-                long start = System.nanoTime();
-                IpcTimeoutException timeout = assertThrows(
-                        IpcTimeoutException.class, () -> transport.connect(ShmFiles.nameOf(silent), impatient));
-                long waited = (System.nanoTime() - start) / 1_000_000;
-                String message = timeout.getMessage();
-                assertTrue(message.contains("did not accept this client within PT0.3S"), message);
-                long said = Long.parseLong(message.replaceAll(".*gave up after (\\d+) ms.*", "$1"));
-                assertTrue(said >= 300 && said <= waited, "said " + said + " ms, waited " + waited + " ms: " + message);
-                assertEquals(List.of(ShmFiles.SERVER_LEASE), entries(silent), "the client withdrew and cleaned up");
-            } finally {
-                Heartbeats.stop(lease);
-            }
-        } finally {
-            ShmFiles.deleteTree(silent);
+        try (FakeClient.SilentServer silent =
+                FakeClient.startSilentServer(ShmFiles.root().resolve("silent-" + ProcessIdentity.PID))) {
+            IpcOptions impatient = IpcOptions.builder()
+                    .set(IpcOptions.CONNECT_TIMEOUT, Duration.ofMillis(300))
+                    .build();
+            long start = System.nanoTime();
+            IpcTimeoutException timeout =
+                    assertThrows(IpcTimeoutException.class, () -> transport.connect(silent.name(), impatient));
+            long waited = (System.nanoTime() - start) / 1_000_000;
+            String message = timeout.getMessage();
+            assertTrue(message.contains("did not accept this client within PT0.3S"), message);
+            long said = Long.parseLong(message.replaceAll(".*gave up after (\\d+) ms.*", "$1"));
+            assertTrue(said >= 300 && said <= waited, "said " + said + " ms, waited " + waited + " ms: " + message);
+            assertEquals(
+                    List.of(ShmFiles.SERVER_LEASE), entries(silent.directory), "the client withdrew and cleaned up");
         }
     }
 

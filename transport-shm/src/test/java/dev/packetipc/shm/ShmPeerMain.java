@@ -93,7 +93,7 @@ public final class ShmPeerMain {
                         List<Packet> batch = List.of(Packet.of(1, new byte[100]), Packet.of(2, new byte[100]));
                         while (true) {
                             connection.send(batch);
-                            Thread.sleep(5);
+                            Thread.sleep(5); // a pace, not a synchronisation: the stream runs until the test kills us
                         }
                     }
                 }
